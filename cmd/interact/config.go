@@ -1,0 +1,110 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting of `interact serve`. Each flag has an INTERACT_*
+// environment equivalent; a flag given on the command line wins.
+type config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	NATSURL         string
+	PublicURL       string
+	Demo            bool
+	AdminEmail      string
+	AdminPassword   string // environment only: flags show in process lists
+	KeyGrace        time.Duration
+	LogLevel        slog.Level
+	LogFormat       string
+	ShutdownTimeout time.Duration
+}
+
+// parseConfig reads flags, then fills unset ones from the environment.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("interact serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", ":8080", "address to listen on (INTERACT_ADDR)")
+	fs.StringVar(&c.DataDir, "data", "./data", "data directory (INTERACT_DATA)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "sqlite:PATH or postgres://… (INTERACT_DATABASE_URL; default sqlite:DATA/interact.db)")
+	fs.StringVar(&c.NATSURL, "nats-url", "", "nats://… for scale-out (INTERACT_NATS_URL)")
+	fs.StringVar(&c.PublicURL, "public-url", "", "URL browsers reach interact at (INTERACT_PUBLIC_URL; default http://localhost:PORT)")
+	fs.BoolVar(&c.Demo, "demo", false, "seed a demo OU tree, service, agent and domain template (INTERACT_DEMO=1)")
+	fs.StringVar(&c.AdminEmail, "admin-email", "admin@example.com", "first-run tenant admin e-mail (INTERACT_ADMIN_EMAIL)")
+	fs.DurationVar(&c.KeyGrace, "key-grace", 24*time.Hour, "default validity of a rotated widget key (INTERACT_KEY_GRACE)")
+	level := fs.String("log-level", "info", "debug, info, warn or error (INTERACT_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (INTERACT_LOG_FORMAT)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "grace for open requests on SIGTERM (INTERACT_SHUTDOWN_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []string
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "INTERACT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" && !set[f.Name] {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: %v", env, v, err))
+			}
+		}
+	})
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("bad environment: %s", strings.Join(errs, "; "))
+	}
+	c.AdminPassword = getenv("INTERACT_ADMIN_PASSWORD")
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", *level)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "interact.db")
+	}
+	if c.NATSURL != "" {
+		return nil, fmt.Errorf("nats url %q: NATS scale-out is not supported by this build yet", c.NATSURL)
+	}
+	if c.KeyGrace < 0 {
+		return nil, fmt.Errorf("key grace %s: must not be negative", c.KeyGrace)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return nil, fmt.Errorf("public url %q: want http(s)://host[:port] without a path", c.PublicURL)
+		}
+		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	return c, nil
+}
+
+// publicURLFor derives the default public URL from the bound address.
+func publicURLFor(addr string) string {
+	host, port := "localhost", addr
+	if i := strings.LastIndex(addr, ":"); i >= 0 {
+		port = addr[i+1:]
+		if h := strings.Trim(addr[:i], "[]"); h != "" && h != "0.0.0.0" && h != "::" {
+			host = h
+			if strings.Contains(h, ":") {
+				host = "[" + h + "]"
+			}
+		}
+	}
+	if _, err := strconv.Atoi(port); err != nil {
+		return "http://" + addr
+	}
+	return "http://" + host + ":" + port
+}

@@ -1,0 +1,73 @@
+package interact
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. They are part of the public API: the admin REST API and the
+// widget endpoints return them in {"error":{"code":…}}; web maps each to one
+// HTTP status.
+const (
+	EINVALID        = "invalid_input"     // malformed or out-of-range input
+	ENOTFOUND       = "not_found"         // no such entity visible to the caller
+	ECONFLICT       = "conflict"          // duplicate name, entity still in use
+	EUNAUTHORIZED   = "unauthorized"      // not signed in, bad credentials
+	EFORBIDDEN      = "forbidden"         // signed in, but not allowed
+	ECSRF           = "csrf_failed"       // cross-site request refused
+	ERATELIMITED    = "rate_limited"      // too many requests, retry later
+	ETOOLARGE       = "payload_too_large" // request body over its limit
+	EINTERNAL       = "internal"          // a bug or an outage; details only in the log
+	EINVALIDORIGIN  = "invalid_origin"    // a domain-template entry breaks the origin grammar
+	EOUNOTEMPTY     = "ou_not_empty"      // an OU still holds children or entities
+	EOUCYCLE        = "ou_cycle"          // a move would put an OU below itself
+	ETEMPLATEREQ    = "template_required" // restrictAccess without a selected template
+	ENOTSELECTABLE  = "template_not_selectable"
+	EINTERACTOFF    = "interact_disabled" // the tenant's Interact switch is off
+	ENOTLICENSED    = "not_licensed"      // no Contact Center licence
+	EADDONMISSING   = "addon_missing"     // no Interact add-on (service) or Interact licence (user)
+	EMODALITYOFF    = "modality_disabled"
+	EORIGINREFUSED  = "origin_not_allowed"
+	EUNKNOWNCONTACT = "unknown_contact"
+	EINVALIDKEY     = "invalid_widget_key"
+	ECAPACITY       = "capacity_reached"
+	ETENANTINACTIVE = "tenant_inactive"
+	EIMDISABLED     = "im_disabled" // the tenant's Instant Messaging switch is off
+)
+
+// Error is an application error: a stable machine-readable Code and a
+// Message safe to show users.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, "" for nil,
+// and EINTERNAL for any other error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-safe message of err: the *Error's message, or
+// "Internal error." for any other error.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}

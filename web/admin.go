@@ -1,0 +1,322 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/sqlstore"
+)
+
+// reply writes v (or an error) as the route's answer.
+func reply[T any](w http.ResponseWriter, status int, v T, err error) error {
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, v)
+	return nil
+}
+
+func replyList[T any](w http.ResponseWriter, items []T, err error) error {
+	return reply(w, http.StatusOK, listOf(items), err)
+}
+
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Tenants.
+
+type newTenantRequest struct {
+	Name          string `json:"name"`
+	AdminEmail    string `json:"adminEmail"`
+	AdminName     string `json:"adminName"`
+	AdminPassword string `json:"adminPassword"`
+}
+
+type newTenantResponse struct {
+	Tenant *interact.Tenant `json:"tenant"`
+	Admin  *interact.User   `json:"admin"`
+}
+
+func (s *Server) listTenants(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.store.Tenants(r.Context(), actorFrom(r))
+	return replyList(w, ts, err)
+}
+
+func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) error {
+	var req newTenantRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	t, u, err := s.store.CreateTenant(r.Context(), actorFrom(r), sqlstore.NewTenant{
+		Tenant: interact.Tenant{Name: req.Name}, AdminEmail: req.AdminEmail, AdminName: req.AdminName, AdminPassword: req.AdminPassword,
+	})
+	return reply(w, http.StatusCreated, newTenantResponse{Tenant: t, Admin: u}, err)
+}
+
+func (s *Server) getTenant(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.store.Tenant(r.Context(), actorFrom(r), r.PathValue("id"))
+	return reply(w, http.StatusOK, t, err)
+}
+
+func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) error {
+	var upd interact.TenantUpdate
+	if err := decode(w, r, &upd); err != nil {
+		return err
+	}
+	t, err := s.store.UpdateTenant(r.Context(), actorFrom(r), r.PathValue("id"), upd)
+	return reply(w, http.StatusOK, t, err)
+}
+
+func (s *Server) getOwnTenant(w http.ResponseWriter, r *http.Request) error {
+	a := actorFrom(r)
+	t, err := s.store.Tenant(r.Context(), a, a.TenantID)
+	return reply(w, http.StatusOK, t, err)
+}
+
+func (s *Server) patchOwnTenant(w http.ResponseWriter, r *http.Request) error {
+	var upd interact.TenantUpdate
+	if err := decode(w, r, &upd); err != nil {
+		return err
+	}
+	a := actorFrom(r)
+	t, err := s.store.UpdateTenant(r.Context(), a, a.TenantID, upd)
+	return reply(w, http.StatusOK, t, err)
+}
+
+// OUs.
+
+func (s *Server) listOUs(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.store.OUs(r.Context(), actorFrom(r))
+	return replyList(w, items, err)
+}
+
+func (s *Server) createOU(w http.ResponseWriter, r *http.Request) error {
+	var o interact.OU
+	if err := decode(w, r, &o); err != nil {
+		return err
+	}
+	out, err := s.store.CreateOU(r.Context(), actorFrom(r), o)
+	return reply(w, http.StatusCreated, out, err)
+}
+
+func (s *Server) getOU(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.store.OU(r.Context(), actorFrom(r), r.PathValue("id"))
+	return reply(w, http.StatusOK, out, err)
+}
+
+func (s *Server) patchOU(w http.ResponseWriter, r *http.Request) error {
+	var upd interact.OUUpdate
+	if err := decode(w, r, &upd); err != nil {
+		return err
+	}
+	out, err := s.store.UpdateOU(r.Context(), actorFrom(r), r.PathValue("id"), upd)
+	return reply(w, http.StatusOK, out, err)
+}
+
+func (s *Server) deleteOU(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.store.DeleteOU(r.Context(), actorFrom(r), r.PathValue("id")))
+}
+
+// Users.
+
+type newUserRequest struct {
+	interact.User
+	Password string `json:"password"`
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.store.Users(r.Context(), actorFrom(r))
+	return replyList(w, items, err)
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+	var req newUserRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	out, err := s.store.CreateUser(r.Context(), actorFrom(r), req.User, req.Password)
+	return reply(w, http.StatusCreated, out, err)
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.store.User(r.Context(), actorFrom(r), r.PathValue("id"))
+	return reply(w, http.StatusOK, out, err)
+}
+
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
+	var upd interact.UserUpdate
+	if err := decode(w, r, &upd); err != nil {
+		return err
+	}
+	out, err := s.store.UpdateUser(r.Context(), actorFrom(r), r.PathValue("id"), upd)
+	return reply(w, http.StatusOK, out, err)
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.store.DeleteUser(r.Context(), actorFrom(r), r.PathValue("id")))
+}
+
+type newTokenRequest struct {
+	Name string `json:"name"`
+}
+
+type newTokenResponse struct {
+	Token  *sqlstore.APIToken `json:"token"`
+	Secret string             `json:"secret"`
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.store.APITokens(r.Context(), actorFrom(r), r.PathValue("id"))
+	return replyList(w, items, err)
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	var req newTokenRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	t, secret, err := s.store.CreateAPIToken(r.Context(), actorFrom(r), r.PathValue("id"), req.Name)
+	return reply(w, http.StatusCreated, newTokenResponse{Token: t, Secret: secret}, err)
+}
+
+func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.store.DeleteAPIToken(r.Context(), actorFrom(r), r.PathValue("id"), r.PathValue("tokenId")))
+}
+
+// Services.
+
+type memberRequest struct {
+	Active bool `json:"active"`
+}
+
+func (s *Server) listServices(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.store.Services(r.Context(), actorFrom(r))
+	return replyList(w, items, err)
+}
+
+func (s *Server) createService(w http.ResponseWriter, r *http.Request) error {
+	var svc interact.Service
+	if err := decode(w, r, &svc); err != nil {
+		return err
+	}
+	out, err := s.store.CreateService(r.Context(), actorFrom(r), svc)
+	return reply(w, http.StatusCreated, out, err)
+}
+
+func (s *Server) getService(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.store.Service(r.Context(), actorFrom(r), r.PathValue("id"))
+	return reply(w, http.StatusOK, out, err)
+}
+
+func (s *Server) patchService(w http.ResponseWriter, r *http.Request) error {
+	var upd interact.ServiceUpdate
+	if err := decode(w, r, &upd); err != nil {
+		return err
+	}
+	out, err := s.store.UpdateService(r.Context(), actorFrom(r), r.PathValue("id"), upd)
+	return reply(w, http.StatusOK, out, err)
+}
+
+func (s *Server) deleteService(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.store.DeleteService(r.Context(), actorFrom(r), r.PathValue("id")))
+}
+
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.store.Members(r.Context(), actorFrom(r), r.PathValue("id"))
+	return replyList(w, items, err)
+}
+
+func (s *Server) putMember(w http.ResponseWriter, r *http.Request) error {
+	req := memberRequest{Active: true}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	out, err := s.store.PutMember(r.Context(), actorFrom(r), r.PathValue("id"), r.PathValue("userId"), req.Active)
+	return reply(w, http.StatusOK, out, err)
+}
+
+func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.store.DeleteMember(r.Context(), actorFrom(r), r.PathValue("id"), r.PathValue("userId")))
+}
+
+// Domain templates.
+
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.store.DomainTemplates(r.Context(), actorFrom(r))
+	return replyList(w, items, err)
+}
+
+func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
+	var t interact.DomainTemplate
+	if err := decode(w, r, &t); err != nil {
+		return err
+	}
+	out, err := s.store.CreateDomainTemplate(r.Context(), actorFrom(r), t)
+	return reply(w, http.StatusCreated, out, err)
+}
+
+func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.store.DomainTemplate(r.Context(), actorFrom(r), r.PathValue("id"))
+	return reply(w, http.StatusOK, out, err)
+}
+
+func (s *Server) patchTemplate(w http.ResponseWriter, r *http.Request) error {
+	var upd interact.DomainTemplateUpdate
+	if err := decode(w, r, &upd); err != nil {
+		return err
+	}
+	out, err := s.store.UpdateDomainTemplate(r.Context(), actorFrom(r), r.PathValue("id"), upd)
+	return reply(w, http.StatusOK, out, err)
+}
+
+func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
+	return noContent(w, s.store.DeleteDomainTemplate(r.Context(), actorFrom(r), r.PathValue("id")))
+}
+
+// Audit.
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := interact.AuditFilter{
+		EntityKind: q.Get("entityKind"), EntityID: q.Get("entityId"), ActorID: q.Get("actorId"),
+		Action: q.Get("action"), Cursor: q.Get("cursor"),
+	}
+	var err error
+	if f.Since, err = queryTime(q.Get("since"), "since"); err != nil {
+		return err
+	}
+	if f.Until, err = queryTime(q.Get("until"), "until"); err != nil {
+		return err
+	}
+	if v := q.Get("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > sqlstore.MaxAuditPage {
+			return interact.Errorf(interact.EINVALID, "limit must be a number from 1 to %d.", sqlstore.MaxAuditPage)
+		}
+	}
+	items, cursor, err := s.store.AuditEntries(r.Context(), actorFrom(r), f)
+	if err != nil {
+		return err
+	}
+	l := listOf(items)
+	l.NextCursor = cursor
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+func queryTime(v, name string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, interact.Errorf(interact.EINVALID, "%s must be an RFC 3339 time such as 2026-11-25T10:00:00Z.", name)
+	}
+	return t, nil
+}

@@ -1,0 +1,136 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/interact-oss/interact"
+)
+
+// statusOf maps every error code to its HTTP status: the one place that does.
+var statusOf = map[string]int{
+	interact.EINVALID:        http.StatusBadRequest,
+	interact.EINVALIDORIGIN:  http.StatusBadRequest,
+	interact.EOUCYCLE:        http.StatusBadRequest,
+	interact.ETEMPLATEREQ:    http.StatusBadRequest,
+	interact.ENOTSELECTABLE:  http.StatusBadRequest,
+	interact.EUNAUTHORIZED:   http.StatusUnauthorized,
+	interact.EINVALIDKEY:     http.StatusUnauthorized,
+	interact.EFORBIDDEN:      http.StatusForbidden,
+	interact.ECSRF:           http.StatusForbidden,
+	interact.EINTERACTOFF:    http.StatusForbidden,
+	interact.ENOTLICENSED:    http.StatusForbidden,
+	interact.EADDONMISSING:   http.StatusForbidden,
+	interact.EMODALITYOFF:    http.StatusForbidden,
+	interact.EORIGINREFUSED:  http.StatusForbidden,
+	interact.ETENANTINACTIVE: http.StatusForbidden,
+	interact.EIMDISABLED:     http.StatusForbidden,
+	interact.ENOTFOUND:       http.StatusNotFound,
+	interact.EUNKNOWNCONTACT: http.StatusNotFound,
+	interact.ECONFLICT:       http.StatusConflict,
+	interact.EOUNOTEMPTY:     http.StatusConflict,
+	interact.ETOOLARGE:       http.StatusRequestEntityTooLarge,
+	interact.ERATELIMITED:    http.StatusTooManyRequests,
+	interact.ECAPACITY:       http.StatusTooManyRequests,
+	interact.EINTERNAL:       http.StatusInternalServerError,
+}
+
+// errorBody is the JSON shape of every error answer.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError answers with err's code and message. Only internal errors are
+// logged, with their detail; users see "Internal error.".
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := interact.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if code == interact.EINTERNAL {
+		s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, interact.ErrorMessage(err)
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}
+
+// list is the JSON shape of every collection.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+func listOf[T any](items []T) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return list[T]{Items: items}
+}
+
+// maxBody bounds every JSON request body.
+const maxBody = 64 << 10
+
+// decode reads a JSON body into v, refusing unknown fields, trailing data,
+// wrong types and oversize bodies with messages that say what to fix.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return interact.Errorf(interact.EINVALID, "Send the request body as application/json.")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if dec.More() {
+			return interact.Errorf(interact.EINVALID, "The request body must hold exactly one JSON value.")
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return interact.Errorf(interact.EINVALID, "The request body must hold exactly one JSON value.")
+		}
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return interact.Errorf(interact.ETOOLARGE, "The request body must be at most %d bytes.", maxBody)
+	case errors.As(err, &syn):
+		return interact.Errorf(interact.EINVALID, "The request body is not valid JSON (at byte %d).", syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return interact.Errorf(interact.EINVALID, "The request body must be a JSON %s.", jsonKind(v))
+		}
+		return interact.Errorf(interact.EINVALID, "Field %q must be a %s, not a JSON %s.", typ.Field, typ.Type.String(), typ.Value)
+	case errors.Is(err, io.EOF):
+		return interact.Errorf(interact.EINVALID, "The request body is empty; send a JSON object.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return interact.Errorf(interact.EINVALID, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return interact.Errorf(interact.EINVALID, "The request body could not be read: %s.", err.Error())
+}
+
+func jsonKind(v any) string {
+	if strings.HasPrefix(fmt.Sprintf("%T", v), "*[]") {
+		return "array"
+	}
+	return "object"
+}

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/interact-oss/interact"
+)
+
+type rotateRequest struct {
+	// GraceSeconds keeps the old key valid this long; omitted: the server's default.
+	GraceSeconds *int `json:"graceSeconds"`
+}
+
+// withSnippet fills the snippet, which depends on the public URL.
+func (s *Server) withSnippet(st *interact.InteractSettings) *interact.InteractSettings {
+	if st != nil {
+		st.Snippet = interact.Snippet(s.cfg.PublicURL, st.ContactID, st.WidgetKey)
+	}
+	return st
+}
+
+func (s *Server) getInteract(kind string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		st, err := s.store.Interact(r.Context(), actorFrom(r), kind, r.PathValue("id"))
+		return reply(w, http.StatusOK, s.withSnippet(st), err)
+	}
+}
+
+func (s *Server) putInteract(kind string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var upd interact.InteractUpdate
+		if err := decode(w, r, &upd); err != nil {
+			return err
+		}
+		st, err := s.store.UpdateInteract(r.Context(), actorFrom(r), kind, r.PathValue("id"), upd)
+		return reply(w, http.StatusOK, s.withSnippet(st), err)
+	}
+}
+
+func (s *Server) rotateKey(kind string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req rotateRequest
+		if r.ContentLength != 0 {
+			if err := decode(w, r, &req); err != nil {
+				return err
+			}
+		}
+		grace := s.cfg.KeyGrace
+		if req.GraceSeconds != nil {
+			grace = time.Duration(*req.GraceSeconds) * time.Second
+		}
+		st, err := s.store.RotateWidgetKey(r.Context(), actorFrom(r), kind, r.PathValue("id"), grace)
+		return reply(w, http.StatusOK, s.withSnippet(st), err)
+	}
+}
+
+type originCheckRequest struct {
+	ContactID string `json:"contactId"`
+	Origin    string `json:"origin"`
+}
+
+type originCheckResponse struct {
+	Allowed        bool                  `json:"allowed"`
+	RestrictAccess bool                  `json:"restrictAccess"`
+	Match          *interact.OriginMatch `json:"match"`
+	Reason         *reason               `json:"reason"`
+}
+
+type reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// originCheck answers whether a page at an origin could use a contact of
+// the caller's tenant now, and which template entry allows it.
+func (s *Server) originCheck(w http.ResponseWriter, r *http.Request) error {
+	var req originCheckRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.ContactID == "" {
+		return interact.Errorf(interact.EINVALID, "contactId is required.")
+	}
+	c, err := s.store.ContactByID(r.Context(), actorFrom(r).TenantID, req.ContactID)
+	if err != nil {
+		return err
+	}
+	resp := originCheckResponse{RestrictAccess: c.Settings.RestrictAccess}
+	m, err := c.Settings.CheckOrigin(c.Templates, req.Origin)
+	if err == nil {
+		err = c.Gate()
+	}
+	if err != nil {
+		if interact.ErrorCode(err) == interact.EINTERNAL {
+			return err
+		}
+		resp.Reason = &reason{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)}
+	}
+	resp.Allowed, resp.Match = err == nil, m
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}

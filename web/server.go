@@ -1,0 +1,272 @@
+// Package web is interact's HTTP surface: the admin REST API under /api/v1
+// (session cookies with CSRF protection, or bearer API tokens), the health
+// and metrics endpoints, and the OpenAPI description generated from the
+// same route table that registers the handlers (routes.go).
+//
+// It holds no business rules: the store checks permissions and rules inside
+// its transactions; web authenticates, decodes, rate-limits and encodes.
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/sqlstore"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Store is what web needs of the store.
+type Store interface {
+	Ping(ctx context.Context) error
+	Login(ctx context.Context, email, password string) (token, csrf string, a interact.Actor, err error)
+	SessionActor(ctx context.Context, token string) (interact.Actor, string, error)
+	Logout(ctx context.Context, token string) error
+	TokenActor(ctx context.Context, token string) (interact.Actor, error)
+	CreateAPIToken(ctx context.Context, a interact.Actor, userID, name string) (*sqlstore.APIToken, string, error)
+	APITokens(ctx context.Context, a interact.Actor, userID string) ([]sqlstore.APIToken, error)
+	DeleteAPIToken(ctx context.Context, a interact.Actor, userID, id string) error
+
+	CreateTenant(ctx context.Context, a interact.Actor, nt sqlstore.NewTenant) (*interact.Tenant, *interact.User, error)
+	Tenants(ctx context.Context, a interact.Actor) ([]interact.Tenant, error)
+	Tenant(ctx context.Context, a interact.Actor, id string) (*interact.Tenant, error)
+	UpdateTenant(ctx context.Context, a interact.Actor, id string, upd interact.TenantUpdate) (*interact.Tenant, error)
+
+	OUs(ctx context.Context, a interact.Actor) ([]interact.OU, error)
+	OU(ctx context.Context, a interact.Actor, id string) (*interact.OU, error)
+	CreateOU(ctx context.Context, a interact.Actor, o interact.OU) (*interact.OU, error)
+	UpdateOU(ctx context.Context, a interact.Actor, id string, upd interact.OUUpdate) (*interact.OU, error)
+	DeleteOU(ctx context.Context, a interact.Actor, id string) error
+
+	Users(ctx context.Context, a interact.Actor) ([]interact.User, error)
+	User(ctx context.Context, a interact.Actor, id string) (*interact.User, error)
+	CreateUser(ctx context.Context, a interact.Actor, u interact.User, password string) (*interact.User, error)
+	UpdateUser(ctx context.Context, a interact.Actor, id string, upd interact.UserUpdate) (*interact.User, error)
+	DeleteUser(ctx context.Context, a interact.Actor, id string) error
+
+	Services(ctx context.Context, a interact.Actor) ([]interact.Service, error)
+	Service(ctx context.Context, a interact.Actor, id string) (*interact.Service, error)
+	CreateService(ctx context.Context, a interact.Actor, s interact.Service) (*interact.Service, error)
+	UpdateService(ctx context.Context, a interact.Actor, id string, upd interact.ServiceUpdate) (*interact.Service, error)
+	DeleteService(ctx context.Context, a interact.Actor, id string) error
+	Members(ctx context.Context, a interact.Actor, serviceID string) ([]interact.Member, error)
+	PutMember(ctx context.Context, a interact.Actor, serviceID, userID string, active bool) (*interact.Member, error)
+	DeleteMember(ctx context.Context, a interact.Actor, serviceID, userID string) error
+
+	DomainTemplates(ctx context.Context, a interact.Actor) ([]interact.DomainTemplate, error)
+	DomainTemplate(ctx context.Context, a interact.Actor, id string) (*interact.DomainTemplate, error)
+	CreateDomainTemplate(ctx context.Context, a interact.Actor, t interact.DomainTemplate) (*interact.DomainTemplate, error)
+	UpdateDomainTemplate(ctx context.Context, a interact.Actor, id string, upd interact.DomainTemplateUpdate) (*interact.DomainTemplate, error)
+	DeleteDomainTemplate(ctx context.Context, a interact.Actor, id string) error
+
+	Interact(ctx context.Context, a interact.Actor, kind, id string) (*interact.InteractSettings, error)
+	UpdateInteract(ctx context.Context, a interact.Actor, kind, id string, upd interact.InteractUpdate) (*interact.InteractSettings, error)
+	RotateWidgetKey(ctx context.Context, a interact.Actor, kind, id string, grace time.Duration) (*interact.InteractSettings, error)
+	ContactByID(ctx context.Context, tenantID, contactID string) (*sqlstore.Contact, error)
+
+	AuditEntries(ctx context.Context, a interact.Actor, f interact.AuditFilter) ([]interact.AuditEntry, string, error)
+}
+
+// Config configures the server. Zero values mean the documented defaults.
+type Config struct {
+	// PublicURL is the URL browsers reach interact at; snippets point at it.
+	// Default "http://localhost:8080".
+	PublicURL string
+	// KeyGrace is how long a rotated widget key stays valid when the rotate
+	// request names no grace period. Default 24h.
+	KeyGrace time.Duration
+	// LoginRate is how many sign-in attempts one client address may make a
+	// minute. Default 20.
+	LoginRate int
+	// Logger receives request errors. Default slog.Default().
+	Logger *slog.Logger
+	// Registry receives the server's metrics and is served at /metrics.
+	// Default: a new registry with the Go and process collectors.
+	Registry *prometheus.Registry
+}
+
+// Server serves interact's HTTP surface.
+type Server struct {
+	cfg      Config
+	store    Store
+	log      *slog.Logger
+	mux      *http.ServeMux
+	routes   []route
+	csrf     *http.CrossOriginProtection
+	logins   *limiter
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// NewServer returns a server over store.
+func NewServer(cfg Config, store Store) *Server {
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://localhost:8080"
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.KeyGrace == 0 {
+		cfg.KeyGrace = 24 * time.Hour
+	}
+	if cfg.LoginRate == 0 {
+		cfg.LoginRate = 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{
+		cfg: cfg, store: store, log: cfg.Logger, mux: http.NewServeMux(),
+		csrf:   http.NewCrossOriginProtection(),
+		logins: newLimiter(cfg.LoginRate, time.Minute),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "interact_http_requests_total", Help: "HTTP requests by route and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "interact_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+	}
+	if err := s.csrf.AddTrustedOrigin(originOf(cfg.PublicURL)); err != nil {
+		s.log.Warn("public URL is not a valid origin for CSRF checks", slog.String("url", cfg.PublicURL))
+	}
+	cfg.Registry.MustRegister(s.requests, s.latency)
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.method+" "+rt.path, s.handle(rt))
+	}
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	return s
+}
+
+// originOf returns the scheme://host[:port] part of a URL.
+func originOf(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		if j := strings.IndexByte(u[i+3:], '/'); j >= 0 {
+			return u[:i+3+j]
+		}
+	}
+	return u
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+type actorKey struct{}
+
+func actorFrom(r *http.Request) interact.Actor {
+	a, _ := r.Context().Value(actorKey{}).(interact.Actor)
+	return a
+}
+
+// statusWriter remembers the status for metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// handle wraps a route's handler with authentication, CSRF protection,
+// error rendering and metrics.
+func (s *Server) handle(rt route) http.Handler {
+	name := rt.method + " " + rt.path
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		r, err := s.authorize(rt, r)
+		if err == nil {
+			err = rt.h(sw, r)
+		}
+		if err != nil {
+			s.writeError(sw, r, err)
+		}
+		s.requests.WithLabelValues(name, strconv.Itoa(sw.status)).Inc()
+		s.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	})
+}
+
+// authorize authenticates the request as the route requires and stores the
+// actor in the request's context.
+func (s *Server) authorize(rt route, r *http.Request) (*http.Request, error) {
+	if rt.auth == authNone {
+		return r, nil
+	}
+	if rt.auth == authLogin {
+		if err := s.csrf.Check(r); err != nil {
+			return r, interact.Errorf(interact.ECSRF, "Cross-site request refused.")
+		}
+		return r, nil
+	}
+	var a interact.Actor
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return r, interact.Errorf(interact.EUNAUTHORIZED, "Use Authorization: Bearer <API token>.")
+		}
+		var err error
+		if a, err = s.store.TokenActor(r.Context(), strings.TrimSpace(tok)); err != nil {
+			return r, err
+		}
+	} else {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil {
+			return r, interact.Errorf(interact.EUNAUTHORIZED, "Please sign in.")
+		}
+		var csrf string
+		if a, csrf, err = s.store.SessionActor(r.Context(), c.Value); err != nil {
+			return r, err
+		}
+		if !safeMethod(r.Method) {
+			if err := s.csrf.Check(r); err != nil {
+				return r, interact.Errorf(interact.ECSRF, "Cross-site request refused.")
+			}
+			if subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(csrf)) != 1 {
+				return r, interact.Errorf(interact.ECSRF, "Missing or wrong %s header.", csrfHeader)
+			}
+		}
+	}
+	if rt.auth == authAdmin && !a.IsAdmin() && !a.IsOperator() {
+		return r, interact.Errorf(interact.EFORBIDDEN, "This needs an administrator.")
+	}
+	return r.WithContext(context.WithValue(r.Context(), actorKey{}, a)), nil
+}
+
+func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions }
+
+// clientAddr is the client's IP address, for rate limits.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/interact-oss/interact"
+)
+
+const (
+	sessionCookie = "interact_session"
+	csrfHeader    = "X-CSRF-Token"
+)
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// sessionInfo answers sign-in and GET /session.
+type sessionInfo struct {
+	User      *interact.User `json:"user"`
+	CSRFToken string         `json:"csrfToken"`
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.log.Warn("not ready", "err", err)
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return nil
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ready\n"))
+	return nil
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var req loginRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	for _, key := range []string{"addr:" + clientAddr(r), "email:" + strings.ToLower(strings.TrimSpace(req.Email))} {
+		if ok, wait := s.logins.allow(key); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			return interact.Errorf(interact.ERATELIMITED, "Too many sign-in attempts; try again in %d seconds.", int(wait.Seconds())+1)
+		}
+	}
+	token, csrf, a, err := s.store.Login(r.Context(), req.Email, req.Password)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.User(r.Context(), a, a.UserID)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: strings.HasPrefix(s.cfg.PublicURL, "https://") || r.TLS != nil,
+	})
+	writeJSON(w, http.StatusOK, sessionInfo{User: u, CSRFToken: csrf})
+	return nil
+}
+
+func (s *Server) session(w http.ResponseWriter, r *http.Request) error {
+	a := actorFrom(r)
+	u, err := s.store.User(r.Context(), a, a.UserID)
+	if err != nil {
+		return err
+	}
+	info := sessionInfo{User: u}
+	if c, err := r.Cookie(sessionCookie); err == nil && r.Header.Get("Authorization") == "" {
+		if _, csrf, err := s.store.SessionActor(r.Context(), c.Value); err == nil {
+			info.CSRFToken = csrf
+		}
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.store.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
