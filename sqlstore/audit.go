@@ -27,6 +27,9 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, a interact.Actor, action, k
 	if err != nil {
 		return err
 	}
+	if b != nil && af != nil && b == af {
+		return nil // nothing changed: nothing to record
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (id, tenant_id, at, actor_id, actor_email, action, entity_kind, entity_id, before_json, after_json)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		interact.NewID(), a.TenantID, ms(db.now()), a.UserID, a.Email, action, kind, id, b, af)

@@ -235,8 +235,12 @@ func (db *DB) adminUser(ctx context.Context, tx *sql.Tx, a interact.Actor, id st
 	if !a.AdminsOU(tree, u.OUID) {
 		return nil, nil, forbidden("You may not change users in this OU.")
 	}
-	if (hasRole(interact.Actor{Roles: u.Roles}, interact.RoleTenantAdmin) || hasRole(interact.Actor{Roles: u.Roles}, interact.RoleOperator)) && !a.IsTenantAdmin() {
-		return nil, nil, forbidden("Only tenant admins may change a tenant admin.")
+	// Changing a user (and so minting their tokens or setting their
+	// password) is acting as them: it needs the right to grant every role
+	// they hold, or an OU admin could become a tenant admin, and a tenant
+	// admin an operator.
+	if err := db.mayGrant(ctx, tx, a, tree, u.Roles, true); err != nil {
+		return nil, nil, err
 	}
 	return tree, u, nil
 }
@@ -252,33 +256,52 @@ func (db *DB) checkRoleChange(ctx context.Context, tx *sql.Tx, a interact.Actor,
 	}
 	for _, r := range before {
 		if !slices.Contains(after, r) {
-			changed = append(changed, r)
+			if err := db.mayGrant(ctx, tx, a, tree, []interact.Role{r}, true); err != nil {
+				return err
+			}
 		}
 	}
-	for _, r := range changed {
+	return db.mayGrant(ctx, tx, a, tree, changed, false)
+}
+
+// mayGrant checks that the actor may grant each of roles. held says the
+// roles already exist: a scope that has since vanished then needs a tenant
+// admin instead of being invalid input.
+func (db *DB) mayGrant(ctx context.Context, tx *sql.Tx, a interact.Actor, tree interact.OUTree, roles []interact.Role, held bool) error {
+	for _, r := range roles {
 		switch r.Role {
 		case interact.RoleOperator:
 			if !a.IsOperator() {
-				return forbidden("Only operators may grant or revoke the operator role.")
+				return forbidden("Only operators may grant, revoke or act on the operator role.")
 			}
 		case interact.RoleTenantAdmin:
 			if !a.IsTenantAdmin() {
-				return forbidden("Only tenant admins may grant or revoke tenantAdmin.")
+				return forbidden("Only tenant admins may grant, revoke or act on tenantAdmin.")
 			}
 		case interact.RoleOUAdmin:
-			if !tree.Has(r.ScopeID) {
+			switch {
+			case !tree.Has(r.ScopeID) && held:
+				if !a.IsTenantAdmin() {
+					return forbidden("Only tenant admins may act on this role.")
+				}
+			case !tree.Has(r.ScopeID):
 				return interact.Errorf(interact.EINVALID, "ouAdmin scope %q is not an OU of this tenant.", r.ScopeID)
-			}
-			if !a.AdminsOU(tree, r.ScopeID) {
-				return forbidden("You may not grant ouAdmin on an OU outside your own scope.")
+			case !a.AdminsOU(tree, r.ScopeID):
+				return forbidden("You may not grant, revoke or act on ouAdmin outside your own scope.")
 			}
 		case interact.RoleServiceOwner:
 			s, err := db.service(ctx, tx, a.TenantID, r.ScopeID)
-			if err != nil {
+			switch {
+			case err != nil && interact.ErrorCode(err) != interact.ENOTFOUND:
+				return err
+			case err != nil && held:
+				if !a.IsTenantAdmin() {
+					return forbidden("Only tenant admins may act on this role.")
+				}
+			case err != nil:
 				return interact.Errorf(interact.EINVALID, "serviceOwner scope %q is not a service of this tenant.", r.ScopeID)
-			}
-			if !a.AdminsOU(tree, s.OUID) {
-				return forbidden("You may not grant serviceOwner on a service outside your own scope.")
+			case !a.AdminsOU(tree, s.OUID):
+				return forbidden("You may not grant, revoke or act on serviceOwner outside your own scope.")
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/interact-oss/interact"
@@ -115,17 +116,49 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return interact.Errorf(interact.ETOOLARGE, "The request body must be at most %d bytes.", maxBody)
 	case errors.As(err, &syn):
 		return interact.Errorf(interact.EINVALID, "The request body is not valid JSON (at byte %d).", syn.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return interact.Errorf(interact.EINVALID, "The request body is not valid JSON: it ends too early.")
 	case errors.As(err, &typ):
 		if typ.Field == "" {
 			return interact.Errorf(interact.EINVALID, "The request body must be a JSON %s.", jsonKind(v))
 		}
-		return interact.Errorf(interact.EINVALID, "Field %q must be a %s, not a JSON %s.", typ.Field, typ.Type.String(), typ.Value)
+		return interact.Errorf(interact.EINVALID, "Field %q must be %s, not a JSON %s.", jsonPath(typ.Field), jsonType(typ.Type), typ.Value)
 	case errors.Is(err, io.EOF):
 		return interact.Errorf(interact.EINVALID, "The request body is empty; send a JSON object.")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return interact.Errorf(interact.EINVALID, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return interact.Errorf(interact.EINVALID, "The request body could not be read: %s.", err.Error())
+}
+
+// jsonPath drops the Go names of embedded structs from a field path
+// ("User.licenses.interact" → "licenses.interact").
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	for len(parts) > 1 && parts[0] != "" && parts[0][0] >= 'A' && parts[0][0] <= 'Z' {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, ".")
+}
+
+// jsonType names a Go type the way JSON speaks of it.
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }
 
 func jsonKind(v any) string {

@@ -47,8 +47,11 @@ func (s *Server) rotateKey(kind string) func(http.ResponseWriter, *http.Request)
 			}
 		}
 		grace := s.cfg.KeyGrace
-		if req.GraceSeconds != nil {
-			grace = time.Duration(*req.GraceSeconds) * time.Second
+		if g := req.GraceSeconds; g != nil {
+			if max := int(interact.MaxKeyGrace / time.Second); *g < 0 || *g > max {
+				return interact.Errorf(interact.EINVALID, "graceSeconds must be between 0 and %d.", max)
+			}
+			grace = time.Duration(*g) * time.Second
 		}
 		st, err := s.store.RotateWidgetKey(r.Context(), actorFrom(r), kind, r.PathValue("id"), grace)
 		return reply(w, http.StatusOK, s.withSnippet(st), err)

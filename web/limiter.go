@@ -50,3 +50,15 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	w.n++
 	return true, 0
 }
+
+// peek reports whether key is within its limit without counting an event.
+func (l *limiter) peek(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	w := l.counts[key]
+	if w == nil || now.Sub(w.start) >= l.window || w.n < l.limit {
+		return true, 0
+	}
+	return false, w.start.Add(l.window).Sub(now)
+}

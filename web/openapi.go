@@ -42,7 +42,7 @@ func (s *Server) openAPIDoc() map[string]any {
 			op["parameters"] = params
 		}
 		if rt.in != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			op["requestBody"] = map[string]any{"required": !rt.optionalIn, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.in))}}}
 		}
 		status := rt.status
@@ -55,7 +55,7 @@ func (s *Server) openAPIDoc() map[string]any {
 		}
 		op["responses"] = map[string]any{
 			strconv.Itoa(status): ok,
-			"default":    map[string]any{"description": "An error.", "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(errorBody{}))}}},
+			"default":            map[string]any{"description": "An error.", "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(errorBody{}))}}},
 		}
 		switch rt.auth {
 		case authNone, authLogin:

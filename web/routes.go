@@ -22,7 +22,8 @@ type route struct {
 	method, path string
 	tag, summary string
 	auth         authMode
-	in, out      any // request and response body types, for OpenAPI; nil for none
+	in, out      any  // request and response body types, for OpenAPI; nil for none
+	optionalIn   bool // the request body may be omitted
 	query        []string
 	status       int // success status; default 200
 	h            func(http.ResponseWriter, *http.Request) error
@@ -73,7 +74,7 @@ func (s *Server) routeTable() []route {
 		{method: "DELETE", path: v1 + "/users/{id}/tokens/{tokenId}", tag: "users", summary: "Revoke an API token.", auth: authUser, status: 204, h: s.deleteToken},
 		{method: "GET", path: v1 + "/users/{id}/interact", tag: "interact", summary: "A user's Interact tab (direct contact).", auth: authAdmin, out: interact.InteractSettings{}, h: s.getInteract(interact.OwnerUser)},
 		{method: "PUT", path: v1 + "/users/{id}/interact", tag: "interact", summary: "Change a user's Interact settings.", auth: authAdmin, in: interact.InteractUpdate{}, out: interact.InteractSettings{}, h: s.putInteract(interact.OwnerUser)},
-		{method: "POST", path: v1 + "/users/{id}/interact/rotate-key", tag: "interact", summary: "Give a user's snippet a new widget key.", auth: authAdmin, in: rotateRequest{}, out: interact.InteractSettings{}, h: s.rotateKey(interact.OwnerUser)},
+		{method: "POST", path: v1 + "/users/{id}/interact/rotate-key", tag: "interact", summary: "Give a user's snippet a new widget key.", auth: authAdmin, in: rotateRequest{}, optionalIn: true, out: interact.InteractSettings{}, h: s.rotateKey(interact.OwnerUser)},
 
 		{method: "GET", path: v1 + "/services", tag: "services", summary: "List the services the caller can see.", auth: authAdmin, out: services{}, h: s.listServices},
 		{method: "POST", path: v1 + "/services", tag: "services", summary: "Create a service.", auth: authAdmin, in: interact.Service{}, out: interact.Service{}, status: 201, h: s.createService},
@@ -85,7 +86,7 @@ func (s *Server) routeTable() []route {
 		{method: "DELETE", path: v1 + "/services/{id}/members/{userId}", tag: "services", summary: "Remove a member.", auth: authAdmin, status: 204, h: s.deleteMember},
 		{method: "GET", path: v1 + "/services/{id}/interact", tag: "interact", summary: "A service's Interact tab: settings, snippet and selectable templates.", auth: authAdmin, out: interact.InteractSettings{}, h: s.getInteract(interact.OwnerService)},
 		{method: "PUT", path: v1 + "/services/{id}/interact", tag: "interact", summary: "Change a service's Interact settings.", auth: authAdmin, in: interact.InteractUpdate{}, out: interact.InteractSettings{}, h: s.putInteract(interact.OwnerService)},
-		{method: "POST", path: v1 + "/services/{id}/interact/rotate-key", tag: "interact", summary: "Give a service's snippet a new widget key; the old one stays valid for the grace period.", auth: authAdmin, in: rotateRequest{}, out: interact.InteractSettings{}, h: s.rotateKey(interact.OwnerService)},
+		{method: "POST", path: v1 + "/services/{id}/interact/rotate-key", tag: "interact", summary: "Give a service's snippet a new widget key; the old one stays valid for the grace period.", auth: authAdmin, in: rotateRequest{}, optionalIn: true, out: interact.InteractSettings{}, h: s.rotateKey(interact.OwnerService)},
 
 		{method: "GET", path: v1 + "/domain-templates", tag: "domain-templates", summary: "List the domain templates the caller can read.", auth: authAdmin, out: templates{}, h: s.listTemplates},
 		{method: "POST", path: v1 + "/domain-templates", tag: "domain-templates", summary: "Create a domain template; each origin entry is validated.", auth: authAdmin, in: interact.DomainTemplate{}, out: interact.DomainTemplate{}, status: 201, h: s.createTemplate},

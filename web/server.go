@@ -95,15 +95,17 @@ type Config struct {
 
 // Server serves interact's HTTP surface.
 type Server struct {
-	cfg      Config
-	store    Store
-	log      *slog.Logger
-	mux      *http.ServeMux
-	routes   []route
-	csrf     *http.CrossOriginProtection
-	logins   *limiter
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	cfg    Config
+	store  Store
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []route
+	csrf   *http.CrossOriginProtection
+	logins *limiter // sign-in attempts per client address
+	// loginFailures counts failed sign-ins per e-mail address.
+	loginFailures *limiter
+	requests      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
 }
 
 // NewServer returns a server over store.
@@ -127,8 +129,9 @@ func NewServer(cfg Config, store Store) *Server {
 	}
 	s := &Server{
 		cfg: cfg, store: store, log: cfg.Logger, mux: http.NewServeMux(),
-		csrf:   http.NewCrossOriginProtection(),
-		logins: newLimiter(cfg.LoginRate, time.Minute),
+		csrf:          http.NewCrossOriginProtection(),
+		logins:        newLimiter(cfg.LoginRate, time.Minute),
+		loginFailures: newLimiter(cfg.LoginRate, time.Minute),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "interact_http_requests_total", Help: "HTTP requests by route and status code.",
 		}, []string{"route", "code"}),
@@ -260,7 +263,9 @@ func (s *Server) authorize(rt route, r *http.Request) (*http.Request, error) {
 	return r.WithContext(context.WithValue(r.Context(), actorKey{}, a)), nil
 }
 
-func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions }
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
 
 // clientAddr is the client's IP address, for rate limits.
 func clientAddr(r *http.Request) string {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/interact-oss/interact"
 )
@@ -46,14 +47,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	for _, key := range []string{"addr:" + clientAddr(r), "email:" + strings.ToLower(strings.TrimSpace(req.Email))} {
-		if ok, wait := s.logins.allow(key); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			return interact.Errorf(interact.ERATELIMITED, "Too many sign-in attempts; try again in %d seconds.", int(wait.Seconds())+1)
-		}
+	// Every attempt counts against the client address; only failures count
+	// against the e-mail address, so a stranger cannot lock a user out
+	// without also failing from many addresses.
+	email := "email:" + strings.ToLower(strings.TrimSpace(req.Email))
+	if ok, wait := s.logins.allow("addr:" + clientAddr(r)); !ok {
+		return tooManyLogins(w, wait)
+	}
+	if ok, wait := s.loginFailures.peek(email); !ok {
+		return tooManyLogins(w, wait)
 	}
 	token, csrf, a, err := s.store.Login(r.Context(), req.Email, req.Password)
 	if err != nil {
+		if interact.ErrorCode(err) == interact.EUNAUTHORIZED {
+			s.loginFailures.allow(email)
+		}
 		return err
 	}
 	u, err := s.store.User(r.Context(), a, a.UserID)
@@ -93,4 +101,10 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func tooManyLogins(w http.ResponseWriter, wait time.Duration) error {
+	secs := int(wait.Seconds()) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return interact.Errorf(interact.ERATELIMITED, "Too many sign-in attempts; try again in %d seconds.", secs)
 }

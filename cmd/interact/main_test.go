@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// syncBuffer is an io.Writer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+type instance struct {
+	url    string
+	stdout *syncBuffer
+	stderr *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+}
+
+// start runs the server in-process and waits until it serves.
+func start(t *testing.T, env map[string]string, args ...string) *instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &instance{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		in.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, in.stdout, in.stderr)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(in.stdout.String()); m != nil {
+			in.url = m[1]
+			break
+		}
+		select {
+		case err := <-in.done:
+			t.Fatalf("run returned early: %v\nstdout: %s\nstderr: %s", err, in.stdout, in.stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if in.url == "" {
+		t.Fatalf("server did not start; stdout: %s", in.stdout)
+	}
+	t.Cleanup(func() { in.stop(t) })
+	return in
+}
+
+func (in *instance) stop(t *testing.T) {
+	t.Helper()
+	in.once.Do(func() {
+		in.cancel()
+		select {
+		case err := <-in.done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("server did not shut down")
+		}
+	})
+}
+
+func TestServeHealthAndShutdown(t *testing.T) {
+	dir := t.TempDir()
+	in := start(t, map[string]string{"INTERACT_ADMIN_PASSWORD": "admin-password-1"}, "--data", dir)
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		resp, err := http.Get(in.url + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d", p, resp.StatusCode)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "interact.db")); err != nil {
+		t.Errorf("no SQLite file in the data directory: %v", err)
+	}
+	in.stop(t)
+	if !strings.Contains(in.stderr.String(), "stopped") {
+		t.Errorf("no graceful shutdown in the log: %s", in.stderr)
+	}
+	if _, err := http.Get(in.url + "/healthz"); err == nil {
+		t.Error("still serving after shutdown")
+	}
+}
+
+func TestBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	err = run(context.Background(), []string{"--addr", ln.Addr().String(), "--data", dir}, func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), ln.Addr().String()) {
+		t.Fatalf("busy port: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "interact.db")); err == nil {
+		t.Error("a busy port still created the database")
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"bad duration env", nil, map[string]string{"INTERACT_KEY_GRACE": "soon"}, "INTERACT_KEY_GRACE"},
+		{"bad bool env", nil, map[string]string{"INTERACT_DEMO": "perhaps"}, "INTERACT_DEMO"},
+		{"bad public url", []string{"--public-url", "ftp://x"}, nil, "public url"},
+		{"public url with path", []string{"--public-url", "https://x.example/app"}, nil, "without a path"},
+		{"bad log level", []string{"--log-level", "loud"}, nil, "log level"},
+		{"nats not yet", nil, map[string]string{"INTERACT_NATS_URL": "nats://127.0.0.1:4222"}, "NATS"},
+		{"postgres not yet", []string{"--database-url", "postgres://localhost/x"}, nil, "PostgreSQL"},
+		{"unknown db", []string{"--database-url", "mysql://localhost/x"}, nil, "unsupported database URL"},
+		{"unknown flag", []string{"--colour", "red"}, nil, "colour"},
+		{"unknown command", []string{"launch"}, nil, "unknown command"},
+		{"negative grace", []string{"--key-grace", "-1h"}, nil, "negative"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{}, c.args...)
+			if len(args) == 0 || args[0] != "launch" {
+				args = append(args, "--addr", "127.0.0.1:0", "--data", t.TempDir())
+			}
+			err := run(context.Background(), args, func(k string) string { return c.env[k] }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want an error mentioning %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestFlagBeatsEnvironment(t *testing.T) {
+	c, err := parseConfig([]string{"--addr", ":9999"}, func(k string) string {
+		return map[string]string{"INTERACT_ADDR": ":7777", "INTERACT_DATA": "/srv/interact"}[k]
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9999" || c.DataDir != "/srv/interact" || c.DatabaseURL != "sqlite:/srv/interact/interact.db" {
+		t.Errorf("config %+v", c)
+	}
+}
+
+func TestFirstRunPrintsGeneratedPasswordOnce(t *testing.T) {
+	dir := t.TempDir()
+	in := start(t, nil, "--data", dir)
+	m := regexp.MustCompile(`created tenant admin (\S+)\n\s+password: (\S+)`).FindStringSubmatch(in.stdout.String())
+	if m == nil {
+		t.Fatalf("no generated password printed: %s", in.stdout)
+	}
+	if m[1] != "admin@example.com" {
+		t.Errorf("admin e-mail %q", m[1])
+	}
+	c := login(t, in.url, m[1], m[2])
+	if c == nil {
+		t.Fatal("cannot sign in with the printed password")
+	}
+	in.stop(t)
+
+	again := start(t, nil, "--data", dir)
+	if strings.Contains(again.stdout.String(), "password:") {
+		t.Errorf("second run printed a password again: %s", again.stdout)
+	}
+}
+
+func login(t *testing.T, base, email, password string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	resp, err := c.Post(base+"/api/v1/session", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("login %s: %d %s", email, resp.StatusCode, b)
+	}
+	return c
+}
+
+func getJSON(t *testing.T, c *http.Client, url string, v any) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDemoSeedsOnce(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"INTERACT_ADMIN_PASSWORD": "admin-password-1", "INTERACT_DEMO": "1"}
+	in := start(t, env, "--data", dir)
+	if !strings.Contains(in.stdout.String(), "data-contact-id=") {
+		t.Errorf("demo snippet not printed: %s", in.stdout)
+	}
+	agentPW := regexp.MustCompile(`agent@example.com / password (\S+)`).FindStringSubmatch(in.stdout.String())
+	if agentPW == nil {
+		t.Fatalf("agent password not printed: %s", in.stdout)
+	}
+	login(t, in.url, demoAgentEmail, agentPW[1])
+	c := login(t, in.url, "admin@example.com", "admin-password-1")
+
+	var services struct {
+		Items []struct{ ID, Name, License string }
+	}
+	getJSON(t, c, in.url+"/api/v1/services", &services)
+	if len(services.Items) != 1 || services.Items[0].Name != demoServiceName || services.Items[0].License != "contactCenter" {
+		t.Fatalf("services %+v", services.Items)
+	}
+	var st struct {
+		AudioVideo, InstantMessage, RestrictAccess bool
+		DomainTemplateIDs                          []string `json:"domainTemplateIds"`
+		ContactID                                  string   `json:"contactId"`
+	}
+	getJSON(t, c, in.url+"/api/v1/services/"+services.Items[0].ID+"/interact", &st)
+	if !st.AudioVideo || !st.InstantMessage || !st.RestrictAccess || len(st.DomainTemplateIDs) != 1 {
+		t.Errorf("demo interact settings %+v", st)
+	}
+	var tpl struct{ Origins []string }
+	getJSON(t, c, in.url+"/api/v1/domain-templates/"+st.DomainTemplateIDs[0], &tpl)
+	if len(tpl.Origins) != 1 || tpl.Origins[0] != in.url {
+		t.Errorf("demo template origins %v, want [%s]", tpl.Origins, in.url)
+	}
+	var ous struct{ Items []struct{ Name string } }
+	getJSON(t, c, in.url+"/api/v1/ous", &ous)
+	if len(ous.Items) != 3 {
+		t.Errorf("demo OU tree %+v", ous.Items)
+	}
+	in.stop(t)
+
+	again := start(t, env, "--data", dir)
+	c = login(t, again.url, "admin@example.com", "admin-password-1")
+	getJSON(t, c, again.url+"/api/v1/services", &services)
+	if len(services.Items) != 1 {
+		t.Errorf("second --demo run seeded again: %+v", services.Items)
+	}
+	if !strings.Contains(again.stdout.String(), st.ContactID) {
+		t.Errorf("second run does not show the same demo contact: %s", again.stdout)
+	}
+}
+
+// TestSIGTERM runs the real binary and stops it the way an init system does.
+func TestSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "interact")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	cmd.Env = append(os.Environ(), "INTERACT_ADMIN_PASSWORD=admin-password-1")
+	stdout, _ := cmd.StdoutPipe()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				urlc <- m[1]
+			}
+		}
+	}()
+	select {
+	case u := <-urlc:
+		resp, err := http.Get(u + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("binary did not start")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "stopped") {
+		t.Errorf("no graceful stop logged: %s", stderr.String())
+	}
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, vet, every package's tests with the race
+# detector, and a short fuzzing run of the origin grammar. It installs what
+# the tests need when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(find . -name '*.go' -not -path './data/*'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test"
+go test -race -count=1 -timeout 15m ./...
+
+echo "== fuzz (origin grammar)"
+go test -run '^$' -fuzz '^FuzzOriginPattern$' -fuzztime 15s .
+go test -run '^$' -fuzz '^FuzzParseOrigin$' -fuzztime 10s .
