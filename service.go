@@ -33,6 +33,7 @@ type Service struct {
 	License         ServiceLicense `json:"license"`
 	InteractLicense bool           `json:"interactLicense"`
 	Distribution    Distribution   `json:"distribution"`
+	Messages        SystemMessages `json:"messages"`
 	CreatedAt       time.Time      `json:"createdAt"`
 }
 
@@ -44,6 +45,7 @@ type ServiceUpdate struct {
 	License         *ServiceLicense `json:"license"`
 	InteractLicense *bool           `json:"interactLicense"`
 	Distribution    *Distribution   `json:"distribution"`
+	Messages        *SystemMessages `json:"messages"`
 }
 
 // TouchesLicenses reports whether u changes licences.
@@ -66,6 +68,9 @@ func (u ServiceUpdate) Apply(s *Service) {
 	if u.Distribution != nil {
 		s.Distribution = *u.Distribution
 	}
+	if u.Messages != nil {
+		s.Messages = *u.Messages
+	}
 }
 
 // Validate checks the service and fills distribution defaults.
@@ -83,7 +88,10 @@ func (s *Service) Validate() error {
 	if !s.License.Valid() {
 		return Errorf(EINVALID, "license must be advancedRouting, enterpriseRouting or contactCenter (got %q).", s.License)
 	}
-	return s.Distribution.Validate()
+	if err := s.Distribution.Validate(); err != nil {
+		return err
+	}
+	return s.Messages.Validate()
 }
 
 // InteractGate returns nil when the service's Interact settings are

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/interact-oss/interact"
@@ -51,6 +52,11 @@ type DB struct {
 	write   *sql.DB // SQLite: one connection, so writers queue in Go, not on SQLITE_BUSY
 	dialect dialect
 	now     func() time.Time
+
+	appends    chan *appendReq // to the message writer
+	closing    chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
 }
 
 // Open opens the store named by url and runs pending migrations. url is
@@ -73,28 +79,37 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		}
 	}
 	// busy_timeout first so that the other pragmas wait rather than fail.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+	// The writer syncs every commit (synchronous=FULL): an acknowledged chat
+	// message must survive a power cut, and group commit keeps that cheap.
+	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn)
+	read, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(NORMAL)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	read.SetMaxOpenConns(8)
-	db := &DB{read: read, write: write, dialect: sqliteDialect, now: time.Now}
+	db := &DB{read: read, write: write, dialect: sqliteDialect, now: time.Now,
+		appends: make(chan *appendReq, maxBatch), closing: make(chan struct{}), writerDone: make(chan struct{})}
 	if err := db.migrate(ctx, "migrations/sqlite"); err != nil {
-		db.Close()
+		errors.Join(read.Close(), write.Close())
 		return nil, err
 	}
+	go db.messageWriter()
 	return db, nil
 }
 
-// Close closes the database.
+// Close stops the message writer, waiting for the batch in flight, and
+// closes the database.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		close(db.closing)
+		<-db.writerDone
+	})
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 

@@ -10,17 +10,20 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-const serviceCols = `id, tenant_id, ou_id, name, license, interact_license, distribution, created_at`
+const serviceCols = `id, tenant_id, ou_id, name, license, interact_license, distribution, messages, created_at`
 
 func scanService(row interface{ Scan(...any) error }) (*interact.Service, error) {
 	var s interact.Service
-	var dist string
+	var dist, msgs string
 	var created int64
-	if err := row.Scan(&s.ID, &s.TenantID, &s.OUID, &s.Name, &s.License, &s.InteractLicense, &dist, &created); err != nil {
+	if err := row.Scan(&s.ID, &s.TenantID, &s.OUID, &s.Name, &s.License, &s.InteractLicense, &dist, &msgs, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(dist), &s.Distribution); err != nil {
 		return nil, fmt.Errorf("service %s distribution: %w", s.ID, err)
+	}
+	if err := json.Unmarshal([]byte(msgs), &s.Messages); err != nil {
+		return nil, fmt.Errorf("service %s messages: %w", s.ID, err)
 	}
 	s.CreatedAt = fromMS(created)
 	return &s, nil
@@ -108,6 +111,9 @@ func (db *DB) Service(ctx context.Context, a interact.Actor, id string) (*intera
 // Interact add-on.
 func (db *DB) CreateService(ctx context.Context, a interact.Actor, s interact.Service) (*interact.Service, error) {
 	s.ID, s.TenantID, s.CreatedAt = interact.NewID(), a.TenantID, db.now().UTC().Truncate(1e6)
+	if s.Messages == (interact.SystemMessages{}) {
+		s.Messages = interact.DefaultSystemMessages()
+	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -126,8 +132,9 @@ func (db *DB) CreateService(ctx context.Context, a interact.Actor, s interact.Se
 			return err
 		}
 		dist, _ := json.Marshal(s.Distribution)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO services (`+serviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			s.ID, s.TenantID, s.OUID, s.Name, s.License, s.InteractLicense, string(dist), ms(s.CreatedAt)); err != nil {
+		msgs, _ := json.Marshal(s.Messages)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO services (`+serviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			s.ID, s.TenantID, s.OUID, s.Name, s.License, s.InteractLicense, string(dist), string(msgs), ms(s.CreatedAt)); err != nil {
 			return db.conflict(err, "A service named %q already exists.", s.Name)
 		}
 		if err := db.insertInteract(ctx, tx, interact.NewInteractSettings(interact.OwnerService, s.ID, s.TenantID)); err != nil {
@@ -185,8 +192,10 @@ func (db *DB) UpdateService(ctx context.Context, a interact.Actor, id string, up
 			return err
 		}
 		dist, _ := json.Marshal(after.Distribution)
-		if _, err := tx.ExecContext(ctx, `UPDATE services SET ou_id = $1, name = $2, license = $3, interact_license = $4, distribution = $5
-			WHERE tenant_id = $6 AND id = $7`, after.OUID, after.Name, after.License, after.InteractLicense, string(dist), a.TenantID, id); err != nil {
+		msgs, _ := json.Marshal(after.Messages)
+		if _, err := tx.ExecContext(ctx, `UPDATE services SET ou_id = $1, name = $2, license = $3, interact_license = $4, distribution = $5,
+			messages = $6 WHERE tenant_id = $7 AND id = $8`, after.OUID, after.Name, after.License, after.InteractLicense, string(dist),
+			string(msgs), a.TenantID, id); err != nil {
 			return db.conflict(err, "A service named %q already exists.", after.Name)
 		}
 		out = &after

@@ -182,11 +182,14 @@ func (db *DB) UpdateUser(ctx context.Context, a interact.Actor, id string, upd i
 			}
 		}
 		out = &after
-		action := "user.update"
 		if hash != "" {
-			action = "user.update_password"
+			changed := struct {
+				interact.User
+				PasswordChanged bool `json:"passwordChanged"`
+			}{after, true}
+			return db.audit(ctx, tx, a, "user.update_password", "user", id, before, changed)
 		}
-		return db.audit(ctx, tx, a, action, "user", id, before, after)
+		return db.audit(ctx, tx, a, "user.update", "user", id, before, after)
 	})
 	return out, err
 }

@@ -1,0 +1,436 @@
+package routing
+
+import (
+	"context"
+	"time"
+
+	"github.com/interact-oss/interact"
+)
+
+// Presence values an agent sets.
+const (
+	PresenceAvailable = "available"
+	PresenceBusy      = "busy"
+	PresenceAway      = "away"
+	PresenceOffline   = "offline"
+)
+
+// Agent states as supervisors see them.
+const (
+	StateOffline      = "offline"
+	StateNotAvailable = "not_available"
+	StateRinging      = "ringing"
+	StateConnected    = "connected"
+	StateACW          = "acw"
+	StateRONA         = "rona"
+	StateAvailable    = "available"
+)
+
+// MaxReasonLen bounds a not-available reason.
+const MaxReasonLen = 100
+
+type agent struct {
+	id, tenantID, name string
+	licenses           interact.Licenses
+	services           map[string]bool // service ids the agent is a member of
+	conns              int
+	presence, reason   string
+	chats              map[string]*task
+	calls              map[string]*task
+	ringing            map[string]*offer
+	idleSince          time.Time
+	acwUntil           time.Time
+	acwTimer           Timer
+	ronaUntil          time.Time
+	ronaTimer          Timer
+	dropTimer          Timer
+}
+
+func (a *agent) stopTimers() {
+	for _, t := range []Timer{a.acwTimer, a.ronaTimer, a.dropTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+}
+
+func (e *Engine) agent(id, tenantID string) *agent {
+	a, ok := e.agents[id]
+	if !ok {
+		a = &agent{id: id, tenantID: tenantID, presence: PresenceOffline, services: map[string]bool{},
+			chats: map[string]*task{}, calls: map[string]*task{}, ringing: map[string]*offer{}}
+		e.agents[id] = a
+	}
+	return a
+}
+
+func (e *Engine) loadAgent(ctx context.Context, a *agent) error {
+	u, err := e.store.RoutingUser(ctx, a.tenantID, a.id)
+	if err != nil {
+		return err
+	}
+	ids, err := e.store.AgentServices(ctx, a.tenantID, a.id)
+	if err != nil {
+		return err
+	}
+	a.name, a.licenses = u.Name, u.Licenses
+	a.services = map[string]bool{}
+	for _, id := range ids {
+		a.services[id] = true
+	}
+	return nil
+}
+
+// state is the agent's state as supervisors see it.
+func (e *Engine) state(a *agent) string {
+	now := e.clock.Now()
+	switch {
+	case a.conns == 0 || a.presence == PresenceOffline:
+		return StateOffline
+	case len(a.ringing) > 0:
+		return StateRinging
+	case len(a.calls) > 0 || len(a.chats) > 0:
+		return StateConnected
+	case now.Before(a.acwUntil):
+		return StateACW
+	case now.Before(a.ronaUntil):
+		return StateRONA
+	case a.presence != PresenceAvailable:
+		return StateNotAvailable
+	}
+	return StateAvailable
+}
+
+// selectable reports whether a may be offered a task of modality m in
+// service s (nil for a direct contact or a transfer to a named agent).
+func (e *Engine) selectable(a *agent, s *service, m interact.Modality) bool {
+	now := e.clock.Now()
+	if a.conns == 0 || a.presence != PresenceAvailable || len(a.ringing) > 0 || len(a.calls) > 0 ||
+		now.Before(a.acwUntil) || now.Before(a.ronaUntil) {
+		return false
+	}
+	lic := a.licenses
+	if s != nil {
+		mem, ok := s.members[a.id]
+		if !ok || !mem.Active {
+			return false
+		}
+		lic = mem.Licenses
+	}
+	if m == interact.ModalityChat {
+		return lic.InstantMessaging && len(a.chats) < e.cfg.ChatCapacity
+	}
+	return lic.ContactCenter && len(a.calls) < e.cfg.CallCapacity
+}
+
+// reachable reports whether a could take tasks of modality m in service s
+// at all right now (connected, available, active, licensed), busy or not:
+// the "no agent selectable" look-ahead.
+func (e *Engine) reachable(a *agent, s *service, m interact.Modality) bool {
+	if a.conns == 0 || a.presence != PresenceAvailable {
+		return false
+	}
+	lic := a.licenses
+	if s != nil {
+		mem, ok := s.members[a.id]
+		if !ok || !mem.Active {
+			return false
+		}
+		lic = mem.Licenses
+	}
+	if m == interact.ModalityChat {
+		return lic.InstantMessaging
+	}
+	return lic.ContactCenter
+}
+
+// AgentView is an agent's state, sent to the agent and to supervisors.
+type AgentView struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Presence  string     `json:"presence"`
+	Reason    string     `json:"reason,omitempty"`
+	State     string     `json:"state"`
+	Chats     int        `json:"chats"`
+	Calls     int        `json:"calls"`
+	Ringing   int        `json:"ringing"`
+	ACWUntil  *time.Time `json:"acwUntil,omitempty"`
+	RONAUntil *time.Time `json:"ronaUntil,omitempty"`
+	IdleSince *time.Time `json:"idleSince,omitempty"`
+}
+
+func (e *Engine) view(a *agent) AgentView {
+	v := AgentView{ID: a.id, Name: a.name, Presence: a.presence, Reason: a.reason, State: e.state(a),
+		Chats: len(a.chats), Calls: len(a.calls), Ringing: len(a.ringing)}
+	now := e.clock.Now()
+	if now.Before(a.acwUntil) {
+		t := a.acwUntil.UTC()
+		v.ACWUntil = &t
+	}
+	if now.Before(a.ronaUntil) {
+		t := a.ronaUntil.UTC()
+		v.RONAUntil = &t
+	}
+	if !a.idleSince.IsZero() {
+		t := a.idleSince.UTC()
+		v.IdleSince = &t
+	}
+	if a.conns == 0 {
+		v.Presence = PresenceOffline
+	}
+	return v
+}
+
+// agentChanged announces a's state to the agent and its services.
+func (e *Engine) agentChanged(a *agent, c *change) {
+	v := e.view(a)
+	c.emit(AgentSubject(a.id), "agent.state", v)
+	for id := range a.services {
+		c.emit(ServiceSubject(id), "agent.state", v)
+		c.queues[id] = true
+	}
+}
+
+// AgentConnected records an open agent connection (console socket). The
+// first connection loads the agent's licences and memberships and cancels
+// a pending drop. A reconnecting agent keeps its tasks.
+func (e *Engine) AgentConnected(ctx context.Context, tenantID, userID string) (AgentView, error) {
+	var v AgentView
+	err := e.do(ctx, func(c *change) error {
+		a := e.agent(userID, tenantID)
+		if a.tenantID != tenantID {
+			return interact.Errorf(interact.EFORBIDDEN, "Agent belongs to another tenant.")
+		}
+		if a.conns == 0 {
+			if err := e.loadAgent(ctx, a); err != nil {
+				return err
+			}
+			if a.dropTimer != nil {
+				a.dropTimer.Stop()
+				a.dropTimer = nil
+			}
+			if a.presence == PresenceOffline && len(a.chats)+len(a.calls) == 0 {
+				a.idleSince = e.clock.Now()
+			}
+		}
+		a.conns++
+		e.agentChanged(a, c)
+		v = e.view(a)
+		return nil
+	})
+	return v, err
+}
+
+// AgentDisconnected records a closed agent connection. When the last one
+// closes, the agent is not offered tasks; after AgentGrace without a new
+// connection its tasks are re-queued at their place and its offers lapse.
+func (e *Engine) AgentDisconnected(ctx context.Context, userID string) {
+	e.do(ctx, func(c *change) error {
+		a, ok := e.agents[userID]
+		if !ok || a.conns == 0 {
+			return nil
+		}
+		a.conns--
+		if a.conns > 0 {
+			return nil
+		}
+		a.dropTimer = e.clock.AfterFunc(e.cfg.AgentGrace, func() { e.agentGone(userID) })
+		e.agentChanged(a, c)
+		e.checkReachable(a, c)
+		return nil
+	})
+}
+
+// agentGone runs when an agent stayed disconnected past the grace period.
+func (e *Engine) agentGone(userID string) {
+	e.do(context.Background(), func(c *change) error {
+		a, ok := e.agents[userID]
+		if !ok || a.conns > 0 {
+			return nil
+		}
+		a.dropTimer = nil
+		e.release(a, c, interact.OfferDropped)
+		a.ronaUntil, a.acwUntil = time.Time{}, time.Time{} // going offline resets RONA and ACW
+		e.agentChanged(a, c)
+		return nil
+	})
+}
+
+// release takes every task and offer away from a: ringing offers end with
+// outcome cancelled, connected tasks go back to their queue at their place
+// with the agent's session ending as outcome.
+func (e *Engine) release(a *agent, c *change, outcome string) {
+	now := e.clock.Now()
+	for _, o := range a.ringing {
+		e.endOffer(o, interact.OfferCancelled, c)
+	}
+	for _, group := range []map[string]*task{a.chats, a.calls} {
+		for _, t := range group {
+			if o := t.accepted; o != nil {
+				o.end(now, outcome)
+				c.offer(o)
+			}
+			delete(group, t.ID)
+			t.accepted = nil
+			t.AgentID = ""
+			t.State = interact.TaskWaiting
+			c.task(t)
+			c.emit(AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
+			e.enqueue(t, c)
+		}
+	}
+}
+
+// SetPresence sets an agent's presence and not-available reason. Going
+// offline resets RONA.
+func (e *Engine) SetPresence(ctx context.Context, userID, presence, reason string) error {
+	switch presence {
+	case PresenceAvailable, PresenceBusy, PresenceAway, PresenceOffline:
+	default:
+		return interact.Errorf(interact.EINVALID, "presence must be available, busy, away or offline (got %q).", presence)
+	}
+	if len([]rune(reason)) > MaxReasonLen {
+		return interact.Errorf(interact.EINVALID, "The reason must be at most %d characters.", MaxReasonLen)
+	}
+	if presence == PresenceAvailable {
+		reason = ""
+	}
+	return e.do(ctx, func(c *change) error {
+		a, ok := e.agents[userID]
+		if !ok || a.conns == 0 {
+			return interact.Errorf(interact.EINVALID, "Connect the agent console first.")
+		}
+		if a.presence != PresenceAvailable && presence == PresenceAvailable && len(a.chats)+len(a.calls) == 0 {
+			a.idleSince = e.clock.Now()
+		}
+		a.presence, a.reason = presence, reason
+		if presence == PresenceOffline {
+			a.ronaUntil = time.Time{}
+		}
+		if presence != PresenceAvailable {
+			for _, o := range a.ringing {
+				e.endOffer(o, interact.OfferCancelled, c)
+			}
+			e.checkReachable(a, c)
+		}
+		e.agentChanged(a, c)
+		return nil
+	})
+}
+
+// startACW puts a into after-call work for the service's ACW time.
+func (e *Engine) startACW(a *agent, s *service, c *change) {
+	if s == nil || !s.svc.Distribution.ACWEnabled {
+		a.idleSince = e.clock.Now()
+		return
+	}
+	e.setACW(a, e.clock.Now().Add(time.Duration(s.svc.Distribution.ACWSeconds)*time.Second), c)
+}
+
+func (e *Engine) setACW(a *agent, until time.Time, c *change) {
+	if a.acwTimer != nil {
+		a.acwTimer.Stop()
+	}
+	a.acwUntil = until
+	id := a.id
+	a.acwTimer = e.clock.AfterFunc(until.Sub(e.clock.Now()), func() {
+		e.do(context.Background(), func(c *change) error {
+			if a := e.agents[id]; a != nil && !e.clock.Now().Before(a.acwUntil) && !a.acwUntil.IsZero() {
+				e.endACW(a, c)
+			}
+			return nil
+		})
+	})
+	e.agentChanged(a, c)
+}
+
+func (e *Engine) endACW(a *agent, c *change) {
+	if a.acwTimer != nil {
+		a.acwTimer.Stop()
+		a.acwTimer = nil
+	}
+	a.acwUntil = time.Time{}
+	a.idleSince = e.clock.Now()
+	e.agentChanged(a, c)
+}
+
+// EndACW ends an agent's after-call work early.
+func (e *Engine) EndACW(ctx context.Context, userID string) error {
+	return e.do(ctx, func(c *change) error {
+		a, ok := e.agents[userID]
+		if !ok || !e.clock.Now().Before(a.acwUntil) {
+			return interact.Errorf(interact.EINVALID, "You are not in after-call work.")
+		}
+		e.endACW(a, c)
+		return nil
+	})
+}
+
+// ExtendACW restarts an agent's after-call work with the extension time of
+// the service whose task the agent finished last (or 30 s).
+func (e *Engine) ExtendACW(ctx context.Context, userID string, ext time.Duration) error {
+	if ext <= 0 || ext > time.Hour {
+		return interact.Errorf(interact.EINVALID, "The extension must be between 1 second and 1 hour.")
+	}
+	return e.do(ctx, func(c *change) error {
+		a, ok := e.agents[userID]
+		if !ok || !e.clock.Now().Before(a.acwUntil) {
+			return interact.Errorf(interact.EINVALID, "You are not in after-call work.")
+		}
+		e.setACW(a, e.clock.Now().Add(ext), c)
+		return nil
+	})
+}
+
+// setRONA flags a as not responding until the service's reset time.
+func (e *Engine) setRONA(a *agent, s *service, c *change) {
+	if s == nil || !s.svc.Distribution.PersistentRONA {
+		return
+	}
+	if a.ronaTimer != nil {
+		a.ronaTimer.Stop()
+	}
+	d := time.Duration(s.svc.Distribution.RONAResetSeconds) * time.Second
+	a.ronaUntil = e.clock.Now().Add(d)
+	id := a.id
+	a.ronaTimer = e.clock.AfterFunc(d, func() {
+		e.do(context.Background(), func(c *change) error {
+			if a := e.agents[id]; a != nil && !a.ronaUntil.IsZero() && !e.clock.Now().Before(a.ronaUntil) {
+				a.ronaUntil = time.Time{}
+				a.idleSince = e.clock.Now()
+				e.agentChanged(a, c)
+			}
+			return nil
+		})
+	})
+	c.emit(AgentSubject(a.id), "rona", map[string]any{"until": a.ronaUntil.UTC()})
+	e.agentChanged(a, c)
+}
+
+// ResetRONA clears an agent's RONA flag.
+func (e *Engine) ResetRONA(ctx context.Context, userID string) error {
+	return e.do(ctx, func(c *change) error {
+		a, ok := e.agents[userID]
+		if !ok || !e.clock.Now().Before(a.ronaUntil) {
+			return interact.Errorf(interact.EINVALID, "You are not flagged RONA.")
+		}
+		if a.ronaTimer != nil {
+			a.ronaTimer.Stop()
+		}
+		a.ronaUntil = time.Time{}
+		a.idleSince = e.clock.Now()
+		e.agentChanged(a, c)
+		return nil
+	})
+}
+
+// Agent returns an agent's current state.
+func (e *Engine) Agent(userID string) (AgentView, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, ok := e.agents[userID]
+	if !ok {
+		return AgentView{}, false
+	}
+	return e.view(a), true
+}

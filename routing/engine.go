@@ -1,0 +1,305 @@
+// Package routing is interact's routing engine: it queues tasks per service,
+// decides which agent is offered which task (broadcast, direct or pickup
+// distribution), and runs the timers around it — ring timeout, RONA,
+// after-call work, max wait in queue, agent reconnect grace — down to each
+// task's single outcome.
+//
+// The engine keeps its working state in memory and writes every transition
+// to the store before it publishes the matching event on the bus, so all of
+// it can be rebuilt from the store (Recover) after a crash. It does not
+// speak WebSocket or HTTP: realtime and web call its methods and relay the
+// events it publishes.
+//
+// Events are published as JSON frames {"type","data"} on these subjects:
+// task.<taskID> (the visitor's view of a task, and its messages),
+// agent.<userID> (offers, assignments and the agent's state) and
+// service.<serviceID> (queue changes, for pickup lists and supervisors).
+package routing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/sqlstore"
+)
+
+// Store is what the engine needs of the store.
+type Store interface {
+	CreateTask(ctx context.Context, t *interact.Task, resumeHash string) error
+	SaveRouting(ctx context.Context, tasks []*interact.Task, offers []*interact.Offer) error
+	OpenTasks(ctx context.Context) ([]interact.Task, error)
+	OpenOffers(ctx context.Context) ([]interact.Offer, error)
+	MaxQueueSeq(ctx context.Context) (int64, error)
+	AppendMessage(ctx context.Context, m interact.Message) (interact.Message, bool, error)
+	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []sqlstore.RoutingMember, error)
+	RoutingUser(ctx context.Context, tenantID, userID string) (*interact.User, error)
+	AgentServices(ctx context.Context, tenantID, userID string) ([]string, error)
+}
+
+// Publisher is where events go: the bus.
+type Publisher interface {
+	Publish(subject string, data []byte) error
+}
+
+// Config configures the engine. Zero values mean the documented defaults.
+type Config struct {
+	Clock Clock        // default: the real clock
+	Log   *slog.Logger // default: slog.Default()
+	// ChatCapacity and CallCapacity are how many chats and calls an agent
+	// handles at once (defaults 3 and 1). A call blocks new offers.
+	ChatCapacity, CallCapacity int
+	// BroadcastSize is how many agents a broadcast offer rings (default 10).
+	BroadcastSize int
+	// AgentGrace is how long an agent may be disconnected before their
+	// tasks are re-queued (default 30s).
+	AgentGrace time.Duration
+	// VisitorGrace is how long a task may have no visitor connection
+	// before it ends as if the visitor left (default 2m).
+	VisitorGrace time.Duration
+	// DirectMaxWait bounds the wait of a direct (user) contact (default 5m).
+	DirectMaxWait time.Duration
+	// DefaultWait is the estimated wait per queue position before any task
+	// of the service has been answered (default 60s).
+	DefaultWait time.Duration
+}
+
+// Engine routes tasks. Its methods are safe for concurrent use.
+type Engine struct {
+	cfg   Config
+	store Store
+	pub   Publisher
+	clock Clock
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	tasks    map[string]*task    // open tasks
+	offers   map[string]*offer   // ringing offers
+	agents   map[string]*agent   // agents seen since start
+	queues   map[string]*queue   // by queue key: a service id, or "user:"+id for direct contacts
+	services map[string]*service // cache of service settings and members
+	queueSeq int64
+	closed   bool
+	// graceUntil holds back the "no agent" overflow after a restart while
+	// agents reconnect.
+	graceUntil time.Time
+}
+
+// New returns an engine. Call Recover before serving.
+func New(cfg Config, store Store, pub Publisher) *Engine {
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.ChatCapacity == 0 {
+		cfg.ChatCapacity = 3
+	}
+	if cfg.CallCapacity == 0 {
+		cfg.CallCapacity = 1
+	}
+	if cfg.BroadcastSize == 0 {
+		cfg.BroadcastSize = 10
+	}
+	if cfg.AgentGrace == 0 {
+		cfg.AgentGrace = 30 * time.Second
+	}
+	if cfg.VisitorGrace == 0 {
+		cfg.VisitorGrace = 2 * time.Minute
+	}
+	if cfg.DirectMaxWait == 0 {
+		cfg.DirectMaxWait = 5 * time.Minute
+	}
+	if cfg.DefaultWait == 0 {
+		cfg.DefaultWait = time.Minute
+	}
+	return &Engine{
+		cfg: cfg, store: store, pub: pub, clock: cfg.Clock, log: cfg.Log,
+		tasks: map[string]*task{}, offers: map[string]*offer{}, agents: map[string]*agent{},
+		queues: map[string]*queue{}, services: map[string]*service{},
+	}
+}
+
+// change collects what one operation changed: saved together, then published.
+type change struct {
+	tasks  map[*task]bool
+	offers map[*offer]bool
+	events []event
+	sys    []sysMessage
+	queues map[string]bool // queue keys to dispatch and to announce positions for
+}
+
+type event struct {
+	subject string
+	typ     string
+	data    any
+}
+
+type sysMessage struct {
+	t    *task
+	text string
+}
+
+func newChange() *change {
+	return &change{tasks: map[*task]bool{}, offers: map[*offer]bool{}, queues: map[string]bool{}}
+}
+
+func (c *change) task(t *task)   { c.tasks[t] = true }
+func (c *change) offer(o *offer) { c.offers[o] = true }
+func (c *change) emit(subject, typ string, data any) {
+	c.events = append(c.events, event{subject, typ, data})
+}
+
+// do runs fn under the engine lock, dispatches the queues it touched, saves
+// the changes and then publishes their events.
+func (e *Engine) do(ctx context.Context, fn func(c *change) error) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return interact.Errorf(interact.EINTERNAL, "The routing engine is shut down.")
+	}
+	c := newChange()
+	if err := fn(c); err != nil {
+		return err
+	}
+	return e.finish(ctx, c)
+}
+
+// finish dispatches, saves and publishes. Called with e.mu held.
+func (e *Engine) finish(ctx context.Context, c *change) error {
+	for i := 0; i < 4 && len(c.queues) > 0; i++ { // dispatch can itself touch queues (overflow by transfer)
+		keys := c.queues
+		c.queues = map[string]bool{}
+		for k := range keys {
+			e.dispatch(ctx, k, c)
+			e.announce(k, c)
+		}
+	}
+	tasks := make([]*interact.Task, 0, len(c.tasks))
+	for t := range c.tasks {
+		tasks = append(tasks, &t.Task)
+	}
+	offers := make([]*interact.Offer, 0, len(c.offers))
+	for o := range c.offers {
+		offers = append(offers, &o.Offer)
+	}
+	if len(tasks)+len(offers) > 0 {
+		if err := e.store.SaveRouting(ctx, tasks, offers); err != nil {
+			e.log.Error("save routing state", "err", err)
+			return fmt.Errorf("save routing state: %w", err)
+		}
+	}
+	for _, m := range c.sys {
+		e.systemMessage(ctx, m.t, m.text)
+	}
+	for _, ev := range c.events {
+		e.publish(ev.subject, ev.typ, ev.data)
+	}
+	return nil
+}
+
+// Frame is the JSON shape of every event: {"type":…,"data":…}.
+type Frame struct {
+	Type string `json:"type"`
+	Data any    `json:"data"`
+}
+
+func (e *Engine) publish(subject, typ string, data any) {
+	b, err := json.Marshal(Frame{Type: typ, Data: data})
+	if err != nil {
+		e.log.Error("encode event", "type", typ, "err", err)
+		return
+	}
+	if err := e.pub.Publish(subject, b); err != nil {
+		e.log.Warn("publish event", "subject", subject, "err", err)
+	}
+}
+
+// systemMessage stores a system message in the task's transcript and
+// publishes it like any other message.
+func (e *Engine) systemMessage(ctx context.Context, t *task, text string) {
+	if text == "" {
+		return
+	}
+	m, _, err := e.store.AppendMessage(ctx, interact.Message{
+		TaskID: t.ID, ClientID: "sys-" + interact.NewID(), From: interact.FromSystem, Text: text, At: e.clock.Now().UTC(),
+	})
+	if err != nil {
+		e.log.Error("store system message", "task", t.ID, "err", err)
+		return
+	}
+	e.publish(TaskSubject(t.ID), "message", m)
+}
+
+// TaskSubject, AgentSubject and ServiceSubject name the bus subjects.
+func TaskSubject(id string) string    { return "task." + id }
+func AgentSubject(id string) string   { return "agent." + id }
+func ServiceSubject(id string) string { return "service." + id }
+
+// Close stops every timer. The engine refuses work afterwards.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
+	for _, t := range e.tasks {
+		t.stopTimers()
+	}
+	for _, o := range e.offers {
+		o.stopTimer()
+	}
+	for _, a := range e.agents {
+		a.stopTimers()
+	}
+}
+
+// service is the engine's cached view of a service.
+type service struct {
+	svc     *interact.Service
+	members map[string]sqlstore.RoutingMember
+}
+
+// serviceInfo returns the cached service, loading it when needed.
+func (e *Engine) serviceInfo(ctx context.Context, tenantID, id string) (*service, error) {
+	if s, ok := e.services[id]; ok {
+		return s, nil
+	}
+	svc, members, err := e.store.RoutingService(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	s := &service{svc: svc, members: map[string]sqlstore.RoutingMember{}}
+	for _, m := range members {
+		s.members[m.UserID] = m
+	}
+	e.services[id] = s
+	return s, nil
+}
+
+// Invalidate drops cached settings of a tenant's services and agents (after
+// an admin change) and re-runs distribution with the fresh settings.
+func (e *Engine) Invalidate(ctx context.Context, tenantID string) {
+	e.do(ctx, func(c *change) error {
+		for id, s := range e.services {
+			if s.svc.TenantID == tenantID {
+				delete(e.services, id)
+				c.queues[id] = true
+			}
+		}
+		for _, a := range e.agents {
+			if a.tenantID == tenantID && a.conns > 0 {
+				if err := e.loadAgent(ctx, a); err != nil {
+					e.log.Warn("reload agent", "agent", a.id, "err", err)
+				}
+				for id := range a.services {
+					c.queues[id] = true
+				}
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,175 @@
+package routing
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/interact-oss/interact"
+)
+
+// Recover rebuilds the engine's state from the store: waiting tasks go back
+// into their queues in their order, connected tasks back to their agents
+// (who get AgentGrace to reconnect), and offers that were ringing when the
+// previous process stopped end as cancelled and are made anew.
+func (e *Engine) Recover(ctx context.Context) error {
+	tasks, err := e.store.OpenTasks(ctx)
+	if err != nil {
+		return fmt.Errorf("recover tasks: %w", err)
+	}
+	offers, err := e.store.OpenOffers(ctx)
+	if err != nil {
+		return fmt.Errorf("recover offers: %w", err)
+	}
+	seq, err := e.store.MaxQueueSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("recover queue order: %w", err)
+	}
+	e.mu.Lock()
+	e.queueSeq = seq
+	e.graceUntil = e.clock.Now().Add(e.cfg.AgentGrace)
+	e.mu.Unlock()
+
+	return e.do(ctx, func(c *change) error {
+		byTask := map[string]*task{}
+		for _, rt := range tasks {
+			t := &task{Task: rt, offers: map[string]*offer{}, tried: map[string]bool{}}
+			e.tasks[t.ID] = t
+			byTask[t.ID] = t
+			if t.DirectUserID == "" {
+				if _, err := e.serviceInfo(ctx, t.TenantID, t.ServiceID); err != nil {
+					e.log.Warn("recover: service of task is gone", "task", t.ID, "err", err)
+				}
+			}
+		}
+		for _, ro := range offers {
+			t := byTask[ro.TaskID]
+			o := &offer{Offer: ro, task: t}
+			if t != nil && t.State == interact.TaskConnected && ro.Outcome == interact.OfferAccepted && ro.AgentID == t.AgentID {
+				o.agent = e.agent(ro.AgentID, ro.TenantID)
+				t.accepted = o
+				continue
+			}
+			o.end(e.clock.Now(), interact.OfferCancelled)
+			c.offer(o)
+		}
+		for _, t := range byTask {
+			switch t.State {
+			case interact.TaskConnected:
+				a := e.agent(t.AgentID, t.TenantID)
+				if t.Modality.IsCall() {
+					a.calls[t.ID] = t
+				} else {
+					a.chats[t.ID] = t
+				}
+				if t.accepted == nil {
+					t.accepted = &offer{Offer: interact.Offer{ID: interact.NewID(), TenantID: t.TenantID, TaskID: t.ID,
+						ServiceID: t.ServiceID, AgentID: a.id, Modality: t.Modality, OfferedAt: e.clock.Now().UTC(),
+						Outcome: interact.OfferAccepted}, task: t, agent: a}
+					c.offer(t.accepted)
+				}
+				if a.dropTimer == nil {
+					id := a.id
+					a.dropTimer = e.clock.AfterFunc(e.cfg.AgentGrace, func() { e.agentGone(id) })
+				}
+			default:
+				e.enqueue(t, c)
+			}
+			e.visitorAway(t)
+		}
+		// After the grace, check for queues nobody can serve.
+		e.clock.AfterFunc(e.cfg.AgentGrace, func() {
+			e.do(context.Background(), func(c *change) error {
+				for key := range e.queues {
+					e.checkQueue(key, c)
+					c.queues[key] = true
+				}
+				return nil
+			})
+		})
+		return nil
+	})
+}
+
+// TaskView is a task's routing state.
+type TaskView struct {
+	interact.Task
+	Position             int `json:"position,omitempty"`
+	EstimatedWaitSeconds int `json:"estimatedWaitSeconds,omitempty"`
+}
+
+// Task returns an open task's state, or false when the task is not open.
+func (e *Engine) Task(id string) (TaskView, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.tasks[id]
+	if !ok {
+		return TaskView{}, false
+	}
+	v := TaskView{Task: t.Task}
+	if q, ok := e.queues[t.queueKey]; ok && t.State == interact.TaskWaiting {
+		v.Position, v.EstimatedWaitSeconds = q.position(t), t.lastETA
+	}
+	return v, true
+}
+
+// AgentTasks returns the ids of the tasks an agent is connected to.
+func (e *Engine) AgentTasks(userID string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, ok := e.agents[userID]
+	if !ok {
+		return nil
+	}
+	var ids []string
+	for id := range a.chats {
+		ids = append(ids, id)
+	}
+	for id := range a.calls {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// QueueView is a service's queue as supervisors and pickup lists see it.
+type QueueView struct {
+	ServiceID string        `json:"serviceId"`
+	Waiting   []WaitingTask `json:"waiting"`
+	Agents    []AgentView   `json:"agents"`
+}
+
+// WaitingTask is one waiting task in a QueueView.
+type WaitingTask struct {
+	TaskSummary
+	Priority int    `json:"priority"`
+	Strict   bool   `json:"strict"`
+	Ringing  int    `json:"ringing"`
+	Position int    `json:"position"`
+	WaitMS   int64  `json:"waitMs"`
+	Target   string `json:"targetAgentId,omitempty"`
+}
+
+// Queue returns a service's waiting tasks and the state of its members.
+func (e *Engine) Queue(ctx context.Context, tenantID, serviceID string) (QueueView, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, err := e.serviceInfo(ctx, tenantID, serviceID)
+	if err != nil {
+		return QueueView{}, err
+	}
+	v := QueueView{ServiceID: serviceID, Waiting: []WaitingTask{}, Agents: []AgentView{}}
+	now := e.clock.Now()
+	if q, ok := e.queues[serviceID]; ok {
+		for i, t := range q.tasks {
+			v.Waiting = append(v.Waiting, WaitingTask{TaskSummary: e.summary(t), Priority: t.Priority, Strict: t.Strict,
+				Ringing: len(t.offers), Position: i + 1, WaitMS: now.Sub(t.QueuedAt).Milliseconds(), Target: t.TargetAgentID})
+		}
+	}
+	for id, m := range s.members {
+		av := AgentView{ID: id, Name: m.Name, Presence: PresenceOffline, State: StateOffline}
+		if a, ok := e.agents[id]; ok {
+			av = e.view(a)
+		}
+		v.Agents = append(v.Agents, av)
+	}
+	return v, nil
+}

@@ -1,0 +1,542 @@
+package routing
+
+import (
+	"context"
+	"time"
+
+	"github.com/interact-oss/interact"
+)
+
+type task struct {
+	interact.Task
+	queueKey     string
+	offers       map[string]*offer // ringing
+	accepted     *offer            // the connected agent's session
+	tried        map[string]bool   // agents who declined or missed it this round
+	maxWait      Timer
+	visitors     int // open visitor connections
+	visitorTimer Timer
+	overflowHops int
+	lastPos      int
+	lastETA      int
+}
+
+func (t *task) target() string {
+	if t.TargetAgentID != "" {
+		return t.TargetAgentID
+	}
+	return t.DirectUserID
+}
+
+func (t *task) stopTimers() {
+	for _, tm := range []Timer{t.maxWait, t.visitorTimer} {
+		if tm != nil {
+			tm.Stop()
+		}
+	}
+}
+
+type offer struct {
+	interact.Offer
+	task  *task
+	agent *agent
+	timer Timer
+}
+
+func (o *offer) stopTimer() {
+	if o.timer != nil {
+		o.timer.Stop()
+		o.timer = nil
+	}
+}
+
+func (o *offer) end(now time.Time, outcome string) {
+	o.stopTimer()
+	n := now.UTC()
+	o.EndedAt = &n
+	if o.Outcome == "" || outcome != interact.OfferAccepted {
+		o.Outcome = outcome
+	}
+}
+
+// TaskSummary is what an agent sees of a task on an offer or assignment.
+type TaskSummary struct {
+	ID          string            `json:"id"`
+	ServiceID   string            `json:"serviceId"`
+	ServiceName string            `json:"serviceName"`
+	Modality    interact.Modality `json:"modality"`
+	Visitor     interact.Visitor  `json:"visitor"`
+	Origin      string            `json:"origin"`
+	QueuedAt    time.Time         `json:"queuedAt"`
+	Transfers   int               `json:"transfers"`
+	Direct      bool              `json:"direct"`
+}
+
+func (e *Engine) summary(t *task) TaskSummary {
+	s := TaskSummary{ID: t.ID, ServiceID: t.ServiceID, Modality: t.Modality, Visitor: t.Visitor, Origin: t.Origin,
+		QueuedAt: t.QueuedAt, Transfers: t.Transfers, Direct: t.DirectUserID != ""}
+	if sv, ok := e.services[t.ServiceID]; ok {
+		s.ServiceName = sv.svc.Name
+	}
+	return s
+}
+
+// offer rings agent a for task t.
+func (e *Engine) offer(t *task, a *agent, s *service, c *change) {
+	now := e.clock.Now()
+	o := &offer{task: t, agent: a, Offer: interact.Offer{
+		ID: interact.NewID(), TenantID: t.TenantID, TaskID: t.ID, ServiceID: t.ServiceID, AgentID: a.id,
+		Modality: t.Modality, OfferedAt: now.UTC(), Codes: []string{}, Tags: []string{},
+	}}
+	t.offers[o.ID] = o
+	a.ringing[o.ID] = o
+	e.offers[o.ID] = o
+	ring := 30 * time.Second
+	if s != nil {
+		ring = time.Duration(s.svc.Distribution.RingTimeoutSeconds) * time.Second
+	}
+	id := o.ID
+	o.timer = e.clock.AfterFunc(ring, func() { e.ringTimeout(id) })
+	c.offer(o)
+	c.emit(AgentSubject(a.id), "offer", map[string]any{
+		"offerId": o.ID, "task": e.summary(t), "ringSeconds": int(ring.Seconds()), "expiresAt": now.Add(ring).UTC(),
+	})
+	e.agentChanged(a, c)
+}
+
+// endOffer ends a ringing offer.
+func (e *Engine) endOffer(o *offer, outcome string, c *change) {
+	o.end(e.clock.Now(), outcome)
+	delete(e.offers, o.ID)
+	delete(o.task.offers, o.ID)
+	delete(o.agent.ringing, o.ID)
+	c.offer(o)
+	c.emit(AgentSubject(o.AgentID), "offer.ended", map[string]string{"offerId": o.ID, "taskId": o.TaskID, "outcome": outcome})
+	e.agentChanged(o.agent, c)
+	if o.task.State == interact.TaskWaiting {
+		c.queues[o.task.queueKey] = true
+	}
+}
+
+func (e *Engine) cancelOffers(t *task, c *change) {
+	for _, o := range t.offers {
+		e.endOffer(o, interact.OfferCancelled, c)
+	}
+}
+
+// ringTimeout: the offer rang out. Direct distribution moves on to the next
+// agent (and flags persistent RONA); a transfer or direct contact whose
+// agent did not answer falls back.
+func (e *Engine) ringTimeout(offerID string) {
+	e.do(context.Background(), func(c *change) error {
+		o, ok := e.offers[offerID]
+		if !ok {
+			return nil
+		}
+		o.timer = nil
+		t, a := o.task, o.agent
+		e.endOffer(o, interact.OfferRONA, c)
+		var s *service
+		if t.DirectUserID == "" {
+			s, _ = e.serviceInfo(context.Background(), t.TenantID, t.ServiceID)
+		}
+		broadcast := s != nil && s.svc.Distribution.Type == interact.DistributeBroadcast && t.TargetAgentID == ""
+		if !broadcast {
+			e.setRONA(a, s, c)
+		}
+		e.missed(t, a, c)
+		return nil
+	})
+}
+
+// missed handles an offer that a declined or let ring out.
+func (e *Engine) missed(t *task, a *agent, c *change) {
+	t.tried[a.id] = true
+	switch {
+	case t.TargetAgentID == a.id: // a transfer to a named agent failed: back to the queue
+		t.TargetAgentID = ""
+		if t.DirectUserID != "" {
+			e.overflow(t, interact.OutcomeTransferFailed, c)
+			return
+		}
+		e.dequeue(t, c)
+		e.enqueue(t, c)
+	case t.DirectUserID == a.id && len(t.offers) == 0:
+		e.overflow(t, interact.OutcomeNoAgent, c)
+	}
+}
+
+// StartRequest describes a new task from the widget.
+type StartRequest struct {
+	TenantID     string
+	ServiceID    string // the service's queue; empty for a direct contact
+	DirectUserID string // the user of a direct contact
+	ContactID    string
+	Modality     interact.Modality
+	Visitor      interact.Visitor
+	Origin       string
+	ResumeHash   string
+	// MaxOpenChats is the tenant's cap of concurrent chat tasks per service.
+	MaxOpenChats int
+}
+
+// StartTask creates a task, queues it and tries to offer it at once. It
+// fails with capacity_reached when the service already has the tenant's
+// maximum of open chats; then no task exists.
+func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Task, error) {
+	if !req.Modality.Valid() {
+		return nil, interact.Errorf(interact.EINVALID, "modality must be chat, audio or video.")
+	}
+	if err := req.Visitor.Validate(); err != nil {
+		return nil, err
+	}
+	var out interact.Task
+	err := e.do(ctx, func(c *change) error {
+		now := e.clock.Now().UTC().Truncate(time.Millisecond)
+		t := &task{Task: interact.Task{
+			ID: interact.NewID(), TenantID: req.TenantID, ServiceID: req.ServiceID, DirectUserID: req.DirectUserID,
+			ContactID: req.ContactID, Modality: req.Modality, State: interact.TaskWaiting, Visitor: req.Visitor,
+			Origin: req.Origin, CreatedAt: now, QueuedAt: now,
+		}, offers: map[string]*offer{}, tried: map[string]bool{}}
+		var s *service
+		params := interact.MessageParams{Visitor: req.Visitor}
+		if req.DirectUserID == "" {
+			var err error
+			if s, err = e.serviceInfo(ctx, req.TenantID, req.ServiceID); err != nil {
+				return err
+			}
+			t.Priority = s.svc.Distribution.DefaultPriority
+			params.ServiceName = s.svc.Name
+		} else {
+			a := e.agent(req.DirectUserID, req.TenantID)
+			if a.conns == 0 {
+				if err := e.loadAgent(ctx, a); err != nil {
+					return err
+				}
+			}
+			params.ServiceName = a.name
+		}
+		if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 {
+			key, open := queueKey(t), 0
+			for _, x := range e.tasks {
+				if queueKey(x) == key && x.Modality == interact.ModalityChat {
+					open++
+				}
+			}
+			if open >= req.MaxOpenChats {
+				return interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
+			}
+		}
+		e.queueSeq++
+		t.QueueSeq = e.queueSeq
+		if err := e.store.CreateTask(ctx, &t.Task, req.ResumeHash); err != nil {
+			e.queueSeq--
+			return err
+		}
+		e.tasks[t.ID] = t
+		if s != nil {
+			c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Welcome, params)})
+		}
+		e.enqueue(t, c)
+		if e.noAgent(ctx, t) {
+			e.overflow(t, interact.OutcomeNoAgent, c)
+		} else {
+			e.dispatch(ctx, t.queueKey, c)
+			if t.State == interact.TaskWaiting && len(t.offers) == 0 && s != nil {
+				c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Queued, params)})
+			}
+		}
+		// The visitor has no connection yet: start its grace now.
+		e.visitorAway(t)
+		out = t.Task
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Accept connects the agent to the offered task.
+func (e *Engine) Accept(ctx context.Context, userID, offerID string) (*interact.Task, error) {
+	var out interact.Task
+	err := e.do(ctx, func(c *change) error {
+		o, ok := e.offers[offerID]
+		if !ok || o.AgentID != userID {
+			return interact.Errorf(interact.ECONFLICT, "This offer is no longer available.")
+		}
+		e.connect(o, c)
+		out = o.task.Task
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// connect makes o's agent the task's agent.
+func (e *Engine) connect(o *offer, c *change) {
+	t, a := o.task, o.agent
+	now := e.clock.Now()
+	o.stopTimer()
+	delete(e.offers, o.ID)
+	delete(t.offers, o.ID)
+	delete(a.ringing, o.ID)
+	n := now.UTC()
+	o.AnsweredAt, o.Outcome = &n, interact.OfferAccepted
+	c.offer(o)
+	e.cancelOffers(t, c)
+	e.dequeue(t, c)
+	if q, ok := e.queues[t.queueKey]; ok {
+		q.wait = (q.wait*4 + now.Sub(t.QueuedAt)) / 5
+	}
+	t.State, t.AgentID, t.TargetAgentID, t.accepted = interact.TaskConnected, a.id, "", o
+	if t.ConnectedAt == nil {
+		t.ConnectedAt = &n
+	}
+	clear(t.tried)
+	c.task(t)
+	if t.Modality.IsCall() {
+		a.calls[t.ID] = t
+	} else {
+		a.chats[t.ID] = t
+	}
+	s := e.services[t.ServiceID]
+	name := a.name
+	params := interact.MessageParams{Visitor: t.Visitor, AgentName: a.name}
+	if s != nil && t.DirectUserID == "" {
+		params.ServiceName = s.svc.Name
+		name = s.svc.Messages.AgentDisplayName(a.name, params)
+		params.AgentName = name
+		if name == "" {
+			params.AgentName = "An agent"
+		}
+		c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Accepted, params)})
+	}
+	c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "agentName": name})
+	c.emit(AgentSubject(a.id), "task.assigned", map[string]any{"offerId": o.ID, "task": e.summary(t)})
+	c.emit(ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
+	e.agentChanged(a, c)
+}
+
+// Decline declines an offer; the task moves on.
+func (e *Engine) Decline(ctx context.Context, userID, offerID string) error {
+	return e.do(ctx, func(c *change) error {
+		o, ok := e.offers[offerID]
+		if !ok || o.AgentID != userID {
+			return interact.Errorf(interact.ECONFLICT, "This offer is no longer available.")
+		}
+		t, a := o.task, o.agent
+		e.endOffer(o, interact.OfferDeclined, c)
+		e.missed(t, a, c)
+		return nil
+	})
+}
+
+// Claim takes a waiting task of a pickup service.
+func (e *Engine) Claim(ctx context.Context, userID, taskID string) (*interact.Task, error) {
+	var out interact.Task
+	err := e.do(ctx, func(c *change) error {
+		t, ok := e.tasks[taskID]
+		a, aok := e.agents[userID]
+		if !ok || !aok || t.State != interact.TaskWaiting || t.TenantID != a.tenantID {
+			return interact.Errorf(interact.ECONFLICT, "This task is no longer waiting.")
+		}
+		s, err := e.serviceInfo(ctx, t.TenantID, t.ServiceID)
+		if err != nil {
+			return err
+		}
+		if s.svc.Distribution.Type != interact.DistributePickup || t.target() != "" {
+			return interact.Errorf(interact.EINVALID, "Tasks of this service are offered, not picked up.")
+		}
+		if !e.selectable(a, s, t.Modality) {
+			return interact.Errorf(interact.EFORBIDDEN, "You cannot take this task now (check your status, capacity and membership).")
+		}
+		e.offer(t, a, s, c)
+		for _, o := range t.offers {
+			if o.AgentID == a.id {
+				e.connect(o, c)
+				break
+			}
+		}
+		out = t.Task
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// connected returns the task userID is connected to.
+func (e *Engine) connected(userID, taskID string) (*task, *agent, error) {
+	t, ok := e.tasks[taskID]
+	if !ok || t.AgentID != userID || t.State != interact.TaskConnected {
+		return nil, nil, interact.Errorf(interact.ENOTFOUND, "You are not connected to task %q.", taskID)
+	}
+	return t, e.agents[userID], nil
+}
+
+// Transfer hands a connected task to another agent or service. The
+// transferring agent's session ends as transferred (then after-call work).
+func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServiceID string) error {
+	if (toAgentID == "") == (toServiceID == "") {
+		return interact.Errorf(interact.EINVALID, "Transfer to exactly one of an agent or a service.")
+	}
+	return e.do(ctx, func(c *change) error {
+		t, a, err := e.connected(userID, taskID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case toAgentID == userID:
+			return interact.Errorf(interact.EINVALID, "You cannot transfer a task to yourself.")
+		case toAgentID != "":
+			b, ok := e.agents[toAgentID]
+			if !ok || b.tenantID != t.TenantID || !e.reachable(b, nil, t.Modality) {
+				return interact.Errorf(interact.EINVALID, "That agent is not available for transfers now.")
+			}
+		default:
+			if _, err := e.serviceInfo(ctx, t.TenantID, toServiceID); err != nil {
+				return interact.Errorf(interact.EINVALID, "No service %q to transfer to.", toServiceID)
+			}
+		}
+		s := e.services[t.ServiceID]
+		e.detach(t, a, interact.OfferTransferred, c)
+		t.Transfers++
+		t.QueuedAt = e.clock.Now()
+		if toAgentID != "" {
+			t.TargetAgentID = toAgentID
+		} else {
+			t.ServiceID, t.DirectUserID, t.TargetAgentID = toServiceID, "", ""
+		}
+		c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": interact.TaskWaiting, "transferring": true})
+		e.enqueue(t, c)
+		e.startACW(a, s, c)
+		if e.noAgent(ctx, t) {
+			e.overflow(t, interact.OutcomeTransferFailed, c)
+		}
+		return nil
+	})
+}
+
+// detach ends agent a's session of connected task t with outcome.
+func (e *Engine) detach(t *task, a *agent, outcome string, c *change) {
+	if o := t.accepted; o != nil {
+		o.end(e.clock.Now(), outcome)
+		c.offer(o)
+	}
+	t.accepted = nil
+	delete(a.chats, t.ID)
+	delete(a.calls, t.ID)
+	t.AgentID = ""
+	c.task(t)
+	c.emit(AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
+	e.agentChanged(a, c)
+}
+
+// Ended-by values for EndTask.
+const (
+	ByVisitor = "visitor"
+	BySystem  = "system"
+)
+
+// EndTask ends a task on behalf of the visitor (by == ByVisitor) or its
+// connected agent (by == the agent's user id).
+func (e *Engine) EndTask(ctx context.Context, taskID, by string) error {
+	return e.do(ctx, func(c *change) error {
+		t, ok := e.tasks[taskID]
+		if !ok {
+			return interact.Errorf(interact.ENOTFOUND, "Task %q has ended already.", taskID)
+		}
+		if by != ByVisitor && by != BySystem && t.AgentID != by {
+			return interact.Errorf(interact.ENOTFOUND, "You are not connected to task %q.", taskID)
+		}
+		e.finishTask(t, c)
+		return nil
+	})
+}
+
+// finishTask ends a task with the outcome its state implies.
+func (e *Engine) finishTask(t *task, c *change) {
+	switch {
+	case t.State == interact.TaskConnected && t.Transfers > 0:
+		e.end(t, interact.OutcomeTransferred, c)
+	case t.State == interact.TaskConnected:
+		e.end(t, interact.OutcomeHandled, c)
+	default:
+		e.end(t, interact.OutcomeHangupInQueue, c)
+	}
+}
+
+// end ends t with outcome: offers withdrawn, the agent released into ACW.
+func (e *Engine) end(t *task, outcome string, c *change) {
+	e.cancelOffers(t, c)
+	e.dequeue(t, c)
+	t.stopTimers()
+	if t.AgentID != "" {
+		a := e.agents[t.AgentID]
+		if o := t.accepted; o != nil {
+			o.end(e.clock.Now(), interact.OfferAccepted)
+			c.offer(o)
+		}
+		delete(a.chats, t.ID)
+		delete(a.calls, t.ID)
+		c.emit(AgentSubject(a.id), "task.ended", map[string]string{"taskId": t.ID, "outcome": outcome})
+		e.startACW(a, e.services[t.ServiceID], c)
+		e.agentChanged(a, c)
+	}
+	if s, ok := e.services[t.ServiceID]; ok && t.DirectUserID == "" && t.State == interact.TaskConnected {
+		c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Ended, interact.MessageParams{Visitor: t.Visitor, ServiceName: s.svc.Name})})
+	}
+	n := e.clock.Now().UTC()
+	t.State, t.Outcome, t.EndedAt = interact.TaskEnded, outcome, &n
+	c.task(t)
+	leave := outcome == interact.OutcomeNoAgent || outcome == interact.OutcomeQueueTimeout || outcome == interact.OutcomeTransferFailed
+	c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "outcome": outcome, "leaveMessage": leave})
+	c.emit(ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
+	delete(e.tasks, t.ID)
+}
+
+// VisitorConnected records an open visitor connection to a task.
+func (e *Engine) VisitorConnected(taskID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t, ok := e.tasks[taskID]; ok {
+		t.visitors++
+		if t.visitorTimer != nil {
+			t.visitorTimer.Stop()
+			t.visitorTimer = nil
+		}
+	}
+}
+
+// VisitorDisconnected records a closed visitor connection. A task with no
+// visitor connection for VisitorGrace ends as if the visitor left.
+func (e *Engine) VisitorDisconnected(taskID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t, ok := e.tasks[taskID]; ok && t.visitors > 0 {
+		t.visitors--
+		if t.visitors == 0 {
+			e.visitorAway(t)
+		}
+	}
+}
+
+func (e *Engine) visitorAway(t *task) {
+	if t.visitorTimer != nil {
+		t.visitorTimer.Stop()
+	}
+	id := t.ID
+	t.visitorTimer = e.clock.AfterFunc(e.cfg.VisitorGrace, func() {
+		e.do(context.Background(), func(c *change) error {
+			if t, ok := e.tasks[id]; ok && t.visitors == 0 {
+				t.visitorTimer = nil
+				e.finishTask(t, c)
+			}
+			return nil
+		})
+	})
+}
