@@ -173,3 +173,41 @@ func (e *Engine) Queue(ctx context.Context, tenantID, serviceID string) (QueueVi
 	}
 	return v, nil
 }
+
+// Available reports whether some agent could take a task of modality m for
+// a service (or, with directUserID, for that user) now or soon: connected,
+// available, active and licensed, busy or not.
+func (e *Engine) Available(ctx context.Context, tenantID, serviceID, directUserID string, m interact.Modality) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if directUserID != "" {
+		a, ok := e.agents[directUserID]
+		return ok && a.tenantID == tenantID && e.reachable(a, nil, m)
+	}
+	s, err := e.serviceInfo(ctx, tenantID, serviceID)
+	if err != nil {
+		return false
+	}
+	for id := range s.members {
+		if a, ok := e.agents[id]; ok && e.reachable(a, s, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// AgentDisplayName is the name visitors see for the agent connected to a
+// task, per the service's display-name mode ("" when hidden).
+func (e *Engine) AgentDisplayName(taskID string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.tasks[taskID]
+	if !ok || t.AgentID == "" {
+		return ""
+	}
+	a := e.agents[t.AgentID]
+	if s, ok := e.services[t.ServiceID]; ok && t.DirectUserID == "" {
+		return s.svc.Messages.AgentDisplayName(a.name, interact.MessageParams{Visitor: t.Visitor, AgentName: a.name, ServiceName: s.svc.Name})
+	}
+	return a.name
+}

@@ -320,3 +320,30 @@ func queryTime(v, name string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// Sessions.
+
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := sqlstore.SessionFilter{ServiceID: q.Get("serviceId"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor")}
+	var err error
+	if f.Since, err = queryTime(q.Get("since"), "since"); err != nil {
+		return err
+	}
+	if f.Until, err = queryTime(q.Get("until"), "until"); err != nil {
+		return err
+	}
+	if v := q.Get("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > sqlstore.MaxSessionPage {
+			return interact.Errorf(interact.EINVALID, "limit must be a number from 1 to %d.", sqlstore.MaxSessionPage)
+		}
+	}
+	items, cursor, err := s.store.Sessions(r.Context(), actorFrom(r), f)
+	if err != nil {
+		return err
+	}
+	l := listOf(items)
+	l.NextCursor = cursor
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}

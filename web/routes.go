@@ -10,10 +10,11 @@ import (
 type authMode int
 
 const (
-	authNone  authMode = iota // public
-	authLogin                 // public, but same-origin only (sign-in)
-	authUser                  // any signed-in user or API token
-	authAdmin                 // an administrator: operator, tenant admin, OU admin or service owner
+	authNone   authMode = iota // public
+	authLogin                  // public, but same-origin only (sign-in)
+	authUser                   // any signed-in user or API token
+	authAdmin                  // an administrator: operator, tenant admin, OU admin or service owner
+	authWidget                 // public widget endpoint: contact, origin (CORS) and rate checks
 )
 
 // route is one endpoint. The table below registers the handlers and
@@ -45,6 +46,14 @@ func (s *Server) routeTable() []route {
 	return []route{
 		{method: "GET", path: "/healthz", tag: "ops", summary: "Liveness: the process serves HTTP.", h: s.healthz},
 		{method: "GET", path: "/readyz", tag: "ops", summary: "Readiness: the store answers.", h: s.readyz},
+
+		{method: "GET", path: "/widget/v1/config", tag: "widget", summary: "What the widget may show now.", auth: authWidget, h: s.widgetConfigHandler},
+		{method: "POST", path: "/widget/v1/tasks", tag: "widget", summary: "Start (or resume) a chat or call task.", auth: authWidget, h: s.startTask},
+		{method: "POST", path: "/widget/v1/token", tag: "widget", summary: "Refresh a visitor token.", auth: authWidget, h: s.refreshToken},
+		{method: "GET", path: "/widget/v1/tasks/{id}/transcript", tag: "widget", summary: "A task's transcript.", auth: authWidget, h: s.transcript},
+		{method: "POST", path: "/widget/v1/tasks/{id}/leave-message", tag: "widget", summary: "Leave a message after no agent could take the contact.", auth: authWidget, h: s.leaveMessage},
+		{method: "GET", path: "/widget/v1/ws", tag: "widget", summary: "The visitor's WebSocket.", auth: authWidget, h: s.visitorSocket},
+		{method: "GET", path: "/agent/v1/ws", tag: "agent", summary: "The agent console's WebSocket.", auth: authUser, h: s.agentSocket},
 		{method: "GET", path: v1 + "/openapi.json", tag: "ops", summary: "This API description.", h: s.openapi},
 
 		{method: "POST", path: v1 + "/session", tag: "session", summary: "Sign in with e-mail and password; sets the session cookie.", auth: authLogin, in: loginRequest{}, out: sessionInfo{}, h: s.login},
@@ -95,6 +104,8 @@ func (s *Server) routeTable() []route {
 		{method: "DELETE", path: v1 + "/domain-templates/{id}", tag: "domain-templates", summary: "Delete a domain template no one selects.", auth: authAdmin, status: 204, h: s.deleteTemplate},
 		{method: "POST", path: v1 + "/origin-check", tag: "interact", summary: "Would a web page at this origin be allowed to contact this Contact ID, and by which entry?", auth: authAdmin, in: originCheckRequest{}, out: originCheckResponse{}, h: s.originCheck},
 
+		{method: "GET", path: v1 + "/sessions", tag: "sessions", summary: "Service sessions (tasks) with their outcome and user sessions (offers).", auth: authAdmin, out: list[sqlstore.Session]{},
+			query: []string{"serviceId", "outcome", "since", "until", "cursor", "limit"}, h: s.listSessions},
 		{method: "GET", path: v1 + "/audit", tag: "audit", summary: "The audit log, newest first (tenant admins).", auth: authAdmin, out: audit{},
 			query: []string{"entityKind", "entityId", "actorId", "action", "since", "until", "cursor", "limit"}, h: s.listAudit},
 	}

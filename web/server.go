@@ -8,8 +8,10 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,6 +20,8 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/routing"
 	"github.com/interact-oss/interact/sqlstore"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -73,6 +77,44 @@ type Store interface {
 	ContactByID(ctx context.Context, tenantID, contactID string) (*sqlstore.Contact, error)
 
 	AuditEntries(ctx context.Context, a interact.Actor, f interact.AuditFilter) ([]interact.AuditEntry, string, error)
+
+	Task(ctx context.Context, id string) (*interact.Task, error)
+	TaskByResume(ctx context.Context, hash string) (*interact.Task, error)
+	Messages(ctx context.Context, taskID string, after int64, limit int) ([]interact.Message, error)
+	AppendMessage(ctx context.Context, m interact.Message) (interact.Message, bool, error)
+	LeaveMessage(ctx context.Context, taskID, text string) error
+	SetMemberActive(ctx context.Context, a interact.Actor, serviceID string, active bool) error
+	AgentServices(ctx context.Context, tenantID, userID string) ([]string, error)
+	Sessions(ctx context.Context, a interact.Actor, f sqlstore.SessionFilter) ([]sqlstore.Session, string, error)
+}
+
+// Router is what web needs of the routing engine.
+type Router interface {
+	StartTask(ctx context.Context, req routing.StartRequest) (*interact.Task, error)
+	Task(id string) (routing.TaskView, bool)
+	EndTask(ctx context.Context, taskID, by string) error
+	VisitorConnected(taskID string)
+	VisitorDisconnected(taskID string)
+	Available(ctx context.Context, tenantID, serviceID, directUserID string, m interact.Modality) bool
+	AgentDisplayName(taskID string) string
+	AgentConnected(ctx context.Context, tenantID, userID string) (routing.AgentView, error)
+	AgentDisconnected(ctx context.Context, userID string)
+	AgentTasks(userID string) []string
+	SetPresence(ctx context.Context, userID, presence, reason string) error
+	Accept(ctx context.Context, userID, offerID string) (*interact.Task, error)
+	Decline(ctx context.Context, userID, offerID string) error
+	Claim(ctx context.Context, userID, taskID string) (*interact.Task, error)
+	Transfer(ctx context.Context, userID, taskID, toAgentID, toServiceID string) error
+	EndACW(ctx context.Context, userID string) error
+	ExtendACW(ctx context.Context, userID string, d time.Duration) error
+	ResetRONA(ctx context.Context, userID string) error
+	Queue(ctx context.Context, tenantID, serviceID string) (routing.QueueView, error)
+	Invalidate(ctx context.Context, tenantID string)
+}
+
+// Hub is what web needs of the WebSocket hub.
+type Hub interface {
+	Upgrade(w http.ResponseWriter, r *http.Request, h realtime.Handler, open func(*realtime.Conn) error) error
 }
 
 // Config configures the server. Zero values mean the documented defaults.
@@ -91,6 +133,21 @@ type Config struct {
 	// Registry receives the server's metrics and is served at /metrics.
 	// Default: a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
+
+	// Engine, Hub and Bus serve the widget and agent endpoints; without
+	// them those endpoints answer 503 (the admin API works alone).
+	Engine Router
+	Hub    Hub
+	Bus    interact.Bus
+	// TokenSecret signs visitor tokens; every node must share it.
+	TokenSecret []byte
+	// VisitorTokenTTL is a visitor token's lifetime. Default 15m.
+	VisitorTokenTTL time.Duration
+	// WidgetRate is how many widget requests one client address may make a
+	// minute (default 600); TaskRate how many new tasks one address may
+	// start a minute (default 20); KeyRate how many new tasks one widget
+	// key may start a minute (default 600).
+	WidgetRate, TaskRate, KeyRate int
 }
 
 // Server serves interact's HTTP surface.
@@ -106,6 +163,12 @@ type Server struct {
 	loginFailures *limiter
 	requests      *prometheus.CounterVec
 	latency       *prometheus.HistogramVec
+	// Widget rate limits: requests per address, new tasks per address and
+	// per widget key.
+	widgetAddr, taskAddr, taskKey *limiter
+	contacts                      *contactCache
+	originRefusals                prometheus.Counter
+	busSub                        interact.Subscription
 }
 
 // NewServer returns a server over store.
@@ -120,6 +183,18 @@ func NewServer(cfg Config, store Store) *Server {
 	if cfg.LoginRate == 0 {
 		cfg.LoginRate = 20
 	}
+	if cfg.VisitorTokenTTL == 0 {
+		cfg.VisitorTokenTTL = 15 * time.Minute
+	}
+	if cfg.WidgetRate == 0 {
+		cfg.WidgetRate = 600
+	}
+	if cfg.TaskRate == 0 {
+		cfg.TaskRate = 20
+	}
+	if cfg.KeyRate == 0 {
+		cfg.KeyRate = 600
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -129,8 +204,15 @@ func NewServer(cfg Config, store Store) *Server {
 	}
 	s := &Server{
 		cfg: cfg, store: store, log: cfg.Logger, mux: http.NewServeMux(),
-		csrf:          http.NewCrossOriginProtection(),
-		logins:        newLimiter(cfg.LoginRate, time.Minute),
+		csrf:       http.NewCrossOriginProtection(),
+		logins:     newLimiter(cfg.LoginRate, time.Minute),
+		widgetAddr: newLimiter(cfg.WidgetRate, time.Minute),
+		taskAddr:   newLimiter(cfg.TaskRate, time.Minute),
+		taskKey:    newLimiter(cfg.KeyRate, time.Minute),
+		contacts:   &contactCache{ttl: 2 * time.Second, m: map[string]cachedContact{}},
+		originRefusals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "interact_widget_origin_refusals_total", Help: "Widget requests refused by Restrict Access.",
+		}),
 		loginFailures: newLimiter(cfg.LoginRate, time.Minute),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "interact_http_requests_total", Help: "HTTP requests by route and status code.",
@@ -143,13 +225,45 @@ func NewServer(cfg Config, store Store) *Server {
 	if err := s.csrf.AddTrustedOrigin(originOf(cfg.PublicURL)); err != nil {
 		s.log.Warn("public URL is not a valid origin for CSRF checks", slog.String("url", cfg.PublicURL))
 	}
-	cfg.Registry.MustRegister(s.requests, s.latency)
+	cfg.Registry.MustRegister(s.requests, s.latency, s.originRefusals)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.handle(rt))
+		if rt.auth == authWidget && rt.method != "OPTIONS" {
+			s.mux.Handle("OPTIONS "+rt.path, s.handle(route{method: "OPTIONS", path: rt.path, auth: authWidget,
+				h: func(http.ResponseWriter, *http.Request) error { return nil }}))
+		}
+	}
+	if cfg.Bus != nil {
+		// Admin changes on any node clear cached contacts and routing settings.
+		sub, err := cfg.Bus.Subscribe("tenant.*.changed", func(subject string, _ []byte) {
+			s.contacts.clear()
+			if cfg.Engine != nil {
+				cfg.Engine.Invalidate(context.Background(), strings.TrimSuffix(strings.TrimPrefix(subject, "tenant."), ".changed"))
+			}
+		})
+		if err != nil {
+			s.log.Error("subscribe to settings changes", "err", err)
+		}
+		s.busSub = sub
 	}
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	return s
+}
+
+// Close stops the server's bus subscription.
+func (s *Server) Close() {
+	if s.busSub != nil {
+		s.busSub.Unsubscribe()
+	}
+}
+
+// changed announces an admin change of a tenant to every node.
+func (s *Server) changed(tenantID string) {
+	s.contacts.clear()
+	if s.cfg.Bus != nil && tenantID != "" {
+		s.cfg.Bus.Publish("tenant."+tenantID+".changed", []byte("{}"))
+	}
 }
 
 // originOf returns the scheme://host[:port] part of a URL.
@@ -191,6 +305,19 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Hijack lets WebSocket upgrades through.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("response does not support hijacking")
+	}
+	w.status = http.StatusSwitchingProtocols
+	return h.Hijack()
+}
+
+// Unwrap exposes the underlying writer to http.ResponseController.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -206,8 +333,19 @@ func (s *Server) handle(rt route) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		r, err := s.authorize(rt, r)
-		if err == nil {
+		done := false
+		if err == nil && rt.auth == authWidget {
+			if s.cfg.Engine == nil || s.cfg.Hub == nil || s.cfg.Bus == nil {
+				err = interact.Errorf(interact.EINTERNAL, "realtime is not configured")
+			} else {
+				r, done, err = s.widgetGate(sw, r)
+			}
+		}
+		if err == nil && !done {
 			err = rt.h(sw, r)
+			if err == nil && !safeMethod(r.Method) && rt.auth == authAdmin {
+				s.changed(actorFrom(r).TenantID)
+			}
 		}
 		if err != nil {
 			s.writeError(sw, r, err)
@@ -220,7 +358,7 @@ func (s *Server) handle(rt route) http.Handler {
 // authorize authenticates the request as the route requires and stores the
 // actor in the request's context.
 func (s *Server) authorize(rt route, r *http.Request) (*http.Request, error) {
-	if rt.auth == authNone {
+	if rt.auth == authNone || rt.auth == authWidget {
 		return r, nil
 	}
 	if rt.auth == authLogin {

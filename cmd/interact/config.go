@@ -24,6 +24,11 @@ type config struct {
 	AdminEmail      string
 	AdminPassword   string // environment only: flags show in process lists
 	KeyGrace        time.Duration
+	AgentGrace      time.Duration
+	VisitorGrace    time.Duration
+	WidgetRate      int
+	TaskRate        int
+	KeyRate         int
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -42,6 +47,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo OU tree, service, agent and domain template (INTERACT_DEMO=1)")
 	fs.StringVar(&c.AdminEmail, "admin-email", "admin@example.com", "first-run tenant admin e-mail (INTERACT_ADMIN_EMAIL)")
 	fs.DurationVar(&c.KeyGrace, "key-grace", 24*time.Hour, "default validity of a rotated widget key (INTERACT_KEY_GRACE)")
+	fs.DurationVar(&c.AgentGrace, "agent-grace", 30*time.Second, "how long a disconnected agent keeps its tasks (INTERACT_AGENT_GRACE)")
+	fs.DurationVar(&c.VisitorGrace, "visitor-grace", 2*time.Minute, "how long a task waits for a disconnected visitor (INTERACT_VISITOR_GRACE)")
+	fs.IntVar(&c.WidgetRate, "widget-rate", 600, "widget requests per client address per minute (INTERACT_WIDGET_RATE)")
+	fs.IntVar(&c.TaskRate, "task-rate", 20, "new tasks per client address per minute (INTERACT_TASK_RATE)")
+	fs.IntVar(&c.KeyRate, "key-rate", 600, "new tasks per widget key per minute (INTERACT_KEY_RATE)")
 	level := fs.String("log-level", "info", "debug, info, warn or error (INTERACT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (INTERACT_LOG_FORMAT)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "grace for open requests on SIGTERM (INTERACT_SHUTDOWN_TIMEOUT)")
@@ -77,6 +87,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if c.NATSURL != "" {
 		return nil, fmt.Errorf("nats url %q: NATS scale-out is not supported by this build yet", c.NATSURL)
+	}
+	if c.AgentGrace <= 0 || c.VisitorGrace <= 0 {
+		return nil, fmt.Errorf("agent and visitor grace must be positive")
+	}
+	if c.WidgetRate <= 0 || c.TaskRate <= 0 || c.KeyRate <= 0 {
+		return nil, fmt.Errorf("rates must be positive")
 	}
 	if c.KeyGrace < 0 {
 		return nil, fmt.Errorf("key grace %s: must not be negative", c.KeyGrace)

@@ -19,6 +19,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/interact-oss/interact/membus"
+	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/routing"
 	"github.com/interact-oss/interact/sqlstore"
 	"github.com/interact-oss/interact/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -89,12 +92,33 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	bus := membus.New()
+	defer bus.Close()
+	engine := routing.New(routing.Config{Log: log, AgentGrace: cfg.AgentGrace, VisitorGrace: cfg.VisitorGrace}, db, bus)
+	defer engine.Close()
+	if err := engine.Recover(ctx); err != nil {
+		return err
+	}
+	hub, err := realtime.NewHub(realtime.Config{Log: log}, bus)
+	if err != nil {
+		return err
+	}
+	defer hub.Close()
+	secret, err := db.Secret(ctx, "visitor-token")
+	if err != nil {
+		return fmt.Errorf("token secret: %w", err)
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := web.NewServer(web.Config{
+		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Logger: log, Registry: reg,
+		Engine: engine, Hub: hub, Bus: bus, TokenSecret: secret,
+		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate,
+	}, db)
+	defer api.Close()
 	srv := &http.Server{
-		Handler: web.NewServer(web.Config{
-			PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Logger: log, Registry: reg,
-		}, db),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),

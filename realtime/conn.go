@@ -1,0 +1,228 @@
+package realtime
+
+import (
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Conn is one WebSocket connection. Its reader runs in its own goroutine;
+// a writer goroutine exists only while frames are waiting to be sent, so an
+// idle connection costs one small goroutine and its buffers.
+type Conn struct {
+	hub  *Hub
+	ws   *websocket.Conn
+	h    Handler
+	seen atomic.Int64 // unix nanoseconds of the last frame or pong read
+
+	mu       sync.Mutex
+	queue    [][]byte
+	writing  bool
+	closed   bool
+	subjects map[string]bool
+	// held frames wait here while the handler replays history (Hold/Release).
+	held    [][]byte
+	holding bool
+}
+
+// Send queues a frame. It never blocks: a connection whose queue is full
+// is closed (its client resumes from the store when it reconnects).
+func (c *Conn) Send(frame []byte) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.enqueue(frame)
+}
+
+// push queues a bus event, or holds it back while the handler replays
+// history (Hold).
+func (c *Conn) push(frame []byte) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if c.holding {
+		c.held = append(c.held, frame)
+		over := len(c.held) > c.hub.cfg.QueueSize*4
+		c.mu.Unlock()
+		if over {
+			c.Close()
+		}
+		return
+	}
+	c.enqueue(frame)
+}
+
+// enqueue appends frame and starts the writer; called with c.mu held, and
+// releases it.
+func (c *Conn) enqueue(frames ...[]byte) {
+	if len(c.queue)+len(frames) > c.hub.cfg.QueueSize {
+		c.mu.Unlock()
+		c.hub.slowClosed.Add(1)
+		c.Close()
+		return
+	}
+	c.queue = append(c.queue, frames...)
+	start := !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+}
+
+// SendJSON encodes and queues a frame {"type","id","data"}.
+func (c *Conn) SendJSON(typ, id string, data any) {
+	b, err := json.Marshal(Frame{Type: typ, ID: id, Data: data})
+	if err != nil {
+		c.hub.log.Error("encode frame", "type", typ, "err", err)
+		return
+	}
+	c.Send(b)
+}
+
+func (c *Conn) writeLoop() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue = nil
+		if len(batch) == 0 || c.closed {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		for _, b := range batch {
+			c.ws.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteTimeout))
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				c.mu.Lock()
+				c.writing = false
+				c.mu.Unlock()
+				c.Close()
+				return
+			}
+		}
+	}
+}
+
+// Hold makes the connection keep bus events back until Release, so that
+// a handler can replay stored history first; frames it sends itself go out
+// at once.
+func (c *Conn) Hold() {
+	c.mu.Lock()
+	c.holding = true
+	c.mu.Unlock()
+}
+
+// Release sends the frames held since Hold, dropping those keep rejects
+// (e.g. messages already replayed).
+func (c *Conn) Release(keep func(frame []byte) bool) {
+	c.mu.Lock()
+	held := c.held
+	c.held, c.holding = nil, false
+	var out [][]byte
+	for _, f := range held {
+		if keep == nil || keep(f) {
+			out = append(out, f)
+		}
+	}
+	if c.closed || len(out) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	c.enqueue(out...)
+}
+
+// Subscribe routes a bus subject's events to this connection.
+func (c *Conn) Subscribe(subject string) {
+	c.mu.Lock()
+	if c.closed || c.subjects[subject] {
+		c.mu.Unlock()
+		return
+	}
+	c.subjects[subject] = true
+	c.mu.Unlock()
+	c.hub.attach(subject, c)
+}
+
+// Unsubscribe stops routing a subject's events here.
+func (c *Conn) Unsubscribe(subject string) {
+	c.mu.Lock()
+	had := c.subjects[subject]
+	delete(c.subjects, subject)
+	c.mu.Unlock()
+	if had {
+		c.hub.detach(subject, c)
+	}
+}
+
+// Close closes the connection; the handler's Closed runs once.
+func (c *Conn) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	subjects := c.subjects
+	c.subjects = nil
+	c.queue, c.held = nil, nil
+	c.mu.Unlock()
+	for s := range subjects {
+		c.hub.detach(s, c)
+	}
+	c.hub.remove(c)
+	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	c.ws.Close()
+	c.h.Closed(c)
+}
+
+// CloseWith sends a close frame with a policy code and reason, then closes.
+func (c *Conn) CloseWith(code int, reason string) {
+	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	c.Close()
+}
+
+func (c *Conn) readLoop() {
+	defer c.Close()
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		c.seen.Store(time.Now().UnixNano())
+		c.hub.framesIn.Add(1)
+		var f InFrame
+		if err := json.Unmarshal(data, &f); err != nil || f.Type == "" {
+			c.SendJSON("error", "", ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})
+			continue
+		}
+		c.h.Frame(c, f)
+	}
+}
+
+// Frame is an outgoing frame.
+type Frame struct {
+	Type string `json:"type"`
+	ID   string `json:"id,omitempty"`
+	Data any    `json:"data,omitempty"`
+}
+
+// InFrame is an incoming frame; Data is decoded by the handler.
+type InFrame struct {
+	Type string          `json:"type"`
+	ID   string          `json:"id,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// ErrorData is the data of an "error" frame.
+type ErrorData struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}

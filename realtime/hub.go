@@ -1,0 +1,244 @@
+// Package realtime is interact's WebSocket layer: it upgrades connections,
+// runs one small reader goroutine per connection and a writer only while
+// there is something to send, pings every connection from one shared
+// ticker, and fans bus events out to the connections subscribed to their
+// subjects. What the frames mean is the business of a Handler (web's
+// visitor and agent protocols, docs/protocol.md).
+package realtime
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/interact-oss/interact"
+)
+
+// Handler gives a connection its meaning.
+type Handler interface {
+	// Frame handles one incoming frame, on the connection's reader goroutine.
+	Frame(c *Conn, f InFrame)
+	// Closed runs once when the connection is gone.
+	Closed(c *Conn)
+}
+
+// Observer is a Handler that sees each bus event before it is sent to its
+// connection, and may drop it by returning false.
+type Observer interface {
+	Event(c *Conn, subject string, frame []byte) bool
+}
+
+// Config tunes the hub. Zero values mean the documented defaults.
+type Config struct {
+	ReadLimit    int64         // largest incoming frame in bytes; default 16 KiB
+	PingInterval time.Duration // default 25s
+	PongWait     time.Duration // a connection silent this long is closed; default 60s
+	WriteTimeout time.Duration // default 10s
+	QueueSize    int           // frames waiting per connection before it is closed as too slow; default 256
+	Log          *slog.Logger
+}
+
+// Hub owns every connection of this node.
+type Hub struct {
+	cfg      Config
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+	subs     []interact.Subscription
+
+	mu     sync.RWMutex
+	routes map[string]map[*Conn]struct{} // subject → connections
+	conns  map[*Conn]struct{}
+
+	stop       chan struct{}
+	done       chan struct{}
+	framesIn   atomic.Int64
+	framesOut  atomic.Int64
+	slowClosed atomic.Int64
+}
+
+// NewHub returns a hub relaying the bus subjects task.>, agent.> and
+// service.> to subscribed connections.
+func NewHub(cfg Config, bus interact.Bus) (*Hub, error) {
+	if cfg.ReadLimit == 0 {
+		cfg.ReadLimit = 16 << 10
+	}
+	if cfg.PingInterval == 0 {
+		cfg.PingInterval = 25 * time.Second
+	}
+	if cfg.PongWait == 0 {
+		cfg.PongWait = 60 * time.Second
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.QueueSize == 0 {
+		cfg.QueueSize = 256
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	h := &Hub{
+		cfg: cfg, log: cfg.Log,
+		upgrader: websocket.Upgrader{
+			ReadBufferSize: 512, WriteBufferSize: 512, WriteBufferPool: &sync.Pool{},
+			// Origins are checked by the caller before Upgrade, with the
+			// rules of the endpoint (Restrict Access, same origin).
+			CheckOrigin: func(*http.Request) bool { return true },
+		},
+		routes: map[string]map[*Conn]struct{}{}, conns: map[*Conn]struct{}{},
+		stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	for _, s := range []string{"task.>", "agent.>", "service.>"} {
+		sub, err := bus.Subscribe(s, h.deliver)
+		if err != nil {
+			h.unsubscribe()
+			return nil, err
+		}
+		h.subs = append(h.subs, sub)
+	}
+	go h.pinger()
+	return h, nil
+}
+
+func (h *Hub) unsubscribe() {
+	for _, s := range h.subs {
+		s.Unsubscribe()
+	}
+}
+
+// Upgrade turns the request into a connection served by handler. The
+// caller has checked origin and credentials. open runs before the reader
+// starts (to subscribe and send the first frames); the HTTP handler's
+// goroutine then returns, so its grown stack does not stay with the
+// connection.
+func (h *Hub) Upgrade(w http.ResponseWriter, r *http.Request, handler Handler, open func(*Conn) error) error {
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return err // the upgrader has answered
+	}
+	ws.SetReadLimit(h.cfg.ReadLimit)
+	c := &Conn{hub: h, ws: ws, h: handler, subjects: map[string]bool{}}
+	c.seen.Store(time.Now().UnixNano())
+	ws.SetPongHandler(func(string) error { c.seen.Store(time.Now().UnixNano()); return nil })
+	h.mu.Lock()
+	h.conns[c] = struct{}{}
+	h.mu.Unlock()
+	if err := open(c); err != nil {
+		c.SendJSON("error", "", ErrorData{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)})
+		c.CloseWith(websocket.ClosePolicyViolation, interact.ErrorCode(err))
+		return nil
+	}
+	go c.readLoop()
+	return nil
+}
+
+func (h *Hub) attach(subject string, c *Conn) {
+	h.mu.Lock()
+	m, ok := h.routes[subject]
+	if !ok {
+		m = map[*Conn]struct{}{}
+		h.routes[subject] = m
+	}
+	m[c] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *Hub) detach(subject string, c *Conn) {
+	h.mu.Lock()
+	if m, ok := h.routes[subject]; ok {
+		delete(m, c)
+		if len(m) == 0 {
+			delete(h.routes, subject)
+		}
+	}
+	h.mu.Unlock()
+}
+
+func (h *Hub) remove(c *Conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+}
+
+// deliver fans a bus event out. It copies the recipients under the read
+// lock and sends after releasing it.
+func (h *Hub) deliver(subject string, data []byte) {
+	h.mu.RLock()
+	m := h.routes[subject]
+	targets := make([]*Conn, 0, len(m))
+	for c := range m {
+		targets = append(targets, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range targets {
+		if o, ok := c.h.(Observer); ok && !o.Event(c, subject, data) {
+			continue
+		}
+		c.push(data)
+	}
+	h.framesOut.Add(int64(len(targets)))
+}
+
+// pinger pings every connection from one goroutine and closes those that
+// stayed silent past PongWait: no timer per connection.
+func (h *Hub) pinger() {
+	defer close(h.done)
+	t := time.NewTicker(h.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case now := <-t.C:
+			h.mu.RLock()
+			conns := make([]*Conn, 0, len(h.conns))
+			for c := range h.conns {
+				conns = append(conns, c)
+			}
+			h.mu.RUnlock()
+			limit := now.Add(-h.cfg.PongWait).UnixNano()
+			for _, c := range conns {
+				if c.seen.Load() < limit {
+					c.Close()
+					continue
+				}
+				c.ws.WriteControl(websocket.PingMessage, nil, now.Add(time.Second))
+			}
+		}
+	}
+}
+
+// Stats are the hub's counters.
+type Stats struct {
+	Connections int
+	FramesIn    int64
+	FramesOut   int64
+	SlowClosed  int64
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	h.mu.RLock()
+	n := len(h.conns)
+	h.mu.RUnlock()
+	return Stats{Connections: n, FramesIn: h.framesIn.Load(), FramesOut: h.framesOut.Load(), SlowClosed: h.slowClosed.Load()}
+}
+
+// Close closes every connection and stops the hub.
+func (h *Hub) Close() {
+	h.unsubscribe()
+	close(h.stop)
+	<-h.done
+	h.mu.RLock()
+	conns := make([]*Conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range conns {
+		c.CloseWith(websocket.CloseGoingAway, "server shutting down")
+	}
+}

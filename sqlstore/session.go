@@ -1,0 +1,149 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/interact-oss/interact"
+)
+
+// SessionFilter selects service sessions; zero fields match everything.
+type SessionFilter struct {
+	ServiceID string
+	Outcome   string
+	Since     time.Time // created at or after
+	Until     time.Time // created before
+	Cursor    string    // sessions older than this task id
+	Limit     int
+}
+
+// Session is a service session: one task with its outcome, its queue and
+// connected times, and its user sessions (offers).
+type Session struct {
+	interact.Task
+	QueueMS     int64            `json:"queueMs"`
+	ConnectedMS int64            `json:"connectedMs"`
+	Offers      []interact.Offer `json:"offers"`
+}
+
+// MaxSessionPage bounds one page of sessions.
+const MaxSessionPage = 500
+
+// Sessions lists the service sessions the actor may see, newest first:
+// tenant admins all, others those of services they can see.
+func (db *DB) Sessions(ctx context.Context, a interact.Actor, f SessionFilter) ([]Session, string, error) {
+	if f.Limit <= 0 || f.Limit > MaxSessionPage {
+		f.Limit = 100
+	}
+	where := []string{"tenant_id = $1"}
+	args := []any{a.TenantID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ServiceID != "" {
+		add("service_id = $%d", f.ServiceID)
+	}
+	if f.Outcome != "" {
+		add("outcome = $%d", f.Outcome)
+	}
+	if !f.Since.IsZero() {
+		add("created_at >= $%d", ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("created_at < $%d", ms(f.Until))
+	}
+	if f.Cursor != "" {
+		add("id < $%d", f.Cursor)
+	}
+	q := `SELECT ` + taskCols + ` FROM tasks WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC`
+	var out []Session
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		tree, err := db.ouTree(ctx, tx, a.TenantID)
+		if err != nil {
+			return err
+		}
+		visible := map[string]bool{}
+		canSee := func(t *interact.Task) (bool, error) {
+			if a.IsTenantAdmin() {
+				return true, nil
+			}
+			key := t.ServiceID + "/" + t.DirectUserID
+			if v, ok := visible[key]; ok {
+				return v, nil
+			}
+			var v bool
+			if t.DirectUserID != "" && t.ServiceID == "" {
+				u, err := db.user(ctx, tx, a.TenantID, t.DirectUserID)
+				v = err == nil && a.ReadsOU(tree, u.OUID)
+			} else {
+				s, err := db.service(ctx, tx, a.TenantID, t.ServiceID)
+				v = err == nil && readsService(a, tree, s)
+			}
+			visible[key] = v
+			return v, nil
+		}
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		var tasks []*interact.Task
+		for rows.Next() && len(tasks) <= f.Limit {
+			t, err := scanTask(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			tasks = append(tasks, t)
+		}
+		rows.Close()
+		for _, t := range tasks {
+			ok, err := canSee(t)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			s := Session{Task: *t}
+			if t.ConnectedAt != nil {
+				s.QueueMS = t.ConnectedAt.Sub(t.CreatedAt).Milliseconds()
+				end := db.now()
+				if t.EndedAt != nil {
+					end = *t.EndedAt
+				}
+				s.ConnectedMS = end.Sub(*t.ConnectedAt).Milliseconds()
+			} else if t.EndedAt != nil {
+				s.QueueMS = t.EndedAt.Sub(t.CreatedAt).Milliseconds()
+			}
+			out = append(out, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("sessions: %w", err)
+	}
+	cursor := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		cursor = out[len(out)-1].ID
+	}
+	for i := range out {
+		offers, err := db.TaskOffers(ctx, out[i].ID)
+		if err != nil {
+			return nil, "", err
+		}
+		out[i].Offers = nonNilOffers(offers)
+	}
+	return out, cursor, nil
+}
+
+func nonNilOffers(o []interact.Offer) []interact.Offer {
+	if o == nil {
+		return []interact.Offer{}
+	}
+	return o
+}

@@ -1,0 +1,230 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/routing"
+)
+
+// agentConn is an agent console's connection (docs/protocol.md).
+type agentConn struct {
+	s      *Server
+	actor  interact.Actor
+	budget frameBudget
+}
+
+// sameOrigin reports whether a browser's Origin is interact's own, which
+// the agent socket requires (browsers send Origin on every WebSocket; a
+// cross-site page must not ride the agent's cookie).
+func (s *Server) sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true // not a browser
+	}
+	if o == originOf(s.cfg.PublicURL) {
+		return true
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(o, "https://"), "http://")
+	return host == r.Host
+}
+
+// agentSocket upgrades an agent console connection: session cookie or
+// bearer API token, and the console's own origin.
+func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
+	if !s.sameOrigin(r) {
+		return interact.Errorf(interact.EORIGINREFUSED, "The agent socket accepts only interact's own pages.")
+	}
+	a := actorFrom(r)
+	ac := &agentConn{s: s, actor: a}
+	return s.cfg.Hub.Upgrade(w, r, ac, func(c *realtime.Conn) error {
+		ctx := context.Background()
+		c.Subscribe(routing.AgentSubject(a.UserID))
+		view, err := s.cfg.Engine.AgentConnected(ctx, a.TenantID, a.UserID)
+		if err != nil {
+			return err
+		}
+		var tasks []map[string]any
+		for _, id := range s.cfg.Engine.AgentTasks(a.UserID) {
+			c.Subscribe(routing.TaskSubject(id))
+			if v, ok := s.cfg.Engine.Task(id); ok {
+				tasks = append(tasks, map[string]any{"task": v.Task, "lastSeq": v.LastSeq})
+			}
+		}
+		c.SendJSON("hello", "", map[string]any{"agent": view, "tasks": tasks})
+		return nil
+	})
+}
+
+// Event follows the agent's assignments: the connection joins a task's
+// subject when the task is assigned and leaves it when released or ended.
+func (ag *agentConn) Event(c *realtime.Conn, subject string, frame []byte) bool {
+	if !strings.HasPrefix(subject, "agent.") || !bytes.Contains(frame, []byte(`"type":"task.`)) {
+		return true
+	}
+	var f struct {
+		Type string `json:"type"`
+		Data struct {
+			TaskID string `json:"taskId"`
+			Task   struct {
+				ID string `json:"id"`
+			} `json:"task"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(frame, &f) != nil {
+		return true
+	}
+	switch f.Type {
+	case "task.assigned":
+		c.Subscribe(routing.TaskSubject(f.Data.Task.ID))
+	case "task.released", "task.ended":
+		c.Unsubscribe(routing.TaskSubject(f.Data.TaskID))
+	}
+	return true
+}
+
+func (ag *agentConn) Closed(c *realtime.Conn) {
+	ag.s.cfg.Engine.AgentDisconnected(context.Background(), ag.actor.UserID)
+}
+
+func (ag *agentConn) Frame(c *realtime.Conn, f realtime.InFrame) {
+	if !ag.budget.allow() {
+		sendError(c, f.ID, interact.Errorf(interact.ERATELIMITED, "Too many frames; slow down."))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	reply, err := ag.frame(ctx, c, f)
+	if err != nil {
+		sendError(c, f.ID, err)
+		return
+	}
+	if f.Type != "message.send" {
+		c.SendJSON("ok", f.ID, reply)
+	}
+}
+
+// agentFrame is the union of the agent frames' data fields.
+type agentFrame struct {
+	Presence    string `json:"presence"`
+	Reason      string `json:"reason"`
+	OfferID     string `json:"offerId"`
+	TaskID      string `json:"taskId"`
+	ClientID    string `json:"clientId"`
+	Text        string `json:"text"`
+	On          bool   `json:"on"`
+	Seq         int64  `json:"seq"`
+	AfterSeq    int64  `json:"afterSeq"`
+	ToAgentID   string `json:"toAgentId"`
+	ToServiceID string `json:"toServiceId"`
+	Seconds     int    `json:"seconds"`
+	ServiceID   string `json:"serviceId"`
+	Active      bool   `json:"active"`
+}
+
+func (ag *agentConn) frame(ctx context.Context, c *realtime.Conn, f realtime.InFrame) (any, error) {
+	s, me := ag.s, ag.actor.UserID
+	var d agentFrame
+	if len(f.Data) > 0 {
+		if err := json.Unmarshal(f.Data, &d); err != nil {
+			return nil, interact.Errorf(interact.EINVALID, "Frame %q has malformed data: %v.", f.Type, err)
+		}
+	}
+	eng := s.cfg.Engine
+	switch f.Type {
+	case "ping":
+		return nil, nil
+	case "presence.set":
+		return nil, eng.SetPresence(ctx, me, d.Presence, d.Reason)
+	case "offer.accept":
+		t, err := eng.Accept(ctx, me, d.OfferID)
+		if err != nil {
+			return nil, err
+		}
+		c.Subscribe(routing.TaskSubject(t.ID))
+		return map[string]any{"task": t}, nil
+	case "offer.decline":
+		return nil, eng.Decline(ctx, me, d.OfferID)
+	case "task.claim":
+		t, err := eng.Claim(ctx, me, d.TaskID)
+		if err != nil {
+			return nil, err
+		}
+		c.Subscribe(routing.TaskSubject(t.ID))
+		return map[string]any{"task": t}, nil
+	case "message.send", "typing", "read", "task.history":
+		if err := ag.mine(d.TaskID); err != nil {
+			return nil, err
+		}
+		switch f.Type {
+		case "message.send":
+			return nil, s.sendMessage(ctx, c, f.ID, interact.Message{TaskID: d.TaskID, ClientID: d.ClientID, From: interact.FromAgent,
+				AgentID: me, Name: eng.AgentDisplayName(d.TaskID), Text: d.Text})
+		case "typing":
+			return nil, s.ephemeral(d.TaskID, "typing", map[string]any{"from": interact.FromAgent, "on": d.On})
+		case "read":
+			return nil, s.ephemeral(d.TaskID, "read", map[string]any{"from": interact.FromAgent, "seq": d.Seq})
+		}
+		msgs, err := s.store.Messages(ctx, d.TaskID, d.AfterSeq, 1000)
+		return map[string]any{"taskId": d.TaskID, "messages": msgs}, err
+	case "task.end":
+		return nil, eng.EndTask(ctx, d.TaskID, me)
+	case "task.transfer":
+		return nil, eng.Transfer(ctx, me, d.TaskID, d.ToAgentID, d.ToServiceID)
+	case "acw.end":
+		return nil, eng.EndACW(ctx, me)
+	case "acw.extend":
+		return nil, eng.ExtendACW(ctx, me, time.Duration(max(d.Seconds, 0))*time.Second)
+	case "rona.reset":
+		return nil, eng.ResetRONA(ctx, me)
+	case "service.active":
+		if err := s.store.SetMemberActive(ctx, ag.actor, d.ServiceID, d.Active); err != nil {
+			return nil, err
+		}
+		eng.Invalidate(ctx, ag.actor.TenantID)
+		return nil, nil
+	case "queue.watch":
+		if _, err := s.store.Service(ctx, ag.actor, d.ServiceID); err != nil && !ag.member(ctx, d.ServiceID) {
+			return nil, err
+		}
+		q, err := eng.Queue(ctx, ag.actor.TenantID, d.ServiceID)
+		if err != nil {
+			return nil, err
+		}
+		c.Subscribe(routing.ServiceSubject(d.ServiceID))
+		return q, nil
+	case "queue.unwatch":
+		c.Unsubscribe(routing.ServiceSubject(d.ServiceID))
+		return nil, nil
+	}
+	return nil, interact.Errorf(interact.EINVALID, "Unknown frame type %q.", f.Type)
+}
+
+// mine checks that the agent is connected to the task.
+func (ag *agentConn) mine(taskID string) error {
+	v, ok := ag.s.cfg.Engine.Task(taskID)
+	if !ok || v.AgentID != ag.actor.UserID || v.State != interact.TaskConnected {
+		return interact.Errorf(interact.ENOTFOUND, "You are not connected to task %q.", taskID)
+	}
+	return nil
+}
+
+// member reports whether the agent belongs to the service (pickup lists).
+func (ag *agentConn) member(ctx context.Context, serviceID string) bool {
+	ids, err := ag.s.store.AgentServices(ctx, ag.actor.TenantID, ag.actor.UserID)
+	if err != nil {
+		return false
+	}
+	for _, id := range ids {
+		if id == serviceID {
+			return true
+		}
+	}
+	return false
+}

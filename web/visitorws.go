@@ -1,0 +1,207 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/routing"
+)
+
+// frameLimit bounds the frames one connection may send per frameWindow.
+const (
+	frameLimit  = 120
+	frameWindow = 10 * time.Second
+)
+
+// frameBudget is a per-connection rate limit.
+type frameBudget struct {
+	mu    sync.Mutex
+	start time.Time
+	n     int
+}
+
+func (b *frameBudget) allow() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	if now.Sub(b.start) > frameWindow {
+		b.start, b.n = now, 0
+	}
+	b.n++
+	return b.n <= frameLimit
+}
+
+// visitorConn is the visitor's end of a task (docs/protocol.md).
+type visitorConn struct {
+	s      *Server
+	taskID string
+	name   string
+	budget frameBudget
+}
+
+// visitorSocket upgrades a visitor's connection after checking the token
+// (signature, expiry, origin, widget key) and the contact's origin rules.
+func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) error {
+	claims, err := s.visitorAuth(r, r.URL.Query().Get("token"))
+	if err != nil {
+		return err
+	}
+	t, err := s.store.Task(r.Context(), claims.Task)
+	if err != nil {
+		return err
+	}
+	lastSeq, _ := strconv.ParseInt(r.URL.Query().Get("lastSeq"), 10, 64)
+	vc := &visitorConn{s: s, taskID: t.ID, name: t.Visitor.Name}
+	return s.cfg.Hub.Upgrade(w, r, vc, func(c *realtime.Conn) error {
+		c.Subscribe(routing.TaskSubject(t.ID))
+		c.Hold()
+		hello := map[string]any{"taskId": t.ID, "state": t.State, "outcome": t.Outcome, "lastSeq": t.LastSeq}
+		if v, ok := s.cfg.Engine.Task(t.ID); ok {
+			hello["state"], hello["position"], hello["estimatedWaitSeconds"] = v.State, v.Position, v.EstimatedWaitSeconds
+			hello["agentName"] = s.cfg.Engine.AgentDisplayName(t.ID)
+			s.cfg.Engine.VisitorConnected(t.ID)
+		} else {
+			vc.taskID = "" // ended: nothing to count
+			hello["state"] = interact.TaskEnded
+		}
+		c.SendJSON("hello", "", hello)
+		replayed, err := s.replay(r.Context(), c, t.ID, lastSeq)
+		c.Release(func(f []byte) bool { return !isOldMessage(f, replayed) })
+		return err
+	})
+}
+
+// replay sends the messages after seq and returns the last one sent.
+func (s *Server) replay(ctx context.Context, c *realtime.Conn, taskID string, seq int64) (int64, error) {
+	for {
+		msgs, err := s.store.Messages(ctx, taskID, seq, 500)
+		if err != nil {
+			return seq, err
+		}
+		for _, m := range msgs {
+			c.SendJSON("message", "", m)
+			seq = m.Seq
+		}
+		if len(msgs) < 500 {
+			return seq, nil
+		}
+	}
+}
+
+// isOldMessage reports whether a held frame is a message already replayed.
+func isOldMessage(frame []byte, replayed int64) bool {
+	if !bytes.HasPrefix(frame, []byte(`{"type":"message"`)) {
+		return false
+	}
+	var f struct {
+		Data struct {
+			Seq int64 `json:"seq"`
+		} `json:"data"`
+	}
+	return json.Unmarshal(frame, &f) == nil && f.Data.Seq <= replayed
+}
+
+func (v *visitorConn) Closed(c *realtime.Conn) {
+	if v.taskID != "" {
+		v.s.cfg.Engine.VisitorDisconnected(v.taskID)
+	}
+}
+
+func (v *visitorConn) Frame(c *realtime.Conn, f realtime.InFrame) {
+	if !v.budget.allow() {
+		sendError(c, f.ID, interact.Errorf(interact.ERATELIMITED, "Too many frames; slow down."))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := v.frame(ctx, c, f); err != nil {
+		sendError(c, f.ID, err)
+	}
+}
+
+func (v *visitorConn) frame(ctx context.Context, c *realtime.Conn, f realtime.InFrame) error {
+	if f.Type == "ping" {
+		c.SendJSON("pong", f.ID, nil)
+		return nil
+	}
+	if _, open := v.s.cfg.Engine.Task(v.taskID); !open || v.taskID == "" {
+		return interact.Errorf(interact.ECONFLICT, "This conversation has ended.")
+	}
+	switch f.Type {
+	case "message.send":
+		var d struct {
+			ClientID string `json:"clientId"`
+			Text     string `json:"text"`
+		}
+		if err := frameData(f, &d); err != nil {
+			return err
+		}
+		return v.s.sendMessage(ctx, c, f.ID, interact.Message{TaskID: v.taskID, ClientID: d.ClientID, From: interact.FromVisitor, Name: v.name, Text: d.Text})
+	case "typing":
+		var d struct {
+			On bool `json:"on"`
+		}
+		if err := frameData(f, &d); err != nil {
+			return err
+		}
+		return v.s.ephemeral(v.taskID, "typing", map[string]any{"from": interact.FromVisitor, "on": d.On})
+	case "read":
+		var d struct {
+			Seq int64 `json:"seq"`
+		}
+		if err := frameData(f, &d); err != nil {
+			return err
+		}
+		return v.s.ephemeral(v.taskID, "read", map[string]any{"from": interact.FromVisitor, "seq": d.Seq})
+	case "task.end":
+		return v.s.cfg.Engine.EndTask(ctx, v.taskID, routing.ByVisitor)
+	}
+	return interact.Errorf(interact.EINVALID, "Unknown frame type %q.", f.Type)
+}
+
+// sendMessage stores a chat message, acknowledges it to the sender once it
+// is on disk, and then publishes it to both parties.
+func (s *Server) sendMessage(ctx context.Context, c *realtime.Conn, frameID string, m interact.Message) error {
+	text, err := interact.ValidateMessage(m.Text, m.ClientID)
+	if err != nil {
+		return err
+	}
+	m.Text, m.At = text, time.Now().UTC().Truncate(time.Millisecond)
+	stored, dup, err := s.store.AppendMessage(ctx, m)
+	if err != nil {
+		return err
+	}
+	c.SendJSON("message.ack", frameID, map[string]any{"clientId": stored.ClientID, "seq": stored.Seq, "at": stored.At, "duplicate": dup})
+	if !dup {
+		b, _ := json.Marshal(realtime.Frame{Type: "message", Data: stored})
+		s.cfg.Bus.Publish(routing.TaskSubject(m.TaskID), b)
+	}
+	return nil
+}
+
+// ephemeral publishes a frame that is not stored (typing, read receipts).
+func (s *Server) ephemeral(taskID, typ string, data any) error {
+	b, _ := json.Marshal(realtime.Frame{Type: typ, Data: data})
+	return s.cfg.Bus.Publish(routing.TaskSubject(taskID), b)
+}
+
+func frameData(f realtime.InFrame, v any) error {
+	if len(f.Data) == 0 {
+		return interact.Errorf(interact.EINVALID, "Frame %q needs data.", f.Type)
+	}
+	if err := json.Unmarshal(f.Data, v); err != nil {
+		return interact.Errorf(interact.EINVALID, "Frame %q has malformed data: %v.", f.Type, err)
+	}
+	return nil
+}
+
+func sendError(c *realtime.Conn, id string, err error) {
+	c.SendJSON("error", id, realtime.ErrorData{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)})
+}

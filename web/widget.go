@@ -1,0 +1,310 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/routing"
+	"github.com/interact-oss/interact/sqlstore"
+)
+
+// The public widget endpoints. Every URL carries ?contactId=…, so that even
+// a CORS preflight can be judged by the contact's Restrict Access rules.
+
+type contactKey struct{}
+
+func contactFrom(r *http.Request) *sqlstore.Contact {
+	c, _ := r.Context().Value(contactKey{}).(*sqlstore.Contact)
+	return c
+}
+
+// contactCache keeps contacts for a short time: widget config is read on
+// every page view. Admin changes clear it (see invalidate), so settings
+// reach widgets within the TTL on every node.
+type contactCache struct {
+	mu  sync.Mutex
+	ttl time.Duration
+	m   map[string]cachedContact
+}
+
+type cachedContact struct {
+	c  *sqlstore.Contact
+	at time.Time
+}
+
+func (cc *contactCache) get(ctx context.Context, store Store, id string) (*sqlstore.Contact, error) {
+	cc.mu.Lock()
+	e, ok := cc.m[id]
+	cc.mu.Unlock()
+	if ok && time.Since(e.at) < cc.ttl {
+		return e.c, nil
+	}
+	c, err := store.ContactByID(ctx, "", id)
+	if err != nil {
+		return nil, err
+	}
+	cc.mu.Lock()
+	if len(cc.m) > 10000 {
+		clear(cc.m)
+	}
+	cc.m[id] = cachedContact{c, time.Now()}
+	cc.mu.Unlock()
+	return c, nil
+}
+
+func (cc *contactCache) clear() {
+	cc.mu.Lock()
+	clear(cc.m)
+	cc.mu.Unlock()
+}
+
+// widgetGate applies the widget rules common to every widget request:
+// rate limit per client address, the contact, and its origin rules (CORS
+// on every answer, preflight included). It answers preflights itself.
+func (s *Server) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Request, bool, error) {
+	w.Header().Add("Vary", "Origin")
+	if ok, wait := s.widgetAddr.allow(clientAddr(r)); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return r, false, interact.Errorf(interact.ERATELIMITED, "Too many requests from your address; try again in %d seconds.", int(wait.Seconds())+1)
+	}
+	origin := r.Header.Get("Origin")
+	id := r.URL.Query().Get("contactId")
+	if id == "" {
+		return r, false, interact.Errorf(interact.EINVALID, "contactId is required in the query string.")
+	}
+	c, err := s.contacts.get(r.Context(), s.store, id)
+	if err != nil {
+		if origin != "" {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+		}
+		return r, false, err
+	}
+	if _, err := c.Settings.CheckOrigin(c.Templates, origin); err != nil {
+		s.originRefusals.Inc()
+		return r, false, err // no CORS grant
+	}
+	if origin != "" {
+		w.Header().Set("Access-Control-Allow-Origin", origin) // the exact origin, never *
+	}
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+		w.Header().Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
+		w.Header().Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return r, true, nil
+	}
+	return r.WithContext(context.WithValue(r.Context(), contactKey{}, c)), false, nil
+}
+
+// checkModality refuses a modality the contact does not offer now.
+func checkModality(c *sqlstore.Contact, m interact.Modality) error {
+	if err := c.Gate(); err != nil {
+		return err
+	}
+	switch {
+	case m == interact.ModalityChat && !c.Tenant.IMEnabled:
+		return interact.Errorf(interact.EIMDISABLED, "Chat is switched off for this organisation.")
+	case m == interact.ModalityChat && !c.Settings.InstantMessage:
+		return interact.Errorf(interact.EMODALITYOFF, "Chat is not offered here.")
+	case m.IsCall() && !c.Settings.AudioVideo:
+		return interact.Errorf(interact.EMODALITYOFF, "Calls are not offered here.")
+	case !m.Valid():
+		return interact.Errorf(interact.EINVALID, "modality must be chat, audio or video.")
+	}
+	return nil
+}
+
+func (s *Server) checkKey(c *sqlstore.Contact, key string) error {
+	if key == "" || !c.Settings.KeyValid(key, time.Now()) {
+		return interact.Errorf(interact.EINVALIDKEY, "The widget key does not belong to this contact, or has expired. Copy the snippet again.")
+	}
+	return nil
+}
+
+// widgetConfig is what the widget may show now.
+type widgetConfig struct {
+	ContactID  string          `json:"contactId"`
+	Kind       string          `json:"kind"` // service or user
+	Name       string          `json:"name"`
+	Modalities map[string]bool `json:"modalities"`
+	Available  map[string]bool `json:"available"`
+}
+
+func (s *Server) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error {
+	c := contactFrom(r)
+	if err := s.checkKey(c, r.URL.Query().Get("widgetKey")); err != nil {
+		return err
+	}
+	if err := c.Gate(); err != nil {
+		return err
+	}
+	cfg := widgetConfig{ContactID: c.Settings.ContactID, Kind: c.Settings.OwnerKind, Modalities: map[string]bool{}, Available: map[string]bool{}}
+	serviceID, userID := "", ""
+	if c.Service != nil {
+		cfg.Name, serviceID = c.Service.Name, c.Service.ID
+	} else {
+		cfg.Name, userID = c.User.Name, c.User.ID
+	}
+	for _, m := range []interact.Modality{interact.ModalityChat, interact.ModalityAudio, interact.ModalityVideo} {
+		on := checkModality(c, m) == nil
+		cfg.Modalities[string(m)] = on
+		cfg.Available[string(m)] = on && s.cfg.Engine.Available(r.Context(), c.Tenant.ID, serviceID, userID, m)
+	}
+	writeJSON(w, http.StatusOK, cfg)
+	return nil
+}
+
+type startTaskRequest struct {
+	WidgetKey   string            `json:"widgetKey"`
+	Modality    interact.Modality `json:"modality"`
+	Visitor     interact.Visitor  `json:"visitor"`
+	ResumeToken string            `json:"resumeToken"`
+}
+
+type taskGrant struct {
+	TaskID         string             `json:"taskId"`
+	State          interact.TaskState `json:"state"`
+	Token          string             `json:"token"`
+	TokenExpiresAt time.Time          `json:"tokenExpiresAt"`
+	ResumeToken    string             `json:"resumeToken,omitempty"`
+	WebSocketURL   string             `json:"wsUrl"`
+}
+
+func (s *Server) grant(c *sqlstore.Contact, t *interact.Task, key, origin, resume string) taskGrant {
+	exp := time.Now().Add(s.cfg.VisitorTokenTTL).Truncate(time.Second)
+	tok := s.signToken(visitorClaims{Task: t.ID, Contact: c.Settings.ContactID, Key: key, Origin: origin, Exp: exp.Unix()})
+	ws := strings.Replace(s.cfg.PublicURL, "http", "ws", 1) + "/widget/v1/ws?contactId=" + c.Settings.ContactID + "&token=" + tok
+	return taskGrant{TaskID: t.ID, State: t.State, Token: tok, TokenExpiresAt: exp.UTC(), ResumeToken: resume, WebSocketURL: ws}
+}
+
+// startTask starts a chat or call task, or resumes one with a resume token.
+// Every refusal happens before a task exists.
+func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
+	c := contactFrom(r)
+	origin := r.Header.Get("Origin")
+	var req startTaskRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if err := s.checkKey(c, req.WidgetKey); err != nil {
+		return err
+	}
+	key := keyFingerprint(req.WidgetKey)
+	if req.ResumeToken != "" {
+		t, err := s.store.TaskByResume(r.Context(), hashResume(req.ResumeToken))
+		if err != nil || t.ContactID != c.Settings.ContactID || t.Origin != origin {
+			return interact.Errorf(interact.ENOTFOUND, "Nothing to resume; start a new contact.")
+		}
+		if v, ok := s.cfg.Engine.Task(t.ID); ok {
+			t = &v.Task
+		}
+		writeJSON(w, http.StatusOK, s.grant(c, t, key, origin, req.ResumeToken))
+		return nil
+	}
+	if ok, wait := s.taskAddr.allow(clientAddr(r)); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return interact.Errorf(interact.ERATELIMITED, "Too many new contacts from your address; try again in %d seconds.", int(wait.Seconds())+1)
+	}
+	if ok, wait := s.taskKey.allow(key); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return interact.Errorf(interact.ERATELIMITED, "This widget is starting too many contacts; try again in %d seconds.", int(wait.Seconds())+1)
+	}
+	if err := checkModality(c, req.Modality); err != nil {
+		return err
+	}
+	resume := interact.NewSecret("rt_", 40)
+	sr := routing.StartRequest{TenantID: c.Tenant.ID, ContactID: c.Settings.ContactID, Modality: req.Modality,
+		Visitor: req.Visitor, Origin: origin, ResumeHash: hashResume(resume), MaxOpenChats: c.Tenant.MaxConcurrentIMTasksPerService}
+	if c.Service != nil {
+		sr.ServiceID = c.Service.ID
+	} else {
+		sr.DirectUserID = c.User.ID
+	}
+	t, err := s.cfg.Engine.StartTask(r.Context(), sr)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, s.grant(c, t, key, origin, resume))
+	return nil
+}
+
+// visitorAuth checks the bearer visitor token of a request and that its
+// widget key is still valid.
+func (s *Server) visitorAuth(r *http.Request, tok string) (visitorClaims, error) {
+	c := contactFrom(r)
+	now := time.Now()
+	claims, err := s.parseToken(tok, r.Header.Get("Origin"), now)
+	if err != nil {
+		return claims, err
+	}
+	if claims.Contact != c.Settings.ContactID || !keyStillValid(c.Settings, claims.Key, now) {
+		return claims, interact.Errorf(interact.EINVALIDKEY, "The widget key of this contact has changed; reload the page.")
+	}
+	return claims, nil
+}
+
+func bearer(r *http.Request) string {
+	t, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return strings.TrimSpace(t)
+}
+
+// refreshToken exchanges a valid visitor token for a fresh one.
+func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) error {
+	claims, err := s.visitorAuth(r, bearer(r))
+	if err != nil {
+		return err
+	}
+	t, err := s.store.Task(r.Context(), claims.Task)
+	if err != nil {
+		return err
+	}
+	if v, ok := s.cfg.Engine.Task(t.ID); ok {
+		t = &v.Task
+	}
+	g := s.grant(contactFrom(r), t, claims.Key, claims.Origin, "")
+	writeJSON(w, http.StatusOK, g)
+	return nil
+}
+
+// transcript returns the task's messages, for download.
+func (s *Server) transcript(w http.ResponseWriter, r *http.Request) error {
+	claims, err := s.visitorAuth(r, bearer(r))
+	if err != nil {
+		return err
+	}
+	if claims.Task != r.PathValue("id") {
+		return interact.Errorf(interact.ENOTFOUND, "No such task for this token.")
+	}
+	after, _ := strconv.ParseInt(r.URL.Query().Get("afterSeq"), 10, 64)
+	msgs, err := s.store.Messages(r.Context(), claims.Task, after, 1000)
+	return replyList(w, msgs, err)
+}
+
+type leaveMessageRequest struct {
+	Text string `json:"text"`
+}
+
+// leaveMessage stores the visitor's message after no agent could take the contact.
+func (s *Server) leaveMessage(w http.ResponseWriter, r *http.Request) error {
+	claims, err := s.visitorAuth(r, bearer(r))
+	if err != nil {
+		return err
+	}
+	if claims.Task != r.PathValue("id") {
+		return interact.Errorf(interact.ENOTFOUND, "No such task for this token.")
+	}
+	var req leaveMessageRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	text, err := interact.ValidateMessage(req.Text, "leave")
+	if err != nil {
+		return err
+	}
+	return noContent(w, s.store.LeaveMessage(r.Context(), claims.Task, text))
+}
