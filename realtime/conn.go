@@ -26,6 +26,9 @@ type Conn struct {
 	// held frames wait here while the handler replays history (Hold/Release).
 	held    [][]byte
 	holding bool
+	// closeCode, when set, closes the connection once the queue is sent.
+	closeCode   int
+	closeReason string
 }
 
 // Send queues a frame. It never blocks: a connection whose queue is full
@@ -94,7 +97,11 @@ func (c *Conn) writeLoop() {
 		c.queue = nil
 		if len(batch) == 0 || c.closed {
 			c.writing = false
+			code, reason := c.closeCode, c.closeReason
 			c.mu.Unlock()
+			if code != 0 {
+				c.CloseWith(code, reason)
+			}
 			return
 		}
 		c.mu.Unlock()
@@ -181,6 +188,18 @@ func (c *Conn) Close() {
 	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 	c.ws.Close()
 	c.h.Closed(c)
+}
+
+// SendAndClose queues a last frame, then closes with code and reason
+// once everything queued has been written.
+func (c *Conn) SendAndClose(frame []byte, code int, reason string) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closeCode, c.closeReason = code, reason
+	c.enqueue(frame)
 }
 
 // CloseWith sends a close frame with a policy code and reason, then closes.

@@ -7,6 +7,7 @@
 package realtime
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -127,8 +128,8 @@ func (h *Hub) Upgrade(w http.ResponseWriter, r *http.Request, handler Handler, o
 	h.conns[c] = struct{}{}
 	h.mu.Unlock()
 	if err := open(c); err != nil {
-		c.SendJSON("error", "", ErrorData{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)})
-		c.CloseWith(websocket.ClosePolicyViolation, interact.ErrorCode(err))
+		b, _ := json.Marshal(Frame{Type: "error", Data: ErrorData{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)}})
+		c.SendAndClose(b, websocket.ClosePolicyViolation, interact.ErrorCode(err))
 		return nil
 	}
 	go c.readLoop()

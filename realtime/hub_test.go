@@ -1,0 +1,172 @@
+package realtime_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/membus"
+	"github.com/interact-oss/interact/realtime"
+)
+
+// echo is a Handler that subscribes its connection to a subject named in
+// the URL and answers "ping" frames.
+type echo struct {
+	mu     sync.Mutex
+	closed int
+}
+
+func (e *echo) Frame(c *realtime.Conn, f realtime.InFrame) { c.SendJSON("pong", f.ID, nil) }
+func (e *echo) Closed(c *realtime.Conn) {
+	e.mu.Lock()
+	e.closed++
+	e.mu.Unlock()
+}
+
+func setup(t *testing.T, cfg realtime.Config, open func(*realtime.Conn, *http.Request) error) (*membus.Bus, *realtime.Hub, string, *echo) {
+	t.Helper()
+	bus := membus.New()
+	t.Cleanup(func() { bus.Close() })
+	hub, err := realtime.NewHub(cfg, bus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hub.Close)
+	h := &echo{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hub.Upgrade(w, r, h, func(c *realtime.Conn) error { return open(c, r) })
+	}))
+	t.Cleanup(srv.Close)
+	return bus, hub, "ws" + strings.TrimPrefix(srv.URL, "http"), h
+}
+
+func dial(t *testing.T, url string) *websocket.Conn {
+	t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func read(t *testing.T, c *websocket.Conn) map[string]any {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, b, err := c.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	json.Unmarshal(b, &f)
+	return f
+}
+
+func TestFanOutBySubject(t *testing.T) {
+	bus, hub, url, _ := setup(t, realtime.Config{}, func(c *realtime.Conn, r *http.Request) error {
+		c.Subscribe("task." + r.URL.Query().Get("task"))
+		c.SendJSON("hello", "", nil)
+		return nil
+	})
+	a1, a2, b := dial(t, url+"?task=a"), dial(t, url+"?task=a"), dial(t, url+"?task=b")
+	for _, c := range []*websocket.Conn{a1, a2, b} {
+		read(t, c) // hello: subscribed
+	}
+	bus.Publish("task.a", []byte(`{"type":"message","data":{"seq":1}}`))
+	bus.Publish("task.b", []byte(`{"type":"message","data":{"seq":7}}`))
+	for _, c := range []*websocket.Conn{a1, a2} {
+		if f := read(t, c); f["data"].(map[string]any)["seq"] != 1.0 {
+			t.Errorf("task.a subscriber got %v", f)
+		}
+	}
+	if f := read(t, b); f["data"].(map[string]any)["seq"] != 7.0 {
+		t.Errorf("task.b subscriber got %v", f)
+	}
+	if n := hub.Stats().Connections; n != 3 {
+		t.Errorf("connections %d", n)
+	}
+}
+
+func TestSlowConsumerIsClosed(t *testing.T) {
+	bus, hub, url, h := setup(t, realtime.Config{QueueSize: 4}, func(c *realtime.Conn, r *http.Request) error {
+		c.Subscribe("task.slow")
+		c.SendJSON("hello", "", nil)
+		return nil
+	})
+	c := dial(t, url)
+	read(t, c)
+	big := []byte(`{"type":"message","data":{"text":"` + strings.Repeat("x", 60000) + `"}}`)
+	deadline := time.Now().Add(10 * time.Second)
+	for hub.Stats().SlowClosed == 0 && time.Now().Before(deadline) {
+		bus.Publish("task.slow", big) // the client never reads: its queue overflows
+	}
+	if hub.Stats().SlowClosed == 0 {
+		t.Fatal("a client that never reads was not closed")
+	}
+	for time.Now().Before(deadline) {
+		h.mu.Lock()
+		n := h.closed
+		h.mu.Unlock()
+		if n == 1 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("Closed was not called once")
+}
+
+func TestOpenErrorRefusesWithPolicyClose(t *testing.T) {
+	_, _, url, _ := setup(t, realtime.Config{}, func(c *realtime.Conn, r *http.Request) error {
+		return interact.Errorf(interact.EFORBIDDEN, "no")
+	})
+	c := dial(t, url)
+	if f := read(t, c); f["type"] != "error" || f["data"].(map[string]any)["code"] != "forbidden" {
+		t.Fatalf("first frame %v", f)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err := c.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+		t.Fatalf("want a policy-violation close, got %v", err)
+	}
+}
+
+func TestRequestAnswer(t *testing.T) {
+	_, _, url, _ := setup(t, realtime.Config{}, func(c *realtime.Conn, r *http.Request) error { return nil })
+	c := dial(t, url)
+	c.WriteJSON(map[string]any{"type": "ping", "id": "9"})
+	if f := read(t, c); f["type"] != "pong" || f["id"] != "9" {
+		t.Fatalf("answer %v", f)
+	}
+	c.WriteMessage(websocket.TextMessage, []byte("not json"))
+	if f := read(t, c); f["type"] != "error" {
+		t.Fatalf("bad frame answered %v", f)
+	}
+}
+
+func BenchmarkFrameEncode(b *testing.B) {
+	m := interact.Message{TaskID: "06h11h7yzkt15enam9vxs4w5v4", Seq: 42, ClientID: "c-42", From: "visitor", Name: "Vera", Text: "Hello, I have a question about my order", At: time.Now()}
+	b.ReportAllocs()
+	for range b.N {
+		json.Marshal(realtime.Frame{Type: "message", Data: m})
+	}
+}
+
+func BenchmarkFrameDecode(b *testing.B) {
+	in := []byte(`{"type":"message.send","id":"17","data":{"clientId":"c-42","text":"Hello, I have a question about my order"}}`)
+	b.ReportAllocs()
+	for range b.N {
+		var f realtime.InFrame
+		json.Unmarshal(in, &f)
+		var d struct {
+			ClientID string `json:"clientId"`
+			Text     string `json:"text"`
+		}
+		json.Unmarshal(f.Data, &d)
+	}
+}
