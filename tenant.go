@@ -74,6 +74,7 @@ func (u TenantUpdate) Apply(t *Tenant) {
 
 // Validate checks the tenant's fields.
 func (t *Tenant) Validate() error {
+	t.Name = strings.TrimSpace(t.Name)
 	if err := validName("tenant name", t.Name); err != nil {
 		return err
 	}
