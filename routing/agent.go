@@ -41,6 +41,7 @@ type agent struct {
 	idleSince          time.Time
 	acwUntil           time.Time
 	acwTimer           Timer
+	acwService         string // the service whose task started the ACW
 	ronaUntil          time.Time
 	ronaTimer          Timer
 	dropTimer          Timer
@@ -127,7 +128,8 @@ func (e *Engine) selectable(a *agent, s *service, m interact.Modality) bool {
 // at all right now (connected, available, active, licensed), busy or not:
 // the "no agent selectable" look-ahead.
 func (e *Engine) reachable(a *agent, s *service, m interact.Modality) bool {
-	if a.conns == 0 || a.presence != PresenceAvailable {
+	// An agent reconnecting within the grace (a console reload) still counts.
+	if (a.conns == 0 && a.dropTimer == nil) || a.presence != PresenceAvailable {
 		return false
 	}
 	lic := a.licenses
@@ -235,8 +237,10 @@ func (e *Engine) AgentDisconnected(ctx context.Context, userID string) {
 			return nil
 		}
 		a.dropTimer = e.clock.AfterFunc(e.cfg.AgentGrace, func() { e.agentGone(userID) })
+		for _, o := range a.ringing { // it cannot answer now
+			e.endOffer(o, interact.OfferCancelled, c)
+		}
 		e.agentChanged(a, c)
-		e.checkReachable(a, c)
 		return nil
 	})
 }
@@ -252,6 +256,10 @@ func (e *Engine) agentGone(userID string) {
 		e.release(a, c, interact.OfferDropped)
 		a.ronaUntil, a.acwUntil = time.Time{}, time.Time{} // going offline resets RONA and ACW
 		e.agentChanged(a, c)
+		for key := range c.queues {
+			e.checkQueue(key, c)
+		}
+		e.checkReachable(a, c)
 		return nil
 	})
 }
@@ -274,6 +282,7 @@ func (e *Engine) release(a *agent, c *change, outcome string) {
 			t.accepted = nil
 			t.AgentID = ""
 			t.State = interact.TaskWaiting
+			t.QueuedAt = e.clock.Now() // max wait counts from here; QueueSeq keeps the place
 			c.task(t)
 			c.emit(AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
 			e.enqueue(t, c)
@@ -324,6 +333,7 @@ func (e *Engine) startACW(a *agent, s *service, c *change) {
 		a.idleSince = e.clock.Now()
 		return
 	}
+	a.acwService = s.svc.ID
 	e.setACW(a, e.clock.Now().Add(time.Duration(s.svc.Distribution.ACWSeconds)*time.Second), c)
 }
 
@@ -369,13 +379,19 @@ func (e *Engine) EndACW(ctx context.Context, userID string) error {
 // ExtendACW restarts an agent's after-call work with the extension time of
 // the service whose task the agent finished last (or 30 s).
 func (e *Engine) ExtendACW(ctx context.Context, userID string, ext time.Duration) error {
-	if ext <= 0 || ext > time.Hour {
+	if ext < 0 || ext > time.Hour {
 		return interact.Errorf(interact.EINVALID, "The extension must be between 1 second and 1 hour.")
 	}
 	return e.do(ctx, func(c *change) error {
 		a, ok := e.agents[userID]
 		if !ok || !e.clock.Now().Before(a.acwUntil) {
 			return interact.Errorf(interact.EINVALID, "You are not in after-call work.")
+		}
+		if ext == 0 {
+			ext = 30 * time.Second
+			if s, err := e.serviceInfo(ctx, a.tenantID, a.acwService); err == nil {
+				ext = time.Duration(s.svc.Distribution.ACWExtensionSeconds) * time.Second
+			}
 		}
 		e.setACW(a, e.clock.Now().Add(ext), c)
 		return nil

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -173,10 +174,12 @@ func (e *Engine) do(ctx context.Context, fn func(c *change) error) error {
 // finish dispatches, saves and publishes. Called with e.mu held.
 func (e *Engine) finish(ctx context.Context, c *change) error {
 	for i := 0; i < 4 && len(c.queues) > 0; i++ { // dispatch can itself touch queues (overflow by transfer)
-		keys := c.queues
+		keys := e.byHeadPriority(c.queues)
 		c.queues = map[string]bool{}
-		for k := range keys {
+		for _, k := range keys {
 			e.dispatch(ctx, k, c)
+		}
+		for _, k := range keys {
 			e.announce(k, c)
 		}
 	}
@@ -201,6 +204,31 @@ func (e *Engine) finish(ctx context.Context, c *change) error {
 		e.publish(ev.subject, ev.typ, ev.data)
 	}
 	return nil
+}
+
+// byHeadPriority orders queue keys by their first waiting task, so that an
+// agent who serves several services takes the most urgent task first.
+func (e *Engine) byHeadPriority(set map[string]bool) []string {
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	head := func(k string) *task {
+		if q, ok := e.queues[k]; ok && len(q.tasks) > 0 {
+			return q.tasks[0]
+		}
+		return nil
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := head(keys[i]), head(keys[j])
+		switch {
+		case a == nil || b == nil:
+			return a != nil
+		default:
+			return less(a, b)
+		}
+	})
+	return keys
 }
 
 // Frame is the JSON shape of every event: {"type":…,"data":…}.
@@ -266,6 +294,9 @@ type service struct {
 // serviceInfo returns the cached service, loading it when needed.
 func (e *Engine) serviceInfo(ctx context.Context, tenantID, id string) (*service, error) {
 	if s, ok := e.services[id]; ok {
+		if s.svc.TenantID != tenantID {
+			return nil, interact.Errorf(interact.ENOTFOUND, "No service %q.", id)
+		}
 		return s, nil
 	}
 	svc, members, err := e.store.RoutingService(ctx, tenantID, id)
@@ -290,6 +321,11 @@ func (e *Engine) Invalidate(ctx context.Context, tenantID string) {
 				c.queues[id] = true
 			}
 		}
+		defer func() {
+			for id := range c.queues {
+				e.checkQueue(id, c)
+			}
+		}()
 		for _, a := range e.agents {
 			if a.tenantID == tenantID && a.conns > 0 {
 				if err := e.loadAgent(ctx, a); err != nil {

@@ -269,7 +269,15 @@ func (e *Engine) checkQueue(key string, c *change) {
 		return
 	}
 	for _, t := range append([]*task(nil), q.tasks...) {
-		if len(t.offers) == 0 && e.noAgent(context.Background(), t) {
+		if t.TargetAgentID != "" && t.DirectUserID == "" && e.noAgent(context.Background(), t) {
+			// The transfer's target went away: back to the service's queue.
+			e.cancelOffers(t, c)
+			t.TargetAgentID = ""
+			e.dequeue(t, c)
+			e.enqueue(t, c)
+		}
+		if e.noAgent(context.Background(), t) {
+			e.cancelOffers(t, c)
 			e.overflow(t, interact.OutcomeNoAgent, c)
 		}
 	}

@@ -26,7 +26,9 @@ func (e *Engine) Recover(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	e.queueSeq = seq
-	e.graceUntil = e.clock.Now().Add(e.cfg.AgentGrace)
+	if len(tasks) > 0 { // agents of recovered tasks get time to reconnect
+		e.graceUntil = e.clock.Now().Add(e.cfg.AgentGrace)
+	}
 	e.mu.Unlock()
 
 	return e.do(ctx, func(c *change) error {

@@ -75,7 +75,7 @@ type TaskSummary struct {
 func (e *Engine) summary(t *task) TaskSummary {
 	s := TaskSummary{ID: t.ID, ServiceID: t.ServiceID, Modality: t.Modality, Visitor: t.Visitor, Origin: t.Origin,
 		QueuedAt: t.QueuedAt, Transfers: t.Transfers, Direct: t.DirectUserID != ""}
-	if sv, ok := e.services[t.ServiceID]; ok {
+	if sv, ok := e.services[t.ServiceID]; ok && sv.svc.TenantID == t.TenantID {
 		s.ServiceName = sv.svc.Name
 	}
 	return s
@@ -163,6 +163,8 @@ func (e *Engine) missed(t *task, a *agent, c *change) {
 		e.enqueue(t, c)
 	case t.DirectUserID == a.id && len(t.offers) == 0:
 		e.overflow(t, interact.OutcomeNoAgent, c)
+	case t.State == interact.TaskWaiting && len(t.offers) == 0 && e.noAgent(context.Background(), t):
+		e.overflow(t, interact.OutcomeNoAgent, c)
 	}
 }
 
@@ -209,6 +211,9 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 			params.ServiceName = s.svc.Name
 		} else {
 			a := e.agent(req.DirectUserID, req.TenantID)
+			if a.tenantID != req.TenantID {
+				return interact.Errorf(interact.EUNKNOWNCONTACT, "No such contact.")
+			}
 			if a.conns == 0 {
 				if err := e.loadAgent(ctx, a); err != nil {
 					return err
@@ -302,7 +307,7 @@ func (e *Engine) connect(o *offer, c *change) {
 	} else {
 		a.chats[t.ID] = t
 	}
-	s := e.services[t.ServiceID]
+	s, _ := e.serviceInfo(context.Background(), t.TenantID, t.ServiceID)
 	name := a.name
 	params := interact.MessageParams{Visitor: t.Visitor, AgentName: a.name}
 	if s != nil && t.DirectUserID == "" {
@@ -402,7 +407,7 @@ func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServ
 				return interact.Errorf(interact.EINVALID, "No service %q to transfer to.", toServiceID)
 			}
 		}
-		s := e.services[t.ServiceID]
+		s, _ := e.serviceInfo(ctx, t.TenantID, t.ServiceID)
 		e.detach(t, a, interact.OfferTransferred, c)
 		t.Transfers++
 		t.QueuedAt = e.clock.Now()
@@ -484,10 +489,14 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 		delete(a.chats, t.ID)
 		delete(a.calls, t.ID)
 		c.emit(AgentSubject(a.id), "task.ended", map[string]string{"taskId": t.ID, "outcome": outcome})
-		e.startACW(a, e.services[t.ServiceID], c)
+		var s *service
+		if t.DirectUserID == "" {
+			s, _ = e.serviceInfo(context.Background(), t.TenantID, t.ServiceID)
+		}
+		e.startACW(a, s, c)
 		e.agentChanged(a, c)
 	}
-	if s, ok := e.services[t.ServiceID]; ok && t.DirectUserID == "" && t.State == interact.TaskConnected {
+	if s, err := e.serviceInfo(context.Background(), t.TenantID, t.ServiceID); err == nil && t.DirectUserID == "" && t.State == interact.TaskConnected {
 		c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Ended, interact.MessageParams{Visitor: t.Visitor, ServiceName: s.svc.Name})})
 	}
 	n := e.clock.Now().UTC()

@@ -1,0 +1,279 @@
+package routing_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/routing"
+)
+
+// ronaWorld: agent 1 holds a chat at capacity 1 (reachable, so tasks wait
+// instead of overflowing), agent 0 let task T ring out and is flagged RONA.
+func ronaWorld(t *testing.T) (*world, *interact.Task) {
+	w := newWorldCfg(t, interact.Distribution{PersistentRONA: true, RONAResetSeconds: 60}, 2, routing.Config{ChatCapacity: 1})
+	w.online(1)
+	w.take(1, w.svc.ID)
+	w.online(0)
+	task := w.start(w.svc.ID)
+	w.offerFor(0, task.ID)
+	w.clock.Advance(30 * time.Second)
+	w.wantOffers(task.ID, "0:rona")
+	a, _ := w.eng.Agent(w.id(0))
+	if a.State != routing.StateRONA || a.RONAUntil == nil || !a.RONAUntil.Equal(w.clock.Now().Add(60*time.Second)) {
+		t.Fatalf("agent 0 after the ring timeout: %+v", a)
+	}
+	if ev := w.pub.take(routing.AgentSubject(w.id(0)), "rona"); len(ev) != 1 {
+		t.Fatalf("rona events %+v", ev)
+	}
+	w.noOffer(0) // not re-offered while flagged
+	w.wantTask(task.ID, interact.TaskWaiting, "")
+	return w, task
+}
+
+// Persistent RONA blocks the agent until the reset time, a manual reset,
+// or going offline.
+func TestPersistentRONA(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		clear func(t *testing.T, w *world)
+	}{
+		{"reset time", func(t *testing.T, w *world) {
+			w.clock.Advance(59 * time.Second)
+			w.noOffer(0)
+			w.clock.Advance(time.Second)
+		}},
+		{"manual reset", func(t *testing.T, w *world) {
+			if err := w.eng.ResetRONA(w.ctx, w.id(0)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"presence offline and back", func(t *testing.T, w *world) {
+			w.presence(0, routing.PresenceOffline)
+			w.noOffer(0)
+			w.presence(0, routing.PresenceAvailable)
+		}},
+		{"disconnected past the grace, then back", func(t *testing.T, w *world) {
+			w.eng.AgentDisconnected(w.ctx, w.id(0))
+			w.clock.Advance(grace + time.Second) // far less than the 60 s reset
+			if _, err := w.eng.AgentConnected(w.ctx, w.svc.TenantID, w.id(0)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w, task := ronaWorld(t)
+			tc.clear(t, w)
+			w.offerFor(0, task.ID)
+			if a, _ := w.eng.Agent(w.id(0)); a.RONAUntil != nil {
+				t.Fatalf("still flagged: %+v", a)
+			}
+			if err := w.eng.ResetRONA(w.ctx, w.id(0)); code(err) != interact.EINVALID {
+				t.Fatalf("reset when not flagged: %v", err)
+			}
+		})
+	}
+}
+
+// Without persistent RONA, an agent whose offer rang out is selectable
+// for another task at once; with it, not.
+func TestRONAOtherTask(t *testing.T) {
+	t.Parallel()
+	for _, persistent := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "persistent"}[persistent], func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, interact.Distribution{PersistentRONA: persistent}, 2)
+			w.online(0)
+			w.online(1)
+			t1 := w.start(w.svc.ID)
+			w.offerFor(0, t1.ID)
+			w.clock.Advance(30 * time.Second)
+			w.offerFor(1, t1.ID)
+			t2 := w.start(w.svc.ID)
+			if persistent {
+				w.noOffer(0)
+				w.wantTask(t2.ID, interact.TaskWaiting, "")
+			} else {
+				w.offerFor(0, t2.ID)
+			}
+		})
+	}
+}
+
+// ACW: 20 s after a task ends the agent gets no offers; it may be ended
+// early or extended (a new counter, not added to the rest).
+func TestACW(t *testing.T) {
+	t.Parallel()
+	dist := interact.Distribution{ACWEnabled: true, ACWSeconds: 20, ACWExtensionSeconds: 30}
+	cases := []struct {
+		name string
+		run  func(t *testing.T, w *world, task string)
+	}{
+		{"runs out", func(t *testing.T, w *world, task string) {
+			w.clock.Advance(19 * time.Second)
+			w.noOffer(0)
+			w.clock.Advance(time.Second)
+			w.offerFor(0, task)
+		}},
+		{"ended early", func(t *testing.T, w *world, task string) {
+			w.clock.Advance(5 * time.Second)
+			if err := w.eng.EndACW(w.ctx, w.id(0)); err != nil {
+				t.Fatal(err)
+			}
+			w.offerFor(0, task)
+			if err := w.eng.EndACW(w.ctx, w.id(0)); code(err) != interact.EINVALID {
+				t.Fatalf("EndACW outside ACW: %v", err)
+			}
+		}},
+		{"extended", func(t *testing.T, w *world, task string) {
+			w.clock.Advance(10 * time.Second)
+			w.clearEvents()
+			if err := w.eng.ExtendACW(w.ctx, w.id(0), 30*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			want := w.clock.Now().Add(30 * time.Second)
+			if got := lastACWUntil(t, w, 0); !got.Equal(want) {
+				t.Fatalf("acwUntil after extension %v, want %v (a new 30 s counter)", got, want)
+			}
+			w.clock.Advance(29 * time.Second)
+			w.noOffer(0)
+			w.clock.Advance(time.Second)
+			w.offerFor(0, task)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorldCfg(t, dist, 2, routing.Config{ChatCapacity: 1})
+			w.online(1)
+			w.take(1, w.svc.ID) // agent 1 busy: tasks wait for agent 0
+			w.online(0)
+			x := w.take(0, w.svc.ID)
+			w.clearEvents()
+			w.endBy(0, x.ID)
+			want := w.clock.Now().Add(20 * time.Second)
+			if got := lastACWUntil(t, w, 0); !got.Equal(want) {
+				t.Fatalf("acwUntil %v, want %v", got, want)
+			}
+			if a, _ := w.eng.Agent(w.id(0)); a.State != routing.StateACW {
+				t.Fatalf("state %q", a.State)
+			}
+			task := w.start(w.svc.ID)
+			w.noOffer(0)
+			tc.run(t, w, task.ID)
+			ev := w.events(routing.AgentSubject(w.id(0)), "agent.state")
+			if ev[len(ev)-1].Data["acwUntil"] != nil {
+				t.Fatalf("acwUntil still announced after ACW: %+v", ev[len(ev)-1].Data)
+			}
+		})
+	}
+}
+
+// lastACWUntil is the acwUntil of agent i's last agent.state event.
+func lastACWUntil(t *testing.T, w *world, i int) time.Time {
+	t.Helper()
+	ev := w.events(routing.AgentSubject(w.id(i)), "agent.state")
+	if len(ev) == 0 {
+		t.Fatal("no agent.state event")
+	}
+	s, _ := ev[len(ev)-1].Data["acwUntil"].(string)
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("acwUntil %q: %v", s, err)
+	}
+	return at
+}
+
+// After an admin change (Invalidate) the service cache is empty; a task
+// ending then must still start the service's ACW and send its Ended text.
+func TestACWAfterInvalidate(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, interact.Distribution{ACWEnabled: true}, 1)
+	w.online(0)
+	task := w.take(0, w.svc.ID)
+	w.eng.Invalidate(w.ctx, w.svc.TenantID) // e.g. an admin renamed the service
+	w.endBy(0, task.ID)
+	a, _ := w.eng.Agent(w.id(0))
+	texts := w.texts(task.ID)
+	ended := texts[len(texts)-1] == interact.DefaultSystemMessages().Ended
+	if a.State != routing.StateACW || !ended {
+		t.Fatalf("regression: after Engine.Invalidate, end() reads e.services[t.ServiceID] without reloading it: "+
+			"agent state %q (want acw), Ended message sent %v (transcript %q)", a.State, ended, texts)
+	}
+}
+
+// The visitor leaving while queued: customer_hangup_in_queue, ringing
+// offers withdrawn.
+func TestVisitorLeavesQueue(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, interact.Distribution{Type: interact.DistributeBroadcast}, 2)
+	w.online(0)
+	w.online(1)
+	task := w.start(w.svc.ID)
+	w.offerFor(0, task.ID)
+	w.offerFor(1, task.ID)
+	if err := w.eng.EndTask(w.ctx, task.ID, routing.ByVisitor); err != nil {
+		t.Fatal(err)
+	}
+	w.wantTask(task.ID, interact.TaskEnded, interact.OutcomeHangupInQueue)
+	w.wantOffers(task.ID, "0:cancelled", "1:cancelled")
+	for i := range 2 {
+		ev := w.pub.take(routing.AgentSubject(w.id(i)), "offer.ended")
+		if len(ev) != 1 || ev[0].Data["outcome"] != interact.OfferCancelled {
+			t.Fatalf("agent %d offer.ended %+v", i, ev)
+		}
+	}
+	if err := w.eng.EndTask(w.ctx, task.ID, routing.ByVisitor); code(err) != interact.ENOTFOUND {
+		t.Fatalf("second end: %v", err)
+	}
+	// An agent not connected to a task may not end it.
+	t2 := w.start(w.svc.ID)
+	if err := w.eng.EndTask(w.ctx, t2.ID, w.id(1)); code(err) != interact.ENOTFOUND {
+		t.Fatalf("end by a stranger: %v", err)
+	}
+}
+
+// A task whose visitor stays disconnected for VisitorGrace (2 min) ends
+// as if the visitor left; a reconnect within the grace keeps it.
+func TestVisitorGrace(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, direct, 1)
+	w.online(0)
+
+	// Connected: ends as handled when the grace runs out.
+	t1 := w.start(w.svc.ID)
+	w.eng.VisitorDisconnected(t1.ID)
+	w.clock.Advance(45 * time.Second) // rang out once (30 s) and was rung again
+	offers := w.takeOffers(0)
+	if len(offers) != 2 {
+		t.Fatalf("offers %+v, want the first and the re-ring", offers)
+	}
+	w.accept(0, offers[1].OfferID)
+	w.clock.Advance(75*time.Second - time.Second)
+	w.wantTask(t1.ID, interact.TaskConnected, "")
+	w.clock.Advance(time.Second)
+	w.wantTask(t1.ID, interact.TaskEnded, interact.OutcomeHandled)
+	w.wantOffers(t1.ID, "0:rona", "0:accepted")
+
+	// Waiting: a reconnect within the grace keeps the task; the next
+	// disconnect ends it after the grace as a hang-up in queue.
+	t2 := w.start(w.svc.ID)
+	w.eng.VisitorDisconnected(t2.ID)
+	w.clock.Advance(time.Minute)
+	w.eng.VisitorConnected(t2.ID)
+	w.clock.Advance(30 * time.Second)
+	w.wantTask(t2.ID, interact.TaskWaiting, "")
+	w.eng.VisitorDisconnected(t2.ID) // a new, full grace: the first one is void
+	w.clock.Advance(2*time.Minute - time.Second)
+	w.wantTask(t2.ID, interact.TaskWaiting, "")
+	w.clock.Advance(time.Second)
+	w.wantTask(t2.ID, interact.TaskEnded, interact.OutcomeHangupInQueue)
+	for _, o := range mustOffers(w, t2.ID) {
+		if o.EndedAt == nil || (o.Outcome != interact.OfferRONA && o.Outcome != interact.OfferCancelled) {
+			t.Fatalf("offer %+v", o)
+		}
+	}
+}
