@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,11 @@ type Conn struct {
 	// closeCode, when set, closes the connection once the queue is sent.
 	closeCode   int
 	closeReason string
+	room        *sync.Cond       // signalled when the writer takes the queue
+	seqs        map[string]int64 // last message seq sent per task
+
+	budgetStart time.Time // frame rate limit window (reader goroutine only)
+	budgetN     int
 }
 
 // Send queues a frame. It never blocks: a connection whose queue is full
@@ -62,9 +68,46 @@ func (c *Conn) push(frame []byte) {
 	c.enqueue(frame)
 }
 
-// enqueue appends frame and starts the writer; called with c.mu held, and
+// admit drops a message frame whose seq this connection has already sent
+// for its task, so a replay and live delivery never double up. Called with
+// c.mu held.
+func (c *Conn) admit(frame []byte) bool {
+	if !bytes.HasPrefix(frame, []byte(`{"type":"message",`)) {
+		return true
+	}
+	var f struct {
+		Data struct {
+			TaskID string `json:"taskId"`
+			Seq    int64  `json:"seq"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(frame, &f) != nil || f.Data.Seq == 0 {
+		return true
+	}
+	if c.seqs == nil {
+		c.seqs = map[string]int64{}
+	}
+	if f.Data.Seq <= c.seqs[f.Data.TaskID] {
+		return false
+	}
+	c.seqs[f.Data.TaskID] = f.Data.Seq
+	return true
+}
+
+// enqueue appends frames and starts the writer; called with c.mu held, and
 // releases it.
 func (c *Conn) enqueue(frames ...[]byte) {
+	kept := frames[:0:0]
+	for _, f := range frames {
+		if c.admit(f) {
+			kept = append(kept, f)
+		}
+	}
+	frames = kept
+	if len(frames) == 0 {
+		c.mu.Unlock()
+		return
+	}
 	if len(c.queue)+len(frames) > c.hub.cfg.QueueSize {
 		c.mu.Unlock()
 		c.hub.slowClosed.Add(1)
@@ -95,6 +138,9 @@ func (c *Conn) writeLoop() {
 		c.mu.Lock()
 		batch := c.queue
 		c.queue = nil
+		if c.room != nil {
+			c.room.Broadcast()
+		}
 		if len(batch) == 0 || c.closed {
 			c.writing = false
 			code, reason := c.closeCode, c.closeReason
@@ -115,6 +161,19 @@ func (c *Conn) writeLoop() {
 				return
 			}
 		}
+	}
+}
+
+// WaitRoom blocks until the send queue is at most half full, so a handler
+// sending a long history does not overflow it.
+func (c *Conn) WaitRoom() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.room == nil {
+		c.room = sync.NewCond(&c.mu)
+	}
+	for !c.closed && len(c.queue) > c.hub.cfg.QueueSize/2 {
+		c.room.Wait()
 	}
 }
 
@@ -180,6 +239,9 @@ func (c *Conn) Close() {
 	subjects := c.subjects
 	c.subjects = nil
 	c.queue, c.held = nil, nil
+	if c.room != nil {
+		c.room.Broadcast()
+	}
 	c.mu.Unlock()
 	for s := range subjects {
 		c.hub.detach(s, c)
@@ -215,8 +277,16 @@ func (c *Conn) readLoop() {
 		if err != nil {
 			return
 		}
-		c.seen.Store(time.Now().UnixNano())
+		now := time.Now()
+		c.seen.Store(now.UnixNano())
 		c.hub.framesIn.Add(1)
+		if now.Sub(c.budgetStart) > c.hub.cfg.FrameWindow {
+			c.budgetStart, c.budgetN = now, 0
+		}
+		if c.budgetN++; c.budgetN > c.hub.cfg.FrameLimit {
+			c.SendJSON("error", "", ErrorData{Code: "rate_limited", Message: "Too many frames; slow down."})
+			continue
+		}
 		var f InFrame
 		if err := json.Unmarshal(data, &f); err != nil || f.Type == "" {
 			c.SendJSON("error", "", ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})

@@ -39,6 +39,8 @@ type Config struct {
 	PongWait     time.Duration // a connection silent this long is closed; default 60s
 	WriteTimeout time.Duration // default 10s
 	QueueSize    int           // frames waiting per connection before it is closed as too slow; default 256
+	FrameLimit   int           // frames a client may send per FrameWindow; default 120
+	FrameWindow  time.Duration // default 10s
 	Log          *slog.Logger
 }
 
@@ -77,6 +79,12 @@ func NewHub(cfg Config, bus interact.Bus) (*Hub, error) {
 	}
 	if cfg.QueueSize == 0 {
 		cfg.QueueSize = 256
+	}
+	if cfg.FrameLimit == 0 {
+		cfg.FrameLimit = 120
+	}
+	if cfg.FrameWindow == 0 {
+		cfg.FrameWindow = 10 * time.Second
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()

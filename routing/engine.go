@@ -248,20 +248,17 @@ func (e *Engine) publish(subject, typ string, data any) {
 	}
 }
 
-// systemMessage stores a system message in the task's transcript and
-// publishes it like any other message.
+// systemMessage stores a system message in the task's transcript; the
+// store announces it like every message (sqlstore.DB.SetMessageHook).
 func (e *Engine) systemMessage(ctx context.Context, t *task, text string) {
 	if text == "" {
 		return
 	}
-	m, _, err := e.store.AppendMessage(ctx, interact.Message{
+	if _, _, err := e.store.AppendMessage(ctx, interact.Message{
 		TaskID: t.ID, ClientID: "sys-" + interact.NewID(), From: interact.FromSystem, Text: text, At: e.clock.Now().UTC(),
-	})
-	if err != nil {
+	}); err != nil {
 		e.log.Error("store system message", "task", t.ID, "err", err)
-		return
 	}
-	e.publish(TaskSubject(t.ID), "message", m)
 }
 
 // TaskSubject, AgentSubject and ServiceSubject name the bus subjects.

@@ -26,9 +26,9 @@ func (e *Engine) Recover(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	e.queueSeq = seq
-	if len(tasks) > 0 { // agents of recovered tasks get time to reconnect
-		e.graceUntil = e.clock.Now().Add(e.cfg.AgentGrace)
-	}
+	// After a (re)start, agents' consoles need time to reconnect before
+	// "no agent" may end anyone's contact.
+	e.graceUntil = e.clock.Now().Add(e.cfg.AgentGrace)
 	e.mu.Unlock()
 
 	return e.do(ctx, func(c *change) error {

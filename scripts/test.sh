@@ -15,6 +15,8 @@ echo "== go vet"
 go vet ./...
 
 echo "== go test"
+command -v chromium >/dev/null || { s=$([ "$(id -u)" = 0 ] || echo sudo); $s apt-get update -qq && $s apt-get install -y -qq chromium >/dev/null; } # the widget's browser tests
+export INTERACT_REQUIRE_BROWSER=1
 go test -race -count=1 -timeout 15m ./...
 
 echo "== fuzz (origin grammar)"

@@ -57,6 +57,7 @@ type DB struct {
 	closing    chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
+	hook       func(interact.Message)
 }
 
 // Open opens the store named by url and runs pending migrations. url is

@@ -28,6 +28,11 @@ type appendResult struct {
 	err error
 }
 
+// SetMessageHook sets a function called with every newly stored message,
+// after its transaction committed and in commit order (so in sequence
+// order per task), before the writer acknowledges it. Set it before use.
+func (db *DB) SetMessageHook(fn func(interact.Message)) { db.hook = fn }
+
 // ErrStoreClosed is returned for writes after Close.
 var ErrStoreClosed = errors.New("store closed")
 
@@ -75,6 +80,15 @@ func (db *DB) messageWriter() {
 			}
 		}
 		results, err := db.writeBatch(batch, lastSeq)
+		if err == nil && db.hook != nil {
+			// Announce in commit order, so every subscriber sees a task's
+			// messages in sequence order.
+			for _, r := range results {
+				if r.err == nil && !r.dup && r.m.Seq > 0 {
+					db.hook(r.m)
+				}
+			}
+		}
 		for i, req := range batch {
 			if err != nil {
 				req.reply <- appendResult{err: err}

@@ -15,9 +15,8 @@ import (
 
 // agentConn is an agent console's connection (docs/protocol.md).
 type agentConn struct {
-	s      *Server
-	actor  interact.Actor
-	budget frameBudget
+	s     *Server
+	actor interact.Actor
 }
 
 // sameOrigin reports whether a browser's Origin is interact's own, which
@@ -50,11 +49,11 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		var tasks []map[string]any
+		tasks := []map[string]any{}
 		for _, id := range s.cfg.Engine.AgentTasks(a.UserID) {
 			c.Subscribe(routing.TaskSubject(id))
-			if v, ok := s.cfg.Engine.Task(id); ok {
-				tasks = append(tasks, map[string]any{"task": v.Task, "lastSeq": v.LastSeq})
+			if t, err := s.store.Task(ctx, id); err == nil { // the store has the latest lastSeq
+				tasks = append(tasks, map[string]any{"task": t, "lastSeq": t.LastSeq})
 			}
 		}
 		c.SendJSON("hello", "", map[string]any{"agent": view, "tasks": tasks})
@@ -94,10 +93,6 @@ func (ag *agentConn) Closed(c *realtime.Conn) {
 }
 
 func (ag *agentConn) Frame(c *realtime.Conn, f realtime.InFrame) {
-	if !ag.budget.allow() {
-		sendError(c, f.ID, interact.Errorf(interact.ERATELIMITED, "Too many frames; slow down."))
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	reply, err := ag.frame(ctx, c, f)

@@ -1,13 +1,17 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -281,4 +285,317 @@ func TestLiveChatRoundTrip(t *testing.T) {
 			break
 		}
 	}
+}
+
+// newLiveWith is newLive served by a second web server whose config mod
+// changes (rate limits, token lifetime, …); l.url and l.webCfg point at it.
+// Store, bus, engine and hub are shared with the first server.
+func newLiveWith(t *testing.T, agents int, dist interact.Distribution, mod func(*web.Config)) *live {
+	t.Helper()
+	l := newLive(t, agents, dist)
+	srv := httptest.NewUnstartedServer(nil)
+	cfg := l.webCfg
+	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
+	mod(&cfg)
+	api := web.NewServer(cfg, l.db)
+	t.Cleanup(api.Close)
+	srv.Config.Handler = api
+	srv.Start()
+	t.Cleanup(srv.Close)
+	l.url, l.webCfg = cfg.PublicURL, cfg
+	return l
+}
+
+// restrictTo turns Restrict Access on for the live service, allowing the
+// origins of one new domain template.
+func (l *live) restrictTo(origins ...string) {
+	l.t.Helper()
+	ctx := context.Background()
+	tpl, err := l.db.CreateDomainTemplate(ctx, l.admin, interact.DomainTemplate{Name: "Allowed pages", OUID: l.ouID, Origins: origins})
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	on, ids := true, []string{tpl.ID}
+	if l.st, err = l.db.UpdateInteract(ctx, l.admin, interact.OwnerService, l.svc.ID, interact.InteractUpdate{RestrictAccess: &on, DomainTemplateIDs: &ids}); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+// adminToken returns a new API token of the tenant admin.
+func (l *live) adminToken() string {
+	l.t.Helper()
+	_, secret, err := l.db.CreateAPIToken(context.Background(), l.admin, l.admin.UserID, "admin")
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return secret
+}
+
+// metric reads an unlabelled metric of the server at /metrics (0 when absent).
+func metric(t *testing.T, baseURL, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(baseURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			var f float64
+			fmt.Sscan(v, &f)
+			return f
+		}
+	}
+	return 0
+}
+
+// Helpers of the widget, visitor and agent end-to-end tests
+// (widget_test.go, visitorws_test.go, agentws_test.go).
+
+// wresp is an HTTP answer: status, headers and the decoded JSON body.
+type wresp struct {
+	status int
+	h      http.Header
+	body   map[string]any
+}
+
+func (r wresp) code() string {
+	e, _ := r.body["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}
+
+// widget sends a request to l's server; an empty origin or bearer sends none.
+func (l *live) widget(method, path, origin, bearer string, body any) wresp {
+	l.t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, err := http.NewRequest(method, l.url+path, rd)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return wresp{resp.StatusCode, resp.Header, out}
+}
+
+func (l *live) config(contactID, key, origin string) wresp {
+	l.t.Helper()
+	return l.widget("GET", "/widget/v1/config?contactId="+url.QueryEscape(contactID)+"&widgetKey="+url.QueryEscape(key), origin, "", nil)
+}
+
+func (l *live) start(contactID, origin string, body map[string]any) wresp {
+	l.t.Helper()
+	return l.widget("POST", "/widget/v1/tasks?contactId="+url.QueryEscape(contactID), origin, "", body)
+}
+
+// begin starts a task on l's main contact and fails the test unless it is created.
+func (l *live) begin(origin string, body map[string]any) (taskID, token string, grant map[string]any) {
+	l.t.Helper()
+	r := l.start(l.st.ContactID, origin, body)
+	if r.status != http.StatusCreated {
+		l.t.Fatalf("start task: %d %v", r.status, r.body)
+	}
+	return r.body["taskId"].(string), r.body["token"].(string), r.body
+}
+
+func chatReq(key string) map[string]any {
+	return map[string]any{"widgetKey": key, "modality": "chat", "visitor": map[string]any{"name": "Vera Visitor"}}
+}
+
+func callReq(key, modality string) map[string]any {
+	return map[string]any{"widgetKey": key, "modality": modality}
+}
+
+// taskCount counts the tenant's tasks in the store.
+func (l *live) taskCount() int {
+	l.t.Helper()
+	ss, _, err := l.db.Sessions(context.Background(), l.admin, sqlstore.SessionFilter{Limit: 500})
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return len(ss)
+}
+
+// eventually polls cond until it holds, for at most 5 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 5s", what)
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval, not a wait for an outcome
+	}
+}
+
+func wantRefused(t *testing.T, what string, r wresp, status int, code string) {
+	t.Helper()
+	if r.status != status || r.code() != code {
+		t.Fatalf("%s: got %d %v, want %d %s", what, r.status, r.body, status, code)
+	}
+}
+
+// WebSocket client helpers.
+
+// sendRaw writes one text frame as is.
+func (w *wsClient) sendRaw(s string) {
+	w.t.Helper()
+	if err := w.c.WriteMessage(websocket.TextMessage, []byte(s)); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// reply returns the answer to request id (ok, message.ack or error).
+func (w *wsClient) reply(id string) map[string]any {
+	w.t.Helper()
+	return w.awaitWhere("", func(f map[string]any) bool { return f["id"] == id })
+}
+
+// next returns the next frame of type typ. Unlike await, it keeps the
+// frames it skips for later awaitWhere/next calls.
+func (w *wsClient) next(typ string) map[string]any {
+	w.t.Helper()
+	return w.awaitWhere(typ, func(map[string]any) bool { return true })
+}
+
+// stashes keeps, per client, frames received but not asked for yet, so
+// that waiting for one frame never loses another.
+var stashes = struct {
+	sync.Mutex
+	m map[*wsClient][]map[string]any
+}{m: map[*wsClient][]map[string]any{}}
+
+// poll returns the first frame, stashed or already received, that
+// matches, without blocking; open is false once the socket is closed.
+func (w *wsClient) poll(match func(f map[string]any) bool) (f map[string]any, found, open bool) {
+	stashes.Lock()
+	defer stashes.Unlock()
+	if _, ok := stashes.m[w]; !ok {
+		stashes.m[w] = nil
+		w.t.Cleanup(func() { stashes.Lock(); delete(stashes.m, w); stashes.Unlock() })
+	}
+	for {
+		for i, f := range stashes.m[w] {
+			if match(f) {
+				stashes.m[w] = append(stashes.m[w][:i:i], stashes.m[w][i+1:]...)
+				return f, true, true
+			}
+		}
+		select {
+		case f, ok := <-w.frames:
+			if !ok {
+				return nil, false, false
+			}
+			stashes.m[w] = append(stashes.m[w], f)
+		default:
+			return nil, false, true
+		}
+	}
+}
+
+// awaitWhere returns the next frame of type typ ("" any) that satisfies ok.
+func (w *wsClient) awaitWhere(typ string, ok func(f map[string]any) bool) map[string]any {
+	w.t.Helper()
+	match := func(f map[string]any) bool { return (typ == "" || f["type"] == typ) && ok(f) }
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f, found, open := w.poll(match)
+		switch {
+		case found:
+			return f
+		case !open:
+			w.t.Fatalf("socket closed while waiting for %q", typ)
+		case time.Now().After(deadline):
+			w.t.Fatalf("no matching %q frame within 5s", typ)
+		}
+		time.Sleep(2 * time.Millisecond) // polling interval
+	}
+}
+
+// until returns, and consumes, the frames received before the next frame
+// of type typ (poll stops reading at the first match, so what is stashed
+// then came before it).
+func (w *wsClient) until(typ string) []map[string]any {
+	w.t.Helper()
+	w.next(typ)
+	stashes.Lock()
+	defer stashes.Unlock()
+	out := stashes.m[w]
+	stashes.m[w] = nil
+	return out
+}
+
+// field returns the object m[k].
+func field(m map[string]any, k string) map[string]any { v, _ := m[k].(map[string]any); return v }
+
+func wantErrorFrame(t *testing.T, what string, f map[string]any, code string) {
+	t.Helper()
+	if f["type"] != "error" || data(f)["code"] != code || data(f)["message"] == "" {
+		t.Fatalf("%s: got %v, want error %s", what, f, code)
+	}
+}
+
+func (l *live) dialVisitor(origin, token string, lastSeq int) (*wsClient, *http.Response, error) {
+	l.t.Helper()
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	u := fmt.Sprintf("%s/widget/v1/ws?contactId=%s&token=%s&lastSeq=%d", strings.Replace(l.url, "http", "ws", 1),
+		url.QueryEscape(l.st.ContactID), url.QueryEscape(token), lastSeq)
+	return dialWS(l.t, u, h)
+}
+
+func (l *live) dialVisitorOK(origin, token string, lastSeq int) *wsClient {
+	l.t.Helper()
+	w, resp, err := l.dialVisitor(origin, token, lastSeq)
+	if err != nil {
+		l.t.Fatalf("visitor socket: %v (%v)", err, resp)
+	}
+	return w
+}
+
+// connect starts a chat, opens the visitor's socket and has agent (the
+// socket of the only available agent) accept it.
+func (l *live) connect(agent *wsClient) (taskID, token string, v *wsClient) {
+	l.t.Helper()
+	taskID, token, _ = l.begin(shopOrigin, chatReq(l.st.WidgetKey))
+	v = l.dialVisitorOK(shopOrigin, token, 0)
+	v.next("hello")
+	offer := data(agent.awaitWhere("offer", func(f map[string]any) bool { return field(data(f), "task")["id"] == taskID }))
+	if d := data(agent.reply(agent.send("offer.accept", map[string]any{"offerId": offer["offerId"]}))); field(d, "task")["id"] != taskID {
+		l.t.Fatalf("accept: %v", d)
+	}
+	v.awaitWhere("task.state", func(f map[string]any) bool { return data(f)["state"] == "connected" })
+	return taskID, token, v
+}
+
+func (l *live) messageCount(taskID string) int {
+	l.t.Helper()
+	ms, err := l.db.Messages(context.Background(), taskID, 0, 10000)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return len(ms)
 }

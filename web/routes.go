@@ -47,6 +47,9 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/healthz", tag: "ops", summary: "Liveness: the process serves HTTP.", h: s.healthz},
 		{method: "GET", path: "/readyz", tag: "ops", summary: "Readiness: the store answers.", h: s.readyz},
 
+		{method: "GET", path: "/widget.js", tag: "widget", summary: "The widget loader: the snippet's script.", h: s.widgetLoader},
+		{method: "GET", path: "/widget/{file}", tag: "widget", summary: "The widget's UI bundle, at a content-hashed name.", h: s.widgetFile},
+		{method: "GET", path: "/demo", tag: "demo", summary: "The demo page embedding the demo service's widget (with --demo).", h: s.demo},
 		{method: "GET", path: "/widget/v1/config", tag: "widget", summary: "What the widget may show now.", auth: authWidget, h: s.widgetConfigHandler},
 		{method: "POST", path: "/widget/v1/tasks", tag: "widget", summary: "Start (or resume) a chat or call task.", auth: authWidget, h: s.startTask},
 		{method: "POST", path: "/widget/v1/token", tag: "widget", summary: "Refresh a visitor token.", auth: authWidget, h: s.refreshToken},

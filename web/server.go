@@ -85,6 +85,7 @@ type Store interface {
 	LeaveMessage(ctx context.Context, taskID, text string) error
 	SetMemberActive(ctx context.Context, a interact.Actor, serviceID string, active bool) error
 	AgentServices(ctx context.Context, tenantID, userID string) ([]string, error)
+	SetMessageHook(fn func(interact.Message))
 	Sessions(ctx context.Context, a interact.Actor, f sqlstore.SessionFilter) ([]sqlstore.Session, string, error)
 }
 
@@ -148,6 +149,9 @@ type Config struct {
 	// start a minute (default 20); KeyRate how many new tasks one widget
 	// key may start a minute (default 600).
 	WidgetRate, TaskRate, KeyRate int
+	// DemoSnippet is the widget snippet of the demo service, embedded in the
+	// page served at /demo; empty: no demo page.
+	DemoSnippet string
 }
 
 // Server serves interact's HTTP surface.
@@ -235,6 +239,7 @@ func NewServer(cfg Config, store Store) *Server {
 		}
 	}
 	if cfg.Bus != nil {
+		store.SetMessageHook(s.publishMessage)
 		// Admin changes on any node clear cached contacts and routing settings.
 		sub, err := cfg.Bus.Subscribe("tenant.*.changed", func(subject string, _ []byte) {
 			s.contacts.clear()

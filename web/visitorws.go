@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/interact-oss/interact"
@@ -14,36 +13,11 @@ import (
 	"github.com/interact-oss/interact/routing"
 )
 
-// frameLimit bounds the frames one connection may send per frameWindow.
-const (
-	frameLimit  = 120
-	frameWindow = 10 * time.Second
-)
-
-// frameBudget is a per-connection rate limit.
-type frameBudget struct {
-	mu    sync.Mutex
-	start time.Time
-	n     int
-}
-
-func (b *frameBudget) allow() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := time.Now()
-	if now.Sub(b.start) > frameWindow {
-		b.start, b.n = now, 0
-	}
-	b.n++
-	return b.n <= frameLimit
-}
-
 // visitorConn is the visitor's end of a task (docs/protocol.md).
 type visitorConn struct {
 	s      *Server
 	taskID string
 	name   string
-	budget frameBudget
 }
 
 // visitorSocket upgrades a visitor's connection after checking the token
@@ -62,7 +36,9 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) error {
 	return s.cfg.Hub.Upgrade(w, r, vc, func(c *realtime.Conn) error {
 		c.Subscribe(routing.TaskSubject(t.ID))
 		c.Hold()
-		hello := map[string]any{"taskId": t.ID, "state": t.State, "outcome": t.Outcome, "lastSeq": t.LastSeq}
+		leave := t.Outcome == interact.OutcomeNoAgent || t.Outcome == interact.OutcomeQueueTimeout || t.Outcome == interact.OutcomeTransferFailed
+		hello := map[string]any{"taskId": t.ID, "state": t.State, "outcome": t.Outcome, "lastSeq": t.LastSeq,
+			"leaveMessage": leave && t.LeftMessage == "", "messageLeft": t.LeftMessage != ""}
 		if v, ok := s.cfg.Engine.Task(t.ID); ok {
 			hello["state"], hello["position"], hello["estimatedWaitSeconds"] = v.State, v.Position, v.EstimatedWaitSeconds
 			hello["agentName"] = s.cfg.Engine.AgentDisplayName(t.ID)
@@ -72,8 +48,8 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) error {
 			hello["state"] = interact.TaskEnded
 		}
 		c.SendJSON("hello", "", hello)
-		replayed, err := s.replay(r.Context(), c, t.ID, lastSeq)
-		c.Release(func(f []byte) bool { return !isOldMessage(f, replayed) })
+		_, err := s.replay(r.Context(), c, t.ID, lastSeq)
+		c.Release(nil) // the connection drops messages it has already sent
 		return err
 	})
 }
@@ -86,6 +62,7 @@ func (s *Server) replay(ctx context.Context, c *realtime.Conn, taskID string, se
 			return seq, err
 		}
 		for _, m := range msgs {
+			c.WaitRoom()
 			c.SendJSON("message", "", m)
 			seq = m.Seq
 		}
@@ -95,17 +72,12 @@ func (s *Server) replay(ctx context.Context, c *realtime.Conn, taskID string, se
 	}
 }
 
-// isOldMessage reports whether a held frame is a message already replayed.
-func isOldMessage(frame []byte, replayed int64) bool {
-	if !bytes.HasPrefix(frame, []byte(`{"type":"message"`)) {
-		return false
+// Event drops the echo of the visitor's own typing and read receipts.
+func (v *visitorConn) Event(c *realtime.Conn, subject string, frame []byte) bool {
+	if bytes.HasPrefix(frame, []byte(`{"type":"typing"`)) || bytes.HasPrefix(frame, []byte(`{"type":"read"`)) {
+		return !bytes.Contains(frame, []byte(`"from":"visitor"`))
 	}
-	var f struct {
-		Data struct {
-			Seq int64 `json:"seq"`
-		} `json:"data"`
-	}
-	return json.Unmarshal(frame, &f) == nil && f.Data.Seq <= replayed
+	return true
 }
 
 func (v *visitorConn) Closed(c *realtime.Conn) {
@@ -115,10 +87,6 @@ func (v *visitorConn) Closed(c *realtime.Conn) {
 }
 
 func (v *visitorConn) Frame(c *realtime.Conn, f realtime.InFrame) {
-	if !v.budget.allow() {
-		sendError(c, f.ID, interact.Errorf(interact.ERATELIMITED, "Too many frames; slow down."))
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := v.frame(ctx, c, f); err != nil {
@@ -178,12 +146,22 @@ func (s *Server) sendMessage(ctx context.Context, c *realtime.Conn, frameID stri
 	if err != nil {
 		return err
 	}
+	// The store has announced the message to both parties (publishMessage)
+	// before it answered: the ack never overtakes the message.
 	c.SendJSON("message.ack", frameID, map[string]any{"clientId": stored.ClientID, "seq": stored.Seq, "at": stored.At, "duplicate": dup})
-	if !dup {
-		b, _ := json.Marshal(realtime.Frame{Type: "message", Data: stored})
-		s.cfg.Bus.Publish(routing.TaskSubject(m.TaskID), b)
-	}
 	return nil
+}
+
+// publishMessage announces a stored message on its task's subject; the
+// store calls it in commit order (sqlstore.DB.SetMessageHook).
+func (s *Server) publishMessage(m interact.Message) {
+	b, err := json.Marshal(realtime.Frame{Type: "message", Data: m})
+	if err == nil {
+		err = s.cfg.Bus.Publish(routing.TaskSubject(m.TaskID), b)
+	}
+	if err != nil {
+		s.log.Warn("publish message", "task", m.TaskID, "err", err)
+	}
 }
 
 // ephemeral publishes a frame that is not stored (typing, read receipts).

@@ -68,28 +68,38 @@ func (cc *contactCache) clear() {
 // on every answer, preflight included). It answers preflights itself.
 func (s *Server) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Request, bool, error) {
 	w.Header().Add("Vary", "Origin")
-	if ok, wait := s.widgetAddr.allow(clientAddr(r)); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return r, false, interact.Errorf(interact.ERATELIMITED, "Too many requests from your address; try again in %d seconds.", int(wait.Seconds())+1)
-	}
 	origin := r.Header.Get("Origin")
+	if origin == "" && r.Header.Get("Sec-Fetch-Site") == "same-origin" && r.Host == strings.TrimPrefix(strings.TrimPrefix(originOf(s.cfg.PublicURL), "https://"), "http://") {
+		// Browsers send no Origin on same-origin GETs (a page on interact's
+		// own host, like /demo): the page's origin is interact's.
+		origin = originOf(s.cfg.PublicURL)
+		r.Header.Set("Origin", origin)
+	}
 	id := r.URL.Query().Get("contactId")
 	if id == "" {
 		return r, false, interact.Errorf(interact.EINVALID, "contactId is required in the query string.")
 	}
+	grant := func() {
+		if origin != "" {
+			w.Header().Set("Access-Control-Allow-Origin", origin) // the exact origin, never *
+			w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
+		}
+	}
 	c, err := s.contacts.get(r.Context(), s.store, id)
 	if err != nil {
-		if origin != "" {
-			w.Header().Set("Access-Control-Allow-Origin", origin)
-		}
+		grant()
 		return r, false, err
 	}
 	if _, err := c.Settings.CheckOrigin(c.Templates, origin); err != nil {
 		s.originRefusals.Inc()
 		return r, false, err // no CORS grant
 	}
-	if origin != "" {
-		w.Header().Set("Access-Control-Allow-Origin", origin) // the exact origin, never *
+	grant()
+	// Rate limits come after the origin check, so an allowed page can read
+	// its refusal (and Retry-After).
+	if ok, wait := s.widgetAddr.allow(clientAddr(r)); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return r, false, interact.Errorf(interact.ERATELIMITED, "Too many requests from your address; try again in %d seconds.", int(wait.Seconds())+1)
 	}
 	if r.Method == http.MethodOptions {
 		w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
@@ -190,6 +200,14 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
 	var req startTaskRequest
 	if err := decode(w, r, &req); err != nil {
 		return err
+	}
+	if req.ResumeToken == "" {
+		if !req.Modality.Valid() {
+			return interact.Errorf(interact.EINVALID, "modality must be chat, audio or video.")
+		}
+		if err := req.Visitor.Validate(); err != nil {
+			return err
+		}
 	}
 	if err := s.checkKey(c, req.WidgetKey); err != nil {
 		return err

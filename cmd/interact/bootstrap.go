@@ -130,5 +130,32 @@ func printDemo(ctx context.Context, db *sqlstore.DB, sys interact.Actor, service
 		fmt.Fprintf(stdout, " / password %s (shown once)", agentPassword)
 	}
 	fmt.Fprintf(stdout, "\n  snippet: %s\n", interact.Snippet(cfg.PublicURL, st.ContactID, st.WidgetKey))
+	fmt.Fprintf(stdout, "  demo page: %s/demo\n", cfg.PublicURL)
 	return nil
+}
+
+// demoSnippet is the demo service's snippet for the page at /demo, or ""
+// without --demo.
+func demoSnippet(ctx context.Context, db *sqlstore.DB, cfg *config) string {
+	if !cfg.Demo {
+		return ""
+	}
+	sys := interact.Actor{UserID: "system", Email: "system", Roles: []interact.Role{{Role: interact.RoleOperator}, {Role: interact.RoleTenantAdmin}}}
+	tenants, err := db.Tenants(ctx, sys)
+	if err != nil || len(tenants) == 0 {
+		return ""
+	}
+	sys.TenantID = tenants[0].ID
+	services, err := db.Services(ctx, sys)
+	if err != nil {
+		return ""
+	}
+	for _, s := range services {
+		if s.Name == demoServiceName {
+			if st, err := db.Interact(ctx, sys, interact.OwnerService, s.ID); err == nil {
+				return interact.Snippet(cfg.PublicURL, st.ContactID, st.WidgetKey)
+			}
+		}
+	}
+	return ""
 }

@@ -3,6 +3,7 @@
 //
 //	interact [serve] [flags]   run the server (the default)
 //	interact help              list the flags
+//	interact loadtest [flags]  drive a server over loopback and report figures (loadtest.go)
 package main
 
 import (
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
+	case "loadtest":
+		return loadtest(ctx, args, getenv, stdout, stderr)
 	case "help":
 		_, err := parseConfig([]string{"-h"}, getenv, stdout)
 		return err
@@ -115,6 +118,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Logger: log, Registry: reg,
 		Engine: engine, Hub: hub, Bus: bus, TokenSecret: secret,
 		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate,
+		DemoSnippet: demoSnippet(ctx, db, cfg),
 	}, db)
 	defer api.Close()
 	srv := &http.Server{

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/interact-oss/interact"
+)
+
+// buildInteract builds the interact binary into a test directory.
+func buildInteract(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "interact")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestLoadtestShortRun runs the load tool against a server it spawns, with
+// two worker processes, fewer agents than chats (some visitors chat while
+// waiting in the queue) and a few idle connections.
+func TestLoadtestShortRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and spawns a server")
+	}
+	bin := buildInteract(t)
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := run(ctx, []string{"loadtest", "--spawn", "--bin", bin, "--visitors", "20", "--agents", "4", "--idle", "30",
+		"--duration", "3s", "--rate", "100", "--workers", "2", "--addrs", "127.0.0.1-2", "--settle", "0s"},
+		func(string) string { return "" }, &stdout, &stderr)
+	out := stdout.String()
+	if err != nil {
+		t.Fatalf("loadtest: %v\nstdout:\n%s\nstderr:\n%s", err, out, stderr.String())
+	}
+	t.Logf("report:\n%s\nlog:\n%s", out, stderr.String())
+	num := func(re string) int {
+		t.Helper()
+		m := regexp.MustCompile(re).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("report lacks %s:\n%s", re, out)
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	if n := num(`\nacknowledged=(\d+) `); n < 200 {
+		t.Errorf("acknowledged %d, want about 300", n)
+	}
+	if n := num(`\nacknowledged=\d+ stored=(\d+) `); n < num(`\nacknowledged=(\d+) `) {
+		t.Errorf("stored %d < acknowledged", n)
+	}
+	if num(`missing=(\d+)`) != 0 || num(`duplicates=(\d+)`) != 0 || num(`seq_gaps=(\d+)`) != 0 {
+		t.Errorf("lost, duplicated or out-of-order messages:\n%s", out)
+	}
+	if num(`connections: visitors=(\d+)`) != 20 || num(`idle=(\d+)`) != 30 {
+		t.Errorf("connections:\n%s", out)
+	}
+	// Four agents take three chats each; the other visitors wait, and
+	// their messages are stored and acknowledged all the same.
+	if n := num(`connected to an agent (\d+)`); n != 12 {
+		t.Errorf("%d chats connected, want 12 (4 agents × 3)", n)
+	}
+	if n := num(`delivered to agents: (\d+)`); n == 0 {
+		t.Errorf("no message reached an agent")
+	}
+	if !strings.Contains(out, "latency visitor→agent: p50=") || !strings.Contains(out, "rss per idle connection:") {
+		t.Errorf("report lacks latency or memory figures:\n%s", out)
+	}
+}
+
+func TestLoadtestFlags(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"remote url", []string{"--url", "http://example.com:8080", "--admin-password", "x"}, "loopback"},
+		{"non-loopback source", []string{"--spawn", "--addrs", "10.0.0.1"}, "loopback"},
+		{"too fast per connection", []string{"--spawn", "--visitors", "10", "--rate", "500"}, "--visitors 46"},
+		{"no password", []string{"--url", "http://127.0.0.1:8080"}, "admin-password"},
+		{"endless", []string{"--spawn", "--duration", "2h"}, "duration"},
+		{"bad range", []string{"--spawn", "--addrs", "127.0.0.9-3"}, "range"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stderr syncBuffer
+			_, err := parseLoadConfig(c.args, func(string) string { return "" }, &stderr)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want an error mentioning %q", err, c.want)
+			}
+		})
+	}
+	c, err := parseLoadConfig([]string{"--spawn", "--visitors", "100", "--addrs", "127.0.0.1-3,127.0.0.7"}, func(string) string { return "" }, &syncBuffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Agents != 34 {
+		t.Errorf("agents default %d, want ceil(100/3) = 34", c.Agents)
+	}
+	if strings.Join(c.Addrs, ",") != "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.7" {
+		t.Errorf("addrs %v", c.Addrs)
+	}
+}
+
+func TestHistQuantiles(t *testing.T) {
+	var h hist
+	for i := 1; i <= 1000; i++ {
+		h.add(time.Duration(i) * 10 * time.Microsecond) // 10µs … 10ms
+	}
+	for _, c := range []struct {
+		q    float64
+		want time.Duration
+	}{{.5, 5 * time.Millisecond}, {.99, 9900 * time.Microsecond}} {
+		got := h.quantile(c.q)
+		if d := float64(got-c.want) / float64(c.want); d < -.04 || d > .04 {
+			t.Errorf("q%.2f = %s, want %s ± 4%%", c.q, got, c.want)
+		}
+	}
+	var m hist
+	m.merge(h.sparse())
+	if m.count() != 1000 || m.quantile(.5) != h.quantile(.5) {
+		t.Errorf("merge lost samples: %d", m.count())
+	}
+}
+
+// TestVisitorCheck: the comparison of acknowledgements with the transcript
+// finds missing, duplicated and out-of-sequence messages.
+func TestVisitorCheck(t *testing.T) {
+	v := newVisitor(nil, "w0v1", serviceRef{})
+	v.msgs = []msgState{{status: msgAcked}, {status: msgAcked}, {status: msgAcked}, {status: msgSent}}
+	msg := func(seq int64, n string) interact.Message {
+		return interact.Message{Seq: seq, From: interact.FromVisitor, ClientID: "w0v1-" + n}
+	}
+	sys := interact.Message{Seq: 1, From: interact.FromSystem, ClientID: "sys-1"}
+	good := check(v.id, v.snapshot(), []interact.Message{sys, msg(2, "1"), msg(3, "2"), msg(4, "3"), msg(5, "4")})
+	if good != (verifyResult{Tasks: 1, Acknowledged: 3, Stored: 4, UnackedStored: 1, Pending: 1}) {
+		t.Errorf("complete transcript: %+v", good)
+	}
+	bad := check(v.id, v.snapshot(), []interact.Message{sys, msg(2, "1"), msg(3, "1"), msg(5, "3")})
+	if bad.Missing != 1 || bad.Duplicates != 1 || bad.Gaps != 1 {
+		t.Errorf("want one missing, one duplicate, one gap: %+v", bad)
+	}
+}

@@ -1,0 +1,255 @@
+// The loader: what the snippet's <script src="https://HOST/widget.js"> runs
+// on every page view. It must stay small (budget: 5 KB gzipped, checked by
+// web/ui_test.go). It reads the snippet's data-* attributes, asks the server
+// what the widget may show (and asks again every 4 s while the page is
+// visible, so admin changes show within 5 s), shows the launcher button, and
+// loads the chat UI (ui.js, at a content-hashed URL baked in at build time as
+// __UI_FILE__) on the first interaction, when the browser is idle, or at once
+// when this page resumes a chat. It installs window.Interact; calls made
+// before the UI is loaded are queued.
+//
+// Everything lives in an open shadow root on an <interact-widget> element;
+// styles are constructed stylesheets (adoptedStyleSheets), which a strict
+// Content-Security-Policy allows without any style-src.
+
+import css from './launcher.css';
+import { pickLang, readStore, storeKey } from './shared.js';
+
+/* global __UI_FILE__ */
+
+const LABELS = {
+  en: ['Chat with us', 'Chat is not available', 'unread messages'],
+  de: ['Chatten Sie mit uns', 'Chat ist nicht verfügbar', 'ungelesene Nachrichten'],
+  fr: ['Discutez avec nous', 'Le chat n’est pas disponible', 'messages non lus'],
+  it: ['Chatta con noi', 'La chat non è disponibile', 'messaggi non letti'],
+};
+const POLL_MS = 4000;
+
+(() => {
+  const w = window;
+  const d = document;
+  const SYM = Symbol.for('interact.widget');
+  if (w[SYM]) return; // the snippet is on the page twice
+  const script = d.currentScript || d.querySelector('script[data-contact-id][src*="widget.js"]');
+  if (!script) return;
+  const ds = script.dataset;
+  const lang = pickLang(ds.lang);
+  const L = LABELS[lang];
+  const modalities = (ds.modalities || 'chat').toLowerCase().split(/[\s,]+/);
+  const handlers = {};
+  let unread = 0;
+  const queue = [];
+  const ctx = {
+    base: new URL('.', script.src).href, // ends with "/"; allows a path prefix
+    contactId: ds.contactId || '',
+    widgetKey: ds.widgetKey || '',
+    lang,
+    nonce: script.nonce || '',
+    cfg: null, // the last config answer
+    err: '', // the last config refusal code ("" when the config is fine)
+    ui: null,
+    active: false, // set by the UI while a chat is open
+    onConfig: null, // set by the UI: called after every config answer
+    emit(ev, data) {
+      for (const fn of (handlers[ev] || []).slice()) {
+        try {
+          fn(data);
+        } catch (e) {
+          console.error('interact: handler for ' + ev + ' failed', e);
+        }
+      }
+    },
+    badge(n) {
+      unread = n;
+      badge.textContent = n > 9 ? '9+' : String(n);
+      badge.hidden = !n;
+      setLabel();
+    },
+    attach(ui) {
+      ctx.ui = ui;
+      for (const [m, args] of queue.splice(0)) ui[m](...args);
+    },
+  };
+  w[SYM] = ctx;
+  const wantChat = modalities.includes('chat');
+  const key = storeKey(ctx.contactId);
+
+  // The API. Calls before the UI is loaded wait in the queue.
+  const api = { version: 1 };
+  for (const m of ['open', 'close', 'toggle', 'setContext', 'identify']) {
+    api[m] = (...args) => {
+      if (ctx.ui) return ctx.ui[m](...args);
+      queue.push([m, args]);
+      if (m === 'open' || m === 'toggle') load();
+    };
+  }
+  api.on = (ev, fn) => {
+    (handlers[ev] = handlers[ev] || []).push(fn);
+    return () => {
+      handlers[ev] = handlers[ev].filter((f) => f !== fn);
+    };
+  };
+  // A page may queue calls before the script loads: window.Interact = {q: [["open"]]}.
+  const early = w.Interact && Array.isArray(w.Interact.q) ? w.Interact.q : [];
+  w.Interact = api;
+  for (const [m, ...args] of early) if (api[m]) api[m](...args);
+  w.dispatchEvent(new CustomEvent('interact:ready'));
+
+  // The host element and its shadow root.
+  const host = d.createElement('interact-widget');
+  const root = host.attachShadow({ mode: 'open' });
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  root.adoptedStyleSheets = [sheet];
+  if (ds.position === 'left') host.setAttribute('data-position', 'left');
+  const color = ds.color || '';
+  if (color && w.CSS && CSS.supports('color', color)) {
+    host.style.setProperty('--ic', color);
+    host.style.setProperty('--ict', textColor(color));
+  }
+  const btn = d.createElement('button');
+  btn.type = 'button';
+  btn.className = 'launcher';
+  btn.hidden = true;
+  btn.setAttribute('aria-haspopup', 'dialog');
+  btn.setAttribute('aria-expanded', 'false');
+  btn.append(chatIcon());
+  const badge = d.createElement('span');
+  badge.className = 'badge';
+  badge.hidden = true;
+  badge.setAttribute('aria-hidden', 'true');
+  btn.append(badge);
+  root.append(btn);
+  ctx.host = host;
+  ctx.root = root;
+  ctx.launcher = btn;
+  btn.addEventListener('click', () => api.toggle());
+  for (const ev of ['pointerenter', 'focus', 'touchstart']) btn.addEventListener(ev, load, { passive: true });
+
+  function setLabel() {
+    const ok = (ctx.cfg && ctx.cfg.modalities && ctx.cfg.modalities.chat) || ctx.active;
+    btn.setAttribute('aria-label', (ok || !ctx.err ? L[0] : L[1]) + (unread ? ' (' + unread + ' ' + L[2] + ')' : ''));
+  }
+
+  // Loading the UI bundle.
+  let loading = null;
+  function load() {
+    if (!loading) {
+      loading = new Promise((resolve, reject) => {
+        const s = d.createElement('script');
+        s.src = ctx.base + 'widget/' + __UI_FILE__;
+        s.async = true;
+        if (ctx.nonce) s.nonce = ctx.nonce; // nonce-based CSPs
+        s.onload = resolve;
+        s.onerror = () => {
+          loading = null;
+          reject(new Error('interact: the chat UI could not be loaded'));
+        };
+        d.head.append(s);
+      });
+    }
+    return loading;
+  }
+
+  // Polling the config.
+  let timer = 0;
+  let shown = false;
+  let everOK = false;
+  let fails = 0;
+  async function poll() {
+    clearTimeout(timer);
+    let wait = POLL_MS;
+    if (d.visibilityState !== 'hidden') {
+      try {
+        const r = await fetch(
+          ctx.base + 'widget/v1/config?contactId=' + encodeURIComponent(ctx.contactId) + '&widgetKey=' + encodeURIComponent(ctx.widgetKey),
+          { credentials: 'omit', cache: 'no-store' },
+        );
+        const body = await r.json().catch(() => ({}));
+        fails = 0;
+        if (r.ok) {
+          ctx.cfg = body;
+          ctx.err = '';
+          everOK = true;
+        } else {
+          const code = (body.error && body.error.code) || 'internal';
+          if (code === 'rate_limited' || code === 'internal') {
+            wait = Math.max(wait, (+r.headers.get('Retry-After') || 0) * 1000);
+            if (ctx.cfg) return schedule(wait); // keep what we know
+          }
+          ctx.cfg = null;
+          ctx.err = code;
+        }
+      } catch {
+        // A CORS refusal and a network failure look the same to a page:
+        // before any success, assume a refusal; after one, a network fault
+        // (keeping what we know for two more tries).
+        fails++;
+        if (navigator.onLine === false || (everOK && fails < 3)) return schedule(wait);
+        ctx.cfg = null;
+        ctx.err = everOK ? 'network' : 'origin_not_allowed';
+      }
+      update();
+    }
+    schedule(wait);
+  }
+  function schedule(wait) {
+    timer = setTimeout(poll, wait);
+  }
+
+  function update() {
+    const ok = !!(ctx.cfg && ctx.cfg.modalities && ctx.cfg.modalities.chat) || !!ctx.active;
+    btn.classList.toggle('off', !ok);
+    setLabel();
+    if (!shown) {
+      shown = true;
+      btn.hidden = false;
+      performance.mark('interact:launcher');
+      ctx.emit('ready', { available: ok && !!ctx.cfg.available.chat });
+      if (readStore(key)) load();
+      else if (ok && ds.load !== 'interaction') idle(load);
+    }
+    if (ctx.onConfig) ctx.onConfig();
+  }
+
+  function start() {
+    d.body.append(host);
+    if (!wantChat) return; // nothing this widget can show yet
+    if (readStore(key)) load(); // resume the chat at once
+    poll();
+    d.addEventListener('visibilitychange', () => {
+      if (d.visibilityState === 'visible') poll();
+    });
+  }
+  if (d.body) start();
+  else d.addEventListener('DOMContentLoaded', start);
+
+  function idle(fn) {
+    if (w.requestIdleCallback) requestIdleCallback(fn, { timeout: 5000 });
+    else setTimeout(fn, 2000);
+  }
+
+  function chatIcon() {
+    const NS = 'http://www.w3.org/2000/svg';
+    const svg = d.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    const p = d.createElementNS(NS, 'path');
+    p.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z');
+    svg.append(p);
+    return svg;
+  }
+
+  // textColor picks black or white text for a #rgb/#rrggbb theme colour.
+  function textColor(c) {
+    const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(c.trim());
+    if (!m) return '#fff';
+    let h = m[1];
+    if (h.length === 3) h = h.replace(/./g, '$&$&');
+    const [r, g, b] = [0, 2, 4].map((i) => {
+      const v = parseInt(h.slice(i, i + 2), 16) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4 ? '#111' : '#fff';
+  }
+})();
