@@ -10,6 +10,15 @@ type Actor struct {
 	Roles    []Role
 }
 
+// System is the actor of interact itself (first-run set-up, demo
+// seeding): it may create the first tenant and is recorded as "system" in
+// the audit log. No signed-in user can be System: user ids never equal
+// "system".
+var System = Actor{UserID: "system", Email: "system"}
+
+// IsSystem reports whether a is System.
+func (a Actor) IsSystem() bool { return a.UserID == System.UserID && a.Email == System.Email }
+
 func (a Actor) has(role, scope string) bool {
 	for _, r := range a.Roles {
 		if r.Role == role && r.ScopeID == scope {

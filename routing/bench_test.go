@@ -79,7 +79,7 @@ func buildFixture(n int) (*benchFixture, error) {
 		return nil, err
 	}
 	f := &benchFixture{dir: dir, db: db}
-	tn, admin, err := db.CreateTenant(ctx, interact.Actor{}, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
 		Tenant: interact.Tenant{Name: "Bench", InteractEnabled: true, IMEnabled: true}, AdminEmail: "admin@bench.test", AdminPassword: "admin-password",
 	})
 	if err != nil {

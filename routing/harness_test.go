@@ -80,7 +80,7 @@ func newWorld(t *testing.T, dist interact.Distribution, agents int) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	tn, admin, err := db.CreateTenant(ctx, interact.Actor{}, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
 		Tenant: interact.Tenant{Name: "T", InteractEnabled: true, IMEnabled: true}, AdminEmail: "admin@example.test", AdminPassword: "admin-password",
 	})
 	if err != nil {

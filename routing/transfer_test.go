@@ -215,7 +215,7 @@ func TestDirectContactOtherTenantUser(t *testing.T) {
 func otherTenant(t *testing.T, w *world) (*interact.Service, interact.Actor) {
 	t.Helper()
 	ctx := context.Background()
-	tn, admin, err := w.db.CreateTenant(ctx, interact.Actor{}, sqlstore.NewTenant{
+	tn, admin, err := w.db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
 		Tenant: interact.Tenant{Name: "Other", InteractEnabled: true, IMEnabled: true}, AdminEmail: "admin@other.test", AdminPassword: "admin-password",
 	})
 	if err != nil {

@@ -80,7 +80,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{db: openStore(t), sfx: interact.NewID()[18:]}
-	_, op, err := w.db.CreateTenant(t.Context(), interact.Actor{}, sqlstore.NewTenant{
+	_, op, err := w.db.CreateTenant(t.Context(), interact.System, sqlstore.NewTenant{
 		Tenant: interact.Tenant{Name: "Hosting " + w.sfx}, AdminEmail: w.email("operator"), AdminPassword: pw,
 	})
 	noErr(t, err)

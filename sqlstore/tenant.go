@@ -39,10 +39,10 @@ type NewTenant struct {
 }
 
 // CreateTenant creates a tenant, its root OU (named after the tenant) and a
-// tenant admin. Operators only; a zero Actor is the system itself (first
-// run), which also makes the admin an operator.
+// tenant admin. Operators only, or interact.System (first run), which also
+// makes the admin an operator.
 func (db *DB) CreateTenant(ctx context.Context, a interact.Actor, nt NewTenant) (*interact.Tenant, *interact.User, error) {
-	system := a.UserID == ""
+	system := a.IsSystem()
 	if !system && !a.IsOperator() {
 		return nil, nil, forbidden("Only operators may create tenants.")
 	}
@@ -91,9 +91,6 @@ func (db *DB) CreateTenant(ctx context.Context, a interact.Actor, nt NewTenant) 
 			return err
 		}
 		actor := a
-		if system {
-			actor = interact.Actor{UserID: "system", Email: "system", TenantID: t.ID}
-		}
 		actor.TenantID = t.ID
 		return db.audit(ctx, tx, actor, "tenant.create", "tenant", t.ID, nil, t)
 	})

@@ -17,7 +17,7 @@ func TestCreateTenantBySystem(t *testing.T) {
 	name := "Acme " + sfx
 	email := "first.admin-" + sfx + "@example.test"
 
-	tn, admin, err := db.CreateTenant(ctx, interact.Actor{}, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
 		Tenant: interact.Tenant{Name: name}, AdminEmail: "  First.Admin-" + sfx + "@EXAMPLE.test ", AdminPassword: pw,
 	})
 	noErr(t, err)
@@ -233,5 +233,18 @@ func TestCreateTenantTrimsName(t *testing.T) {
 	noErr(t, err)
 	if tn.Name != want || read.Name != want || root.Name != want {
 		t.Errorf("names: returned %q, stored %q, root OU %q; want %q", tn.Name, read.Name, root.Name, want)
+	}
+}
+
+// A zero Actor (a caller that forgot to set one) has no rights: only
+// interact.System and operators create tenants.
+func TestCreateTenantZeroActorRefused(t *testing.T) {
+	t.Parallel()
+	db := openStore(t)
+	_, _, err := db.CreateTenant(t.Context(), interact.Actor{}, sqlstore.NewTenant{
+		Tenant: interact.Tenant{Name: "Nobody"}, AdminEmail: "nobody-" + interact.NewID() + "@example.test", AdminPassword: "long enough password",
+	})
+	if code := interact.ErrorCode(err); code != interact.EFORBIDDEN {
+		t.Fatalf("zero actor: %v (code %q), want forbidden", err, code)
 	}
 }

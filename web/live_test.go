@@ -73,7 +73,7 @@ func newLive(t *testing.T, agents int, dist interact.Distribution) *live {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	tn, admin, err := db.CreateTenant(ctx, interact.Actor{}, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
 		Tenant: interact.Tenant{Name: "Live", InteractEnabled: true, IMEnabled: true}, AdminEmail: "admin@live.test", AdminPassword: "admin-password",
 	})
 	if err != nil {
