@@ -23,10 +23,13 @@ type Distribution struct {
 	ACWSeconds          int    `json:"acwSeconds"`
 	ACWExtensionSeconds int    `json:"acwExtensionSeconds"`
 	DefaultPriority     int    `json:"defaultPriority"`
-	MaxWaitSeconds      int    `json:"maxWaitSeconds"` // 0: no limit
-	OverflowAction      string `json:"overflowAction"`
-	OverflowServiceID   string `json:"overflowServiceId,omitempty"`
-	OverflowMessage     string `json:"overflowMessage,omitempty"`
+	// StrictPriority puts this service's tasks before every non-strict
+	// task, whatever their priority (for agents serving several services).
+	StrictPriority    bool   `json:"strictPriority"`
+	MaxWaitSeconds    int    `json:"maxWaitSeconds"` // 0: no limit
+	OverflowAction    string `json:"overflowAction"`
+	OverflowServiceID string `json:"overflowServiceId,omitempty"`
+	OverflowMessage   string `json:"overflowMessage,omitempty"`
 }
 
 // Validate fills defaults for zero values and checks ranges.

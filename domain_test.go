@@ -340,3 +340,24 @@ func TestDistributionValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestExpandPlaceholders(t *testing.T) {
+	p := MessageParams{Visitor: Visitor{Name: "Vera Muster", Email: "v@example.com", Fields: map[string]string{"order": "A-7"}},
+		AgentName: "Alex Agent", ServiceName: "Support"}
+	got := Expand("Hi $(Customer.FirstName) ($(Customer.Email), $(Customer.order)): $(Agent.FirstName) of $(Service.Name). $(Customer.nope)$(Bogus.X)", p)
+	want := "Hi Vera (v@example.com, A-7): Alex of Support. $(Bogus.X)"
+	if got != want {
+		t.Errorf("Expand:\n got %q\nwant %q", got, want)
+	}
+	m := SystemMessages{AgentNameMode: AgentNameCustom, AgentNameTemplate: "$(Agent.FirstName) from $(Service.Name)"}
+	if n := m.AgentDisplayName("Alex Agent", p); n != "Alex from Support" {
+		t.Errorf("custom display name %q", n)
+	}
+	m.AgentNameMode = AgentNameHidden
+	if n := m.AgentDisplayName("Alex Agent", p); n != "" {
+		t.Errorf("hidden display name %q", n)
+	}
+	if err := (&SystemMessages{AgentNameMode: AgentNameCustom}).Validate(); ErrorCode(err) != EINVALID {
+		t.Errorf("custom without template: %v", err)
+	}
+}

@@ -428,3 +428,24 @@ func TestDirectUserContact(t *testing.T) {
 		t.Fatalf("task.state %+v", ev)
 	}
 }
+
+// A strict-priority service's task goes first even against a higher
+// priority that is not strict.
+func TestStrictPriorityAcrossServices(t *testing.T) {
+	t.Parallel()
+	w := newWorldCfg(t, direct, 1, routing.Config{ChatCapacity: 1})
+	high := w.service("High", interact.Distribution{DefaultPriority: 10})
+	strict := w.service("Strict", interact.Distribution{StrictPriority: true})
+	w.member(high.ID, 0, true)
+	w.member(strict.ID, 0, true)
+	w.online(0)
+	held := w.take(0, w.svc.ID).ID
+	w.start(high.ID) // the highest priority, and first to arrive
+	w.clock.Advance(time.Second)
+	s := w.start(strict.ID)
+	w.endBy(0, held)
+	got := w.takeOffers(0)
+	if len(got) != 1 || got[0].TaskID != s.ID {
+		t.Fatalf("offers %+v, want the strict service's task %s first", got, s.ID)
+	}
+}

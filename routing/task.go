@@ -207,7 +207,7 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 			if s, err = e.serviceInfo(ctx, req.TenantID, req.ServiceID); err != nil {
 				return err
 			}
-			t.Priority = s.svc.Distribution.DefaultPriority
+			t.Priority, t.Strict = s.svc.Distribution.DefaultPriority, s.svc.Distribution.StrictPriority
 			params.ServiceName = s.svc.Name
 		} else {
 			a := e.agent(req.DirectUserID, req.TenantID)

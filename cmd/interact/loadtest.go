@@ -319,9 +319,9 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 			return rep, fmt.Errorf("holder agent: %w", err)
 		}
 	}
-	rep.agents = agents.count()
+	rep.agents = len(plan.Agents)
 	defer func() { rep.preHello = agents.preHello.Load() }()
-	logf("agents: %d online and available (%s)", rep.agents, time.Since(start).Round(time.Millisecond))
+	logf("agents: %d online and available (%s)", agents.count(), time.Since(start).Round(time.Millisecond))
 
 	workers, err := startWorkers(ctx, cfg, base, plan, logw)
 	if err != nil {

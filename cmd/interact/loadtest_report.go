@@ -152,8 +152,12 @@ type loadReport struct {
 }
 
 func (r *loadReport) print(w io.Writer) {
-	fmt.Fprintf(w, "connections: visitors=%d (connected to an agent %d, failed %d) agents=%d idle=%d (failed %d)\n",
-		r.chat.Open, r.chat.Connected, r.chat.Failed, r.agents, r.idle.Open, r.idle.Failed+r.idle.OpenFailed)
+	holder := ""
+	if r.cfg.Idle > 0 {
+		holder = " (+1 holding the idle queues)"
+	}
+	fmt.Fprintf(w, "connections: visitors=%d (connected to an agent %d, failed %d) agents=%d%s idle=%d (failed %d)\n",
+		r.chat.Open, r.chat.Connected, r.chat.Failed, r.agents, holder, r.idle.Open, r.idle.Failed+r.idle.OpenFailed)
 	if r.cfg.Idle > 0 {
 		if r.rssBefore > 0 {
 			per := float64(r.rssAfter-r.rssBefore) / float64(max(r.idle.Open, 1))
