@@ -43,7 +43,7 @@ func (s *Server) routeTable() []route {
 		tokens    = list[sqlstore.APIToken]
 		audit     = list[interact.AuditEntry]
 	)
-	return []route{
+	routes := []route{
 		{method: "GET", path: "/healthz", tag: "ops", summary: "Liveness: the process serves HTTP.", h: s.healthz},
 		{method: "GET", path: "/readyz", tag: "ops", summary: "Readiness: the store answers.", h: s.readyz},
 
@@ -112,4 +112,6 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: v1 + "/audit", tag: "audit", summary: "The audit log, newest first (tenant admins).", auth: authAdmin, out: audit{},
 			query: []string{"entityKind", "entityId", "actorId", "action", "since", "until", "cursor", "limit"}, h: s.listAudit},
 	}
+	routes = append(routes, s.agentConsoleRoutes()...)
+	return append(routes, s.adminConsoleRoutes()...)
 }
