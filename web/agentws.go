@@ -30,8 +30,11 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 	if o == originOf(s.cfg.PublicURL) {
 		return true
 	}
-	host := strings.TrimPrefix(strings.TrimPrefix(o, "https://"), "http://")
-	return host == r.Host
+	scheme := "http://"
+	if r.TLS != nil || strings.HasPrefix(s.cfg.PublicURL, "https://") {
+		scheme = "https://"
+	}
+	return o == scheme+r.Host
 }
 
 // agentSocket upgrades an agent console connection: session cookie or
