@@ -106,22 +106,14 @@ func (e *Engine) state(a *agent) string {
 // service s (nil for a direct contact or a transfer to a named agent).
 func (e *Engine) selectable(a *agent, s *service, m interact.Modality) bool {
 	now := e.clock.Now()
-	if a.conns == 0 || a.presence != PresenceAvailable || len(a.ringing) > 0 || len(a.calls) > 0 ||
-		now.Before(a.acwUntil) || now.Before(a.ronaUntil) {
+	if a.conns == 0 || len(a.ringing) > 0 || len(a.calls) > 0 || now.Before(a.acwUntil) || now.Before(a.ronaUntil) ||
+		!e.reachable(a, s, m) {
 		return false
 	}
-	lic := a.licenses
-	if s != nil {
-		mem, ok := s.members[a.id]
-		if !ok || !mem.Active {
-			return false
-		}
-		lic = mem.Licenses
-	}
 	if m == interact.ModalityChat {
-		return lic.InstantMessaging && len(a.chats) < e.cfg.ChatCapacity
+		return len(a.chats) < e.cfg.ChatCapacity
 	}
-	return lic.ContactCenter && len(a.calls) < e.cfg.CallCapacity
+	return len(a.calls) < e.cfg.CallCapacity
 }
 
 // reachable reports whether a could take tasks of modality m in service s

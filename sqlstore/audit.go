@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/interact-oss/interact"
 )
@@ -51,36 +52,17 @@ func (db *DB) AuditEntries(ctx context.Context, a interact.Actor, f interact.Aud
 	if f.Limit <= 0 || f.Limit > MaxAuditPage {
 		f.Limit = 100
 	}
-	where := []string{"tenant_id = $1"}
-	args := []any{a.TenantID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.EntityKind != "" {
-		add("entity_kind = $%d", f.EntityKind)
-	}
-	if f.EntityID != "" {
-		add("entity_id = $%d", f.EntityID)
-	}
-	if f.ActorID != "" {
-		add("actor_id = $%d", f.ActorID)
-	}
-	if f.Action != "" {
-		add("action = $%d", f.Action)
-	}
-	if !f.Since.IsZero() {
-		add("at >= $%d", ms(f.Since))
-	}
-	if !f.Until.IsZero() {
-		add("at < $%d", ms(f.Until))
-	}
-	if f.Cursor != "" {
-		add("id < $%d", f.Cursor)
-	}
+	w := newWhere("tenant_id", a.TenantID)
+	w.eq("entity_kind", f.EntityKind)
+	w.eq("entity_id", f.EntityID)
+	w.eq("actor_id", f.ActorID)
+	w.eq("action", f.Action)
+	w.span("at", f.Since, f.Until)
+	w.before("id", f.Cursor)
+	conds, args := w.conds, w.args
 	args = append(args, f.Limit+1)
 	q := `SELECT id, at, actor_id, actor_email, action, entity_kind, entity_id, before_json, after_json FROM audit_log WHERE ` +
-		strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
+		strings.Join(conds, " AND ") + fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
 	var out []interact.AuditEntry
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, q, args...)
@@ -115,4 +97,43 @@ func (db *DB) AuditEntries(ctx context.Context, a interact.Actor, f interact.Aud
 		cursor = out[len(out)-1].ID
 	}
 	return out, cursor, nil
+}
+
+// where builds the conditions of a filtered list query.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func newWhere(col string, v any) *where {
+	return &where{conds: []string{col + " = $1"}, args: []any{v}}
+}
+
+func (w *where) add(cond string, v any) {
+	w.args = append(w.args, v)
+	w.conds = append(w.conds, fmt.Sprintf(cond, len(w.args)))
+}
+
+// eq adds col = v unless v is empty.
+func (w *where) eq(col, v string) {
+	if v != "" {
+		w.add(col+" = $%d", v)
+	}
+}
+
+// span adds since <= col < until for the bounds that are set.
+func (w *where) span(col string, since, until time.Time) {
+	if !since.IsZero() {
+		w.add(col+" >= $%d", ms(since))
+	}
+	if !until.IsZero() {
+		w.add(col+" < $%d", ms(until))
+	}
+}
+
+// before adds col < cursor (paging by time-sortable ids) when set.
+func (w *where) before(col, cursor string) {
+	if cursor != "" {
+		w.add(col+" < $%d", cursor)
+	}
 }

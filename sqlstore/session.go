@@ -38,28 +38,13 @@ func (db *DB) Sessions(ctx context.Context, a interact.Actor, f SessionFilter) (
 	if f.Limit <= 0 || f.Limit > MaxSessionPage {
 		f.Limit = 100
 	}
-	where := []string{"tenant_id = $1"}
-	args := []any{a.TenantID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.ServiceID != "" {
-		add("service_id = $%d", f.ServiceID)
-	}
-	if f.Outcome != "" {
-		add("outcome = $%d", f.Outcome)
-	}
-	if !f.Since.IsZero() {
-		add("created_at >= $%d", ms(f.Since))
-	}
-	if !f.Until.IsZero() {
-		add("created_at < $%d", ms(f.Until))
-	}
-	if f.Cursor != "" {
-		add("id < $%d", f.Cursor)
-	}
-	q := `SELECT ` + taskCols + ` FROM tasks WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC`
+	w := newWhere("tenant_id", a.TenantID)
+	w.eq("service_id", f.ServiceID)
+	w.eq("outcome", f.Outcome)
+	w.span("created_at", f.Since, f.Until)
+	w.before("id", f.Cursor)
+	conds, args := w.conds, w.args
+	q := `SELECT ` + taskCols + ` FROM tasks WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY id DESC`
 	var out []Session
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		tree, err := db.ouTree(ctx, tx, a.TenantID)

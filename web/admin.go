@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -289,16 +290,8 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 		Action: q.Get("action"), Cursor: q.Get("cursor"),
 	}
 	var err error
-	if f.Since, err = queryTime(q.Get("since"), "since"); err != nil {
+	if f.Since, f.Until, f.Limit, err = pageParams(q, sqlstore.MaxAuditPage); err != nil {
 		return err
-	}
-	if f.Until, err = queryTime(q.Get("until"), "until"); err != nil {
-		return err
-	}
-	if v := q.Get("limit"); v != "" {
-		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > sqlstore.MaxAuditPage {
-			return interact.Errorf(interact.EINVALID, "limit must be a number from 1 to %d.", sqlstore.MaxAuditPage)
-		}
 	}
 	items, cursor, err := s.store.AuditEntries(r.Context(), actorFrom(r), f)
 	if err != nil {
@@ -308,6 +301,22 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	l.NextCursor = cursor
 	writeJSON(w, http.StatusOK, l)
 	return nil
+}
+
+// pageParams reads the since, until and limit query parameters of a list.
+func pageParams(q url.Values, maxLimit int) (since, until time.Time, limit int, err error) {
+	if since, err = queryTime(q.Get("since"), "since"); err != nil {
+		return
+	}
+	if until, err = queryTime(q.Get("until"), "until"); err != nil {
+		return
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxLimit {
+			err = interact.Errorf(interact.EINVALID, "limit must be a number from 1 to %d.", maxLimit)
+		}
+	}
+	return
 }
 
 func queryTime(v, name string) (time.Time, error) {
@@ -327,16 +336,8 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := sqlstore.SessionFilter{ServiceID: q.Get("serviceId"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor")}
 	var err error
-	if f.Since, err = queryTime(q.Get("since"), "since"); err != nil {
+	if f.Since, f.Until, f.Limit, err = pageParams(q, sqlstore.MaxSessionPage); err != nil {
 		return err
-	}
-	if f.Until, err = queryTime(q.Get("until"), "until"); err != nil {
-		return err
-	}
-	if v := q.Get("limit"); v != "" {
-		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > sqlstore.MaxSessionPage {
-			return interact.Errorf(interact.EINVALID, "limit must be a number from 1 to %d.", sqlstore.MaxSessionPage)
-		}
 	}
 	items, cursor, err := s.store.Sessions(r.Context(), actorFrom(r), f)
 	if err != nil {
