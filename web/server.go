@@ -152,6 +152,10 @@ type Config struct {
 	// DemoSnippet is the widget snippet of the demo service, embedded in the
 	// page served at /demo; empty: no demo page.
 	DemoSnippet string
+	// DisableExperimental lists experimental features the operator has
+	// switched off for everyone ("interact"): the consoles show it, and the
+	// widget endpoints refuse with interact_disabled.
+	DisableExperimental []string
 }
 
 // Server serves interact's HTTP surface.

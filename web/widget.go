@@ -153,6 +153,9 @@ func (s *Server) widgetConfigHandler(w http.ResponseWriter, r *http.Request) err
 	if err := c.Gate(); err != nil {
 		return err
 	}
+	if err := s.operatorGate(); err != nil {
+		return err
+	}
 	cfg := widgetConfig{ContactID: c.Settings.ContactID, Kind: c.Settings.OwnerKind, Modalities: map[string]bool{}, Available: map[string]bool{}}
 	serviceID, userID := "", ""
 	if c.Service != nil {
@@ -233,6 +236,9 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
 		return interact.Errorf(interact.ERATELIMITED, "This widget is starting too many contacts; try again in %d seconds.", int(wait.Seconds())+1)
 	}
 	if err := checkModality(c, req.Modality); err != nil {
+		return err
+	}
+	if err := s.operatorGate(); err != nil {
 		return err
 	}
 	resume := interact.NewSecret("rt_", 40)

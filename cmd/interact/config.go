@@ -32,6 +32,8 @@ type config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+
+	DisableExperimental string // experimental features switched off for everyone, comma-separated ("interact")
 }
 
 // parseConfig reads flags, then fills unset ones from the environment.
@@ -54,6 +56,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.KeyRate, "key-rate", 600, "new tasks per widget key per minute (INTERACT_KEY_RATE)")
 	level := fs.String("log-level", "info", "debug, info, warn or error (INTERACT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (INTERACT_LOG_FORMAT)")
+	fs.StringVar(&c.DisableExperimental, "disable-experimental", "", "switch experimental features off for everyone, e.g. interact (INTERACT_DISABLE_EXPERIMENTAL)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "grace for open requests on SIGTERM (INTERACT_SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

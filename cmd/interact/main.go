@@ -64,6 +64,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	disabled, err := web.ParseExperimental(cfg.DisableExperimental)
+	if err != nil {
+		return err
+	}
 	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})
 	if cfg.LogFormat == "json" {
 		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})
@@ -118,7 +122,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Logger: log, Registry: reg,
 		Engine: engine, Hub: hub, Bus: bus, TokenSecret: secret,
 		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate,
-		DemoSnippet: demoSnippet(ctx, db, cfg),
+		DemoSnippet: demoSnippet(ctx, db, cfg), DisableExperimental: disabled,
 	}, db)
 	defer api.Close()
 	srv := &http.Server{
