@@ -283,13 +283,14 @@ func (c *Conn) readLoop() {
 		if now.Sub(c.budgetStart) > c.hub.cfg.FrameWindow {
 			c.budgetStart, c.budgetN = now, 0
 		}
+		var f InFrame
+		bad := json.Unmarshal(data, &f) != nil || f.Type == ""
 		if c.budgetN++; c.budgetN > c.hub.cfg.FrameLimit {
-			c.SendJSON("error", "", ErrorData{Code: "rate_limited", Message: "Too many frames; slow down."})
+			c.SendJSON("error", f.ID, ErrorData{Code: "rate_limited", Message: "Too many frames; slow down."})
 			continue
 		}
-		var f InFrame
-		if err := json.Unmarshal(data, &f); err != nil || f.Type == "" {
-			c.SendJSON("error", "", ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})
+		if bad {
+			c.SendJSON("error", f.ID, ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})
 			continue
 		}
 		c.h.Frame(c, f)

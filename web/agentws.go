@@ -47,6 +47,8 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
 	ac := &agentConn{s: s, actor: a}
 	return s.cfg.Hub.Upgrade(w, r, ac, func(c *realtime.Conn) error {
 		ctx := context.Background()
+		c.Hold() // hello goes first; events from now on follow it
+		defer c.Release(nil)
 		c.Subscribe(routing.AgentSubject(a.UserID))
 		view, err := s.cfg.Engine.AgentConnected(ctx, a.TenantID, a.UserID)
 		if err != nil {

@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_, err := parseConfig([]string{"-h"}, getenv, stdout)
 		return err
 	}
-	return fmt.Errorf("unknown command %q (try: interact serve, interact help)", cmd)
+	return fmt.Errorf("unknown command %q (try: interact serve, interact loadtest, interact help)", cmd)
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
