@@ -84,7 +84,9 @@ func TestWidgetInBrowser(t *testing.T) {
 	t.Cleanup(front.Close)
 	frontSrv := httptest.NewServer(front)
 	t.Cleanup(frontSrv.Close)
+	proxy.mu.Lock()
 	proxy.target = frontSrv.Listener.Addr().String()
+	proxy.mu.Unlock()
 
 	e := &browserEnv{l: l, frontURL: frontURL, proxy: proxy, pagePort: pageServer(t, l, frontURL), browser: newBrowser(t, chromium), shots: os.Getenv("INTERACT_SCREENSHOTS")}
 	t.Run("ChatFromAllowedOrigin", e.testChat)
