@@ -1,4 +1,205 @@
 package web
 
+// The agent console: one page at /agent (sign-in form without a session,
+// else the console) whose script, bundled by esbuild from web/ui/console,
+// speaks the agent protocol (docs/protocol.md §3) over /agent/v1/ws with
+// the session cookie, plus three small REST endpoints for what the socket
+// does not carry: the agent's memberships, the agent's own sessions (My
+// Sessions) and the first message of a task the agent is being offered.
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/sqlstore"
+)
+
+// agentConsoleStore is what the console's endpoints need of the store
+// beyond Store.
+type agentConsoleStore interface {
+	AgentOffers(ctx context.Context, a interact.Actor, limit int) ([]sqlstore.AgentSession, error)
+	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []sqlstore.RoutingMember, error)
+}
+
+// Membership is one of the signed-in agent's services with their own
+// active toggle.
+type Membership struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Active bool   `json:"active"`
+}
+
+// offerPreview is what an offer card shows beyond the offer frame.
+type offerPreview struct {
+	FirstMessage string `json:"firstMessage"`
+}
+
+// agentConsoleCSP lets the console load only its own script and talk only
+// to interact; its styles are constructed stylesheets.
+const agentConsoleCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 // agentConsoleRoutes are the agent console's pages and assets.
-func (s *Server) agentConsoleRoutes() []route { return nil }
+func (s *Server) agentConsoleRoutes() []route {
+	const me = "/api/v1/me"
+	return []route{
+		{method: "GET", path: "/agent", tag: "agent", summary: "The agent console.", h: s.agentConsolePage},
+		{method: "GET", path: "/agent/{file}", tag: "agent", summary: "The agent console's script, at a content-hashed name.", h: s.agentConsoleFile},
+		{method: "GET", path: me + "/services", tag: "agent", summary: "The signed-in user's services with their own active toggle.", auth: authUser,
+			out: []Membership{}, h: s.myServices},
+		{method: "GET", path: me + "/sessions", tag: "agent", summary: "The signed-in user's own user sessions (offers), newest first.", auth: authUser,
+			out: list[sqlstore.AgentSession]{}, query: []string{"limit"}, h: s.mySessions},
+		{method: "GET", path: me + "/tasks/{id}/preview", tag: "agent", summary: "The first visitor message of a task offered to the signed-in user.", auth: authUser,
+			out: offerPreview{}, h: s.taskPreview},
+	}
+}
+
+var agentConsolePage = template.Must(template.New("agent").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>interact · agent console</title>
+</head>
+<body>
+<noscript>The agent console needs JavaScript.</noscript>
+<script src="/agent/{{.}}"></script>
+</body>
+</html>
+`))
+
+// consoleBundle is the name of the console's script in web/ui/dist.
+func consoleBundle() string {
+	var names []string
+	for n := range assets() {
+		if strings.HasPrefix(n, "console.") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
+}
+
+// agentConsolePage serves the console's page; the script asks for the
+// session and shows the sign-in form when there is none.
+func (s *Server) agentConsolePage(w http.ResponseWriter, r *http.Request) error {
+	name := consoleBundle()
+	if name == "" {
+		return interact.Errorf(interact.EINTERNAL, "the agent console is not built")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", agentConsoleCSP)
+	h.Set("Cache-Control", "no-store")
+	return agentConsolePage.Execute(w, name)
+}
+
+// agentConsoleFile serves the console's script, cached for a year.
+func (s *Server) agentConsoleFile(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("file")
+	if !strings.HasPrefix(name, "console.") {
+		return interact.Errorf(interact.ENOTFOUND, "No such file.")
+	}
+	return serveAsset(w, r, name, "public, max-age=31536000, immutable")
+}
+
+func (s *Server) consoleStore() (agentConsoleStore, error) {
+	cs, ok := s.store.(agentConsoleStore)
+	if !ok {
+		return nil, interact.Errorf(interact.EINTERNAL, "the store does not serve the agent console")
+	}
+	return cs, nil
+}
+
+// myServices lists the signed-in user's memberships.
+func (s *Server) myServices(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	a := actorFrom(r)
+	ids, err := s.store.AgentServices(r.Context(), a.TenantID, a.UserID)
+	if err != nil {
+		return err
+	}
+	out := []Membership{}
+	for _, id := range ids {
+		svc, members, err := cs.RoutingService(r.Context(), a.TenantID, id)
+		if interact.ErrorCode(err) == interact.ENOTFOUND {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if m.UserID == a.UserID {
+				out = append(out, Membership{ID: svc.ID, Name: svc.Name, Active: m.Active})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// mySessions lists the signed-in user's own offers (My Sessions).
+func (s *Server) mySessions(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	limit := 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > sqlstore.MaxAgentSessions {
+			return interact.Errorf(interact.EINVALID, "limit must be 1 to %d.", sqlstore.MaxAgentSessions)
+		}
+	}
+	items, err := cs.AgentOffers(r.Context(), actorFrom(r), limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listOf(items))
+	return nil
+}
+
+// taskPreview returns the first visitor message of a task, to an agent who
+// has (or had) an offer of it: the offer card shows it before accepting.
+func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	a, id := actorFrom(r), r.PathValue("id")
+	offers, err := cs.AgentOffers(r.Context(), a, sqlstore.MaxAgentSessions)
+	if err != nil {
+		return err
+	}
+	offered := false
+	for _, o := range offers {
+		offered = offered || o.TaskID == id
+	}
+	if !offered {
+		return interact.Errorf(interact.ENOTFOUND, "No task %q was offered to you.", id)
+	}
+	msgs, err := s.store.Messages(r.Context(), id, 0, 50)
+	if err != nil {
+		return err
+	}
+	var p offerPreview
+	for _, m := range msgs {
+		if m.From == interact.FromVisitor {
+			p.FirstMessage = m.Text
+			break
+		}
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}

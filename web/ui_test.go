@@ -16,13 +16,14 @@ import (
 	"github.com/interact-oss/interact/web/ui"
 )
 
-// The widget's bundles are committed in web/ui/dist. These tests rebuild
-// them in memory, fail when the committed ones are stale, and keep them
-// within their size budgets.
+// The bundles of the widget and of the agent console are committed in
+// web/ui/dist. These tests rebuild them in memory, fail when the committed
+// ones are stale, and keep them within their size budgets.
 
 const (
-	loaderBudget = 5 * 1024  // gzipped bytes of /widget.js
-	wholeBudget  = 30 * 1024 // gzipped bytes of the loader and the UI together
+	loaderBudget  = 5 * 1024  // gzipped bytes of /widget.js
+	wholeBudget   = 30 * 1024 // gzipped bytes of the loader and the UI together
+	consoleBudget = 40 * 1024 // gzipped bytes of the agent console's script
 )
 
 func committedBundles(t *testing.T) map[string][]byte {
@@ -46,6 +47,16 @@ func TestWidgetBundlesAreFresh(t *testing.T) {
 	built, err := ui.Bundle("ui/widget")
 	if err != nil {
 		t.Fatal(err)
+	}
+	console, err := ui.BundleConsole("ui/console")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(console) != 1 {
+		t.Fatalf("the console builds %d files, want 1", len(console))
+	}
+	for n, b := range console {
+		built[n] = b
 	}
 	committed := committedBundles(t)
 	var names []string
@@ -75,6 +86,16 @@ func gzipLen(t *testing.T, b []byte) int {
 
 func TestWidgetBundleSizes(t *testing.T) {
 	files := committedBundles(t)
+	for n, b := range files {
+		if strings.HasPrefix(n, ui.Console) {
+			if gz := gzipLen(t, b); gz > consoleBudget {
+				t.Errorf("the agent console is %d bytes gzipped, over its budget of %d", gz, consoleBudget)
+			} else {
+				t.Logf("%s: %d bytes, %d gzipped", n, len(b), gz)
+			}
+			delete(files, n)
+		}
+	}
 	loader, ok := files[ui.Loader]
 	if !ok || len(files) != 2 {
 		t.Fatalf("web/ui/dist should hold widget.js and one UI bundle, holds %d files", len(files))

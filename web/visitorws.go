@@ -165,7 +165,8 @@ func (s *Server) publishMessage(m interact.Message) {
 }
 
 // ephemeral publishes a frame that is not stored (typing, read receipts).
-func (s *Server) ephemeral(taskID, typ string, data any) error {
+func (s *Server) ephemeral(taskID, typ string, data map[string]any) error {
+	data["taskId"] = taskID // an agent with several chats needs to know which
 	b, _ := json.Marshal(realtime.Frame{Type: typ, Data: data})
 	return s.cfg.Bus.Publish(routing.TaskSubject(taskID), b)
 }

@@ -1,5 +1,6 @@
-// Package ui builds the front-end bundles of the website widget from the
-// sources in web/ui/widget with esbuild's Go API. It is used by the
+// Package ui builds the front-end bundles of the website widget (sources in
+// web/ui/widget) and of the agent console (web/ui/console) with esbuild's
+// Go API. It is used by the
 // generator (go generate in package web runs ./ui/bundle) and by the test
 // that keeps the committed bundles in web/ui/dist fresh; the server itself
 // only embeds web/ui/dist and never links esbuild.
@@ -42,6 +43,25 @@ func Bundle(dir string) (map[string][]byte, error) {
 	return map[string][]byte{Loader: loader, name: ui}, nil
 }
 
+// Console is the prefix of the agent console's bundle, served at
+// /agent/console.<hash>.js.
+const Console = "console."
+
+// BundleConsole builds the agent console from its sources in dir and
+// returns its one file of web/ui/dist by name, "console.<hash>.js".
+func BundleConsole(dir string) (map[string][]byte, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	js, err := build(abs, "console.js", nil)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(js)
+	return map[string][]byte{Console + hex.EncodeToString(sum[:6]) + ".js": js}, nil
+}
+
 // build bundles one entry point into a minified IIFE.
 func build(dir, entry string, define map[string]string) ([]byte, error) {
 	res := api.Build(api.BuildOptions{
@@ -73,8 +93,8 @@ func build(dir, entry string, define map[string]string) ([]byte, error) {
 	return nil, fmt.Errorf("bundle %s: no output", entry)
 }
 
-// cssText imports a .css file as its minified text (the widget puts it in
-// a constructed stylesheet).
+// cssText imports a .css file as its minified text (the widget and the
+// console put it in a constructed stylesheet).
 var cssText = api.Plugin{
 	Name: "css-text",
 	Setup: func(b api.PluginBuild) {

@@ -1,4 +1,5 @@
-// Command bundle builds the widget's front-end bundles into web/ui/dist.
+// Command bundle builds the front-end bundles of the widget and of the agent
+// console into web/ui/dist.
 // Run it with go generate in package web (see web/assets.go); the bundles
 // are committed, and web/ui_test.go fails when they are stale.
 package main
@@ -15,18 +16,26 @@ import (
 
 func main() {
 	src := flag.String("src", "ui/widget", "the widget sources")
+	console := flag.String("console", "ui/console", "the agent console sources")
 	out := flag.String("out", "ui/dist", "where the bundles go (old ones are removed)")
 	flag.Parse()
-	if err := run(*src, *out); err != nil {
+	if err := run(*src, *console, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "bundle:", err)
 		os.Exit(1)
 	}
 }
 
-func run(src, out string) error {
+func run(src, console, out string) error {
 	files, err := ui.Bundle(src)
 	if err != nil {
 		return err
+	}
+	cfiles, err := ui.BundleConsole(console)
+	if err != nil {
+		return err
+	}
+	for n, b := range cfiles {
+		files[n] = b
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
