@@ -93,7 +93,7 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 		ACWEnabled: true, ACWSeconds: 600, ACWExtensionSeconds: 900, PersistentRONA: true})
 	l.restrictTo("*.example.test:*")
 	proxy := newCutProxy(t) // agent 1's way to interact
-	proxy.target = strings.TrimPrefix(l.url, "http://")
+	proxy.setTarget(strings.TrimPrefix(l.url, "http://"))
 	e := &browserEnv{l: l, pagePort: pageServer(t, l, l.url), browser: newBrowser(t, chromium), shots: os.Getenv("INTERACT_SCREENSHOTS")}
 	a1URL := "http://" + proxy.addr()
 

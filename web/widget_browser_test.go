@@ -84,9 +84,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	t.Cleanup(front.Close)
 	frontSrv := httptest.NewServer(front)
 	t.Cleanup(frontSrv.Close)
-	proxy.mu.Lock()
-	proxy.target = frontSrv.Listener.Addr().String()
-	proxy.mu.Unlock()
+	proxy.setTarget(frontSrv.Listener.Addr().String())
 
 	e := &browserEnv{l: l, frontURL: frontURL, proxy: proxy, pagePort: pageServer(t, l, frontURL), browser: newBrowser(t, chromium), shots: os.Getenv("INTERACT_SCREENSHOTS")}
 	t.Run("ChatFromAllowedOrigin", e.testChat)
@@ -151,6 +149,13 @@ func newCutProxy(t *testing.T) *cutProxy {
 }
 
 func (p *cutProxy) addr() string { return p.ln.Addr().String() }
+
+// setTarget sets where the proxy forwards; connections may already be arriving.
+func (p *cutProxy) setTarget(addr string) {
+	p.mu.Lock()
+	p.target = addr
+	p.mu.Unlock()
+}
 
 func (p *cutProxy) pipe(c net.Conn) {
 	p.mu.Lock()
