@@ -285,10 +285,7 @@ func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := interact.AuditFilter{
-		EntityKind: q.Get("entityKind"), EntityID: q.Get("entityId"), ActorID: q.Get("actorId"),
-		Action: q.Get("action"), Cursor: q.Get("cursor"),
-	}
+	f := auditFilter(q)
 	var err error
 	if f.Since, f.Until, f.Limit, err = pageParams(q, sqlstore.MaxAuditPage); err != nil {
 		return err
@@ -301,6 +298,17 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	l.NextCursor = cursor
 	writeJSON(w, http.StatusOK, l)
 	return nil
+}
+
+// auditFilter and sessionFilter read a list's filter fields from the query
+// (the API and the console read times and limits each in their own format).
+func auditFilter(q url.Values) interact.AuditFilter {
+	return interact.AuditFilter{EntityKind: q.Get("entityKind"), EntityID: q.Get("entityId"), ActorID: q.Get("actorId"),
+		Action: q.Get("action"), Cursor: q.Get("cursor")}
+}
+
+func sessionFilter(q url.Values) sqlstore.SessionFilter {
+	return sqlstore.SessionFilter{ServiceID: q.Get("serviceId"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor")}
 }
 
 // pageParams reads the since, until and limit query parameters of a list.
@@ -334,7 +342,7 @@ func queryTime(v, name string) (time.Time, error) {
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := sqlstore.SessionFilter{ServiceID: q.Get("serviceId"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor")}
+	f := sessionFilter(q)
 	var err error
 	if f.Since, f.Until, f.Limit, err = pageParams(q, sqlstore.MaxSessionPage); err != nil {
 		return err

@@ -389,27 +389,6 @@ func (q *adminReq) interactTab(kind, id, action string) (*interactTab, error) {
 	return tab, nil
 }
 
-// checkOrigin answers the origin tester as POST /api/v1/origin-check does.
-func (s *Server) checkOrigin(ctx context.Context, tenantID, contactID, origin string) (*originCheckResponse, error) {
-	c, err := s.store.ContactByID(ctx, tenantID, contactID)
-	if err != nil {
-		return nil, err
-	}
-	resp := &originCheckResponse{RestrictAccess: c.Settings.RestrictAccess}
-	m, err := c.Settings.CheckOrigin(c.Templates, origin)
-	if err == nil {
-		err = c.Gate()
-	}
-	if err != nil {
-		if interact.ErrorCode(err) == interact.EINTERNAL {
-			return nil, err
-		}
-		resp.Reason = &reason{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)}
-	}
-	resp.Allowed, resp.Match = err == nil, m
-	return resp, nil
-}
-
 func actInteract(kind string) adminAction {
 	return func(q *adminReq) (string, string, error) {
 		av, im, ra := q.on("audioVideo"), q.on("instantMessage"), q.on("restrictAccess")
@@ -753,8 +732,7 @@ func nextPage(u *url.URL, cursor string) string {
 
 func viewAudit(q *adminReq) error {
 	v := q.r.URL.Query()
-	f := interact.AuditFilter{EntityKind: v.Get("entityKind"), EntityID: v.Get("entityId"), ActorID: v.Get("actorId"),
-		Action: v.Get("action"), Cursor: v.Get("cursor")}
+	f := auditFilter(v)
 	var err error
 	d := map[string]any{"Q": v,
 		"Kinds":   []string{"tenant", "ou", "user", "service", "domain_template"},
@@ -781,7 +759,7 @@ func viewAudit(q *adminReq) error {
 
 func viewSessions(q *adminReq) error {
 	v := q.r.URL.Query()
-	f := sqlstore.SessionFilter{ServiceID: v.Get("serviceId"), Outcome: v.Get("outcome"), Cursor: v.Get("cursor")}
+	f := sessionFilter(v)
 	services, err := q.s.store.Services(q.ctx(), q.a)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -85,22 +86,31 @@ func (s *Server) originCheck(w http.ResponseWriter, r *http.Request) error {
 	if req.ContactID == "" {
 		return interact.Errorf(interact.EINVALID, "contactId is required.")
 	}
-	c, err := s.store.ContactByID(r.Context(), actorFrom(r).TenantID, req.ContactID)
+	resp, err := s.checkOrigin(r.Context(), actorFrom(r).TenantID, req.ContactID, req.Origin)
 	if err != nil {
 		return err
 	}
-	resp := originCheckResponse{RestrictAccess: c.Settings.RestrictAccess}
-	m, err := c.Settings.CheckOrigin(c.Templates, req.Origin)
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// checkOrigin answers the origin tester as POST /api/v1/origin-check does.
+func (s *Server) checkOrigin(ctx context.Context, tenantID, contactID, origin string) (*originCheckResponse, error) {
+	c, err := s.store.ContactByID(ctx, tenantID, contactID)
+	if err != nil {
+		return nil, err
+	}
+	resp := &originCheckResponse{RestrictAccess: c.Settings.RestrictAccess}
+	m, err := c.Settings.CheckOrigin(c.Templates, origin)
 	if err == nil {
 		err = c.Gate()
 	}
 	if err != nil {
 		if interact.ErrorCode(err) == interact.EINTERNAL {
-			return err
+			return nil, err
 		}
 		resp.Reason = &reason{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)}
 	}
 	resp.Allowed, resp.Match = err == nil, m
-	writeJSON(w, http.StatusOK, resp)
-	return nil
+	return resp, nil
 }
