@@ -156,6 +156,10 @@ type Config struct {
 	// switched off for everyone ("interact"): the consoles show it, and the
 	// widget endpoints refuse with interact_disabled.
 	DisableExperimental []string
+	// ICE returns the media-path configuration for one call task: STUN and
+	// TURN servers with credentials bound to that task. Nil: calls use no
+	// ICE servers (host candidates only).
+	ICE func(taskID string) interact.ICEConfig
 }
 
 // Server serves interact's HTTP surface.
