@@ -44,7 +44,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.Addr, "addr", ":8080", "address to listen on (INTERACT_ADDR)")
 	fs.StringVar(&c.DataDir, "data", "./data", "data directory (INTERACT_DATA)")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "sqlite:PATH or postgres://… (INTERACT_DATABASE_URL; default sqlite:DATA/interact.db)")
-	fs.StringVar(&c.NATSURL, "nats-url", "", "nats://… for scale-out (INTERACT_NATS_URL)")
+	fs.StringVar(&c.NATSURL, "nats-url", "", "nats://host:port: run as one node of several, sharing events over NATS (INTERACT_NATS_URL)")
 	fs.StringVar(&c.PublicURL, "public-url", "", "URL browsers reach interact at (INTERACT_PUBLIC_URL; default http://localhost:PORT)")
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo OU tree, service, agent and domain template (INTERACT_DEMO=1)")
 	fs.StringVar(&c.AdminEmail, "admin-email", "admin@example.com", "first-run tenant admin e-mail (INTERACT_ADMIN_EMAIL)")
@@ -88,8 +88,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "interact.db")
 	}
-	if c.NATSURL != "" {
-		return nil, fmt.Errorf("nats url %q: NATS scale-out is not supported by this build yet", c.NATSURL)
+	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") && !strings.HasPrefix(c.NATSURL, "tls://") {
+		return nil, fmt.Errorf("nats url %q: want nats://host:port or tls://host:port (comma-separated for a cluster)", c.NATSURL)
 	}
 	if c.AgentGrace <= 0 || c.VisitorGrace <= 0 {
 		return nil, fmt.Errorf("agent and visitor grace must be positive")

@@ -20,7 +20,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/membus"
+	"github.com/interact-oss/interact/natsbus"
 	"github.com/interact-oss/interact/realtime"
 	"github.com/interact-oss/interact/routing"
 	"github.com/interact-oss/interact/sqlstore"
@@ -84,6 +86,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		cfg.PublicURL = publicURLFor(ln.Addr().String())
 	}
 
+	// An unreachable NATS fails at once too, before the store is touched.
+	var bus interact.Bus = membus.New()
+	if cfg.NATSURL != "" {
+		nb, err := natsbus.Connect(cfg.NATSURL, natsbus.Options{Name: "interact " + cfg.PublicURL, Log: log})
+		if err != nil {
+			return fmt.Errorf("NATS is unreachable (--nats-url): %w", err)
+		}
+		bus = nb
+	}
+	defer bus.Close()
+
 	db, err := sqlstore.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -99,8 +112,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
-	bus := membus.New()
-	defer bus.Close()
 	engine := routing.New(routing.Config{Log: log, AgentGrace: cfg.AgentGrace, VisitorGrace: cfg.VisitorGrace}, db, bus)
 	defer engine.Close()
 	if err := engine.Recover(ctx); err != nil {
