@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/cluster"
 	"github.com/interact-oss/interact/membus"
 	"github.com/interact-oss/interact/natsbus"
 	"github.com/interact-oss/interact/realtime"
@@ -88,9 +89,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// An unreachable NATS fails at once too, before the store is touched.
 	var bus interact.Bus = membus.New()
+	var nb *natsbus.Bus
 	if cfg.NATSURL != "" {
-		nb, err := natsbus.Connect(cfg.NATSURL, natsbus.Options{Name: "interact " + cfg.PublicURL, Log: log})
-		if err != nil {
+		if nb, err = natsbus.Connect(cfg.NATSURL, natsbus.Options{Name: "interact " + cfg.PublicURL, Log: log}); err != nil {
 			return fmt.Errorf("NATS is unreachable (--nats-url): %w", err)
 		}
 		bus = nb
@@ -112,11 +113,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
-	engine := routing.New(routing.Config{Log: log, AgentGrace: cfg.AgentGrace, VisitorGrace: cfg.VisitorGrace}, db, bus)
-	defer engine.Close()
-	if err := engine.Recover(ctx); err != nil {
+	engine, err := router(ctx, cfg, log, db, bus, nb)
+	if err != nil {
 		return err
 	}
+	defer engine.Close()
 	hub, err := realtime.NewHub(realtime.Config{Log: log}, bus)
 	if err != nil {
 		return err
@@ -160,4 +161,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// routingRouter is the routing engine as web calls it, and its shutdown.
+type routingRouter interface {
+	web.Router
+	Close()
+}
+
+// router returns the routing engine: on a single node the engine itself;
+// with NATS a cluster node, which runs the engine only while it holds the
+// routing lease and forwards calls to the node that does otherwise.
+func router(ctx context.Context, cfg *config, log *slog.Logger, db *sqlstore.DB, bus interact.Bus, nb *natsbus.Bus) (routingRouter, error) {
+	rc := routing.Config{Log: log, AgentGrace: cfg.AgentGrace, VisitorGrace: cfg.VisitorGrace}
+	if nb == nil {
+		engine := routing.New(rc, db, bus)
+		if err := engine.Recover(ctx); err != nil {
+			engine.Close()
+			return nil, err
+		}
+		return engine, nil
+	}
+	leaser, ok := any(db).(cluster.Leaser)
+	if !ok {
+		return nil, fmt.Errorf("several nodes need a store with leases (PostgreSQL)")
+	}
+	node, err := cluster.Start(cluster.Config{Bus: nb, Lease: leaser, Store: db, Engine: rc, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("cluster node started", "node", node.ID())
+	return node, nil
 }

@@ -1,0 +1,69 @@
+// Package cluster runs interact on several nodes: it decides which node is
+// the routing owner and makes every node's routing calls reach it.
+//
+// # Design
+//
+// The routing engine (package routing) keeps its working state — queues,
+// ringing offers, timers — in memory, so exactly one node may run it at a
+// time: the routing owner. Ownership is a lease in the store (the database
+// every node shares):
+//
+//   - Every node tries to take or renew the lease every Renew (1 s) for LeaseTTL (3 s).
+//   - The node holding it is the owner. On gaining it, the node announces
+//     itself on the bus, builds a fresh engine and rebuilds it from the store
+//     (routing.Engine.Recover), then starts answering routing calls.
+//   - The owner counts its lease as valid until the moment it started the
+//     last successful renewal plus LeaseTTL, minus a safety margin; the
+//     database's own expiry is never earlier than that. If it cannot renew by
+//     then (database or network trouble, a lost lease), it stops its engine
+//     and stops answering at once, before any other node can take over.
+//   - After an owner dies (SIGKILL, power), its lease runs out after at most
+//     LeaseTTL and the next node that tries takes it: take-over within
+//     LeaseTTL + Renew (about 4 s) plus the time Recover takes. A node that
+//     shuts down cleanly releases the lease, so another takes over within
+//     Renew.
+//
+// Every node serves HTTP and WebSockets. A node's Router implements the
+// calls web makes on the engine: on the owner they run locally; elsewhere
+// they are forwarded to the owner over NATS request/reply (JSON) on one
+// subject that only the owner answers. While there is no owner (during a
+// take-over) a call waits and retries, up to CallTimeout (10 s); errors keep
+// their interact error code, so clients get the same refusals as on a single
+// node. Only calls known not to have run (nobody answered, or the answering
+// node is no longer the owner) are retried; a mutating call whose owner died
+// before answering fails with "internal", as it would on a single node that
+// crashed.
+//
+// The engine counts agent and visitor connections. Each node keeps a list of
+// its own connections, each with an id, and the owner keeps per node the
+// connections it was told about. When ownership changes, every node sends
+// its whole list (and the last presence of each of its agents) to the new
+// owner, which connects them to its fresh engine; announcements are
+// idempotent by connection id, so a connection is never counted twice. The
+// engine's start-up grace holds back "no agent" overflow meanwhile. Nodes
+// send a heartbeat to the owner every Renew; the owner drops the connections
+// of a node it has not heard from for NodeTimeout (5 s), so a dead node's
+// agents and visitors go through the engine's usual reconnect graces, and a
+// node that the owner dropped (say, after a network split) sends its list
+// again when its heartbeat is answered "unknown".
+//
+// Events need no forwarding: the engine publishes them on the bus, and with
+// NATS every node's realtime hub receives them.
+//
+// # Failure behaviour
+//
+//   - Owner killed: no routing decisions for up to about 4 s; calls wait. Queued
+//     and connected tasks are rebuilt from the store; offers that were ringing
+//     end as cancelled and are made again; messages do not depend on the owner.
+//   - Database unreachable: the owner steps down within LeaseTTL; no node can
+//     become owner until it is back.
+//   - NATS unreachable: nodes cannot reach the owner and calls fail after
+//     CallTimeout; the bus reconnects forever and buffers events meanwhile.
+//   - A paused owner (stopped process, long GC) that resumes after its lease
+//     ran out has already stopped acting, since its watchdog fires on local
+//     time; a pause that strikes inside one store write can still finish that
+//     write late. Engine writes carry no fencing token.
+//
+// Single-node mode (no NATS) does not use this package: the one engine
+// serves directly.
+package cluster

@@ -1,0 +1,342 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/natsbus"
+	"github.com/interact-oss/interact/routing"
+)
+
+// Operations of the routing calls.
+const (
+	opStartTask        = "startTask"
+	opTask             = "task"
+	opEndTask          = "endTask"
+	opVisitorConnect   = "visitorConnect"
+	opVisitorDrop      = "visitorDisconnect"
+	opAvailable        = "available"
+	opAgentDisplayName = "agentDisplayName"
+	opAgentConnect     = "agentConnect"
+	opAgentDrop        = "agentDisconnect"
+	opAgentTasks       = "agentTasks"
+	opSetPresence      = "setPresence"
+	opAccept           = "accept"
+	opDecline          = "decline"
+	opClaim            = "claim"
+	opTransfer         = "transfer"
+	opEndACW           = "endACW"
+	opExtendACW        = "extendACW"
+	opResetRONA        = "resetRONA"
+	opQueue            = "queue"
+	opInvalidate       = "invalidate"
+	opHeartbeat        = "heartbeat"
+	opSync             = "sync"
+)
+
+// retryable lists the calls that may run twice without harm, so a call
+// whose owner did not answer in time is sent again.
+var retryable = map[string]bool{
+	opTask: true, opAvailable: true, opAgentDisplayName: true, opAgentTasks: true, opQueue: true,
+	opInvalidate: true, opHeartbeat: true, opSync: true, opSetPresence: true,
+	opVisitorConnect: true, opVisitorDrop: true, opAgentConnect: true, opAgentDrop: true,
+}
+
+// request is a routing call on the wire.
+type request struct {
+	Op           string                `json:"op"`
+	Node         string                `json:"node"`
+	Conn         string                `json:"conn,omitempty"`
+	TenantID     string                `json:"tenantId,omitempty"`
+	ServiceID    string                `json:"serviceId,omitempty"`
+	UserID       string                `json:"userId,omitempty"`
+	TaskID       string                `json:"taskId,omitempty"`
+	OfferID      string                `json:"offerId,omitempty"`
+	By           string                `json:"by,omitempty"`
+	ToAgentID    string                `json:"toAgentId,omitempty"`
+	ToServiceID  string                `json:"toServiceId,omitempty"`
+	DirectUserID string                `json:"directUserId,omitempty"`
+	Presence     string                `json:"presence,omitempty"`
+	Reason       string                `json:"reason,omitempty"`
+	Modality     interact.Modality     `json:"modality,omitempty"`
+	Duration     time.Duration         `json:"duration,omitempty"`
+	Start        *routing.StartRequest `json:"start,omitempty"`
+	Sync         *syncState            `json:"sync,omitempty"`
+}
+
+// reply is the owner's answer.
+type reply struct {
+	NotOwner bool            `json:"notOwner,omitempty"`
+	Code     string          `json:"code,omitempty"`
+	Message  string          `json:"message,omitempty"`
+	Result   json.RawMessage `json:"result,omitempty"`
+}
+
+// wireTask keeps the tenant id, which interact.Task leaves out of JSON.
+type wireTask struct {
+	interact.Task
+	TenantID string `json:"tenantId"`
+}
+
+type wireTaskView struct {
+	routing.TaskView
+	TenantID string `json:"tenantId"`
+	Open     bool   `json:"open"`
+}
+
+type heartbeatReply struct {
+	Epoch int64 `json:"epoch"`
+	Known bool  `json:"known"`
+}
+
+var errNotOwner = errors.New("not the routing owner")
+
+// call runs a routing call on the owner, this node or another, and decodes
+// its result into out.
+func (n *Node) call(ctx context.Context, req request, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.CallTimeout)
+	defer cancel()
+	return n.forward(ctx, req, out, true)
+}
+
+// forward runs req on the owner. While there is no owner it retries until
+// ctx ends (if wait) — calls that did not run are always safe to resend.
+func (n *Node) forward(ctx context.Context, req request, out any, wait bool) error {
+	req.Node = n.id
+	body, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	pause := 20 * time.Millisecond
+	for {
+		var rep reply
+		var err error
+		if own, eng := n.owning(); own != nil {
+			rep = own.exec(ctx, eng, req)
+		} else {
+			var data []byte
+			actx, cancel := ctx, context.CancelFunc(func() {})
+			if retryable[req.Op] { // a lost request costs one attempt, not the whole call
+				actx, cancel = context.WithTimeout(ctx, 2*time.Second)
+			}
+			data, err = n.cfg.Bus.Request(actx, rpcSubject, body)
+			cancel()
+			if err == nil {
+				err = json.Unmarshal(data, &rep)
+			}
+		}
+		switch {
+		case err == nil && !rep.NotOwner:
+			if rep.Code != "" {
+				return interact.Errorf(rep.Code, "%s", rep.Message)
+			}
+			if out != nil && len(rep.Result) > 0 {
+				return json.Unmarshal(rep.Result, out)
+			}
+			return nil
+		case err != nil && ctx.Err() == nil && !errors.Is(err, natsbus.ErrNoResponder) && !retryable[req.Op]:
+			// It may have run: do not run it twice.
+			n.log.Error("routing call", "op", req.Op, "err", err)
+			return interact.Errorf(interact.EINTERNAL, "The routing service did not answer.")
+		}
+		if !wait {
+			if err == nil {
+				err = errNotOwner
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			n.log.Warn("routing call: no owner answered", "op", req.Op, "err", err)
+			return interact.Errorf(interact.EINTERNAL, "The routing service is not available right now; please try again.")
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 250*time.Millisecond)
+	}
+}
+
+// owning returns the owner state and engine while this node is the owner.
+func (n *Node) owning() (*owner, *routing.Engine) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.own, n.engine
+}
+
+// background is the context of calls that web makes without one.
+func (n *Node) background() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), n.cfg.CallTimeout)
+}
+
+// StartTask creates and queues a task on the owner.
+func (n *Node) StartTask(ctx context.Context, req routing.StartRequest) (*interact.Task, error) {
+	var t wireTask
+	if err := n.call(ctx, request{Op: opStartTask, Start: &req}, &t); err != nil {
+		return nil, err
+	}
+	t.Task.TenantID = t.TenantID
+	return &t.Task, nil
+}
+
+// Task returns an open task's routing state.
+func (n *Node) Task(id string) (routing.TaskView, bool) {
+	ctx, cancel := n.background()
+	defer cancel()
+	var v wireTaskView
+	if err := n.call(ctx, request{Op: opTask, TaskID: id}, &v); err != nil {
+		n.log.Warn("routing call", "op", opTask, "err", err)
+		return routing.TaskView{}, false
+	}
+	v.TaskView.TenantID = v.TenantID
+	return v.TaskView, v.Open
+}
+
+// EndTask ends a task.
+func (n *Node) EndTask(ctx context.Context, taskID, by string) error {
+	return n.call(ctx, request{Op: opEndTask, TaskID: taskID, By: by}, nil)
+}
+
+// VisitorConnected records a visitor connection on this node.
+func (n *Node) VisitorConnected(taskID string) {
+	id := n.local.add(conn{Kind: kindVisitor, ID: taskID})
+	ctx, cancel := n.background()
+	defer cancel()
+	if err := n.call(ctx, request{Op: opVisitorConnect, Conn: id, TaskID: taskID}, nil); err != nil {
+		n.log.Warn("routing call", "op", opVisitorConnect, "err", err)
+	}
+}
+
+// VisitorDisconnected records a closed visitor connection on this node.
+func (n *Node) VisitorDisconnected(taskID string) {
+	id := n.local.pop(kindVisitor, taskID)
+	if id == "" {
+		return
+	}
+	ctx, cancel := n.background()
+	defer cancel()
+	if err := n.call(ctx, request{Op: opVisitorDrop, Conn: id, TaskID: taskID}, nil); err != nil {
+		n.log.Warn("routing call", "op", opVisitorDrop, "err", err)
+	}
+}
+
+// Available reports whether some agent could take a task.
+func (n *Node) Available(ctx context.Context, tenantID, serviceID, directUserID string, m interact.Modality) bool {
+	var ok bool
+	if err := n.call(ctx, request{Op: opAvailable, TenantID: tenantID, ServiceID: serviceID, DirectUserID: directUserID, Modality: m}, &ok); err != nil {
+		n.log.Warn("routing call", "op", opAvailable, "err", err)
+	}
+	return ok
+}
+
+// AgentDisplayName is the agent name a task's visitor sees.
+func (n *Node) AgentDisplayName(taskID string) string {
+	ctx, cancel := n.background()
+	defer cancel()
+	var name string
+	if err := n.call(ctx, request{Op: opAgentDisplayName, TaskID: taskID}, &name); err != nil {
+		n.log.Warn("routing call", "op", opAgentDisplayName, "err", err)
+	}
+	return name
+}
+
+// AgentConnected records an agent console connection on this node.
+func (n *Node) AgentConnected(ctx context.Context, tenantID, userID string) (routing.AgentView, error) {
+	id := n.local.add(conn{Kind: kindAgent, TenantID: tenantID, ID: userID})
+	var v routing.AgentView
+	if err := n.call(ctx, request{Op: opAgentConnect, Conn: id, TenantID: tenantID, UserID: userID}, &v); err != nil {
+		n.local.remove(id)
+		// It may have been counted before the error: take it back.
+		dctx, cancel := n.background()
+		defer cancel()
+		n.call(dctx, request{Op: opAgentDrop, Conn: id, UserID: userID}, nil)
+		return v, err
+	}
+	return v, nil
+}
+
+// AgentDisconnected records a closed agent console connection on this node.
+func (n *Node) AgentDisconnected(ctx context.Context, userID string) {
+	id := n.local.pop(kindAgent, userID)
+	if id == "" {
+		return
+	}
+	if err := n.call(context.WithoutCancel(ctx), request{Op: opAgentDrop, Conn: id, UserID: userID}, nil); err != nil {
+		n.log.Warn("routing call", "op", opAgentDrop, "err", err)
+	}
+}
+
+// AgentTasks returns the tasks an agent is connected to.
+func (n *Node) AgentTasks(userID string) []string {
+	ctx, cancel := n.background()
+	defer cancel()
+	var ids []string
+	if err := n.call(ctx, request{Op: opAgentTasks, UserID: userID}, &ids); err != nil {
+		n.log.Warn("routing call", "op", opAgentTasks, "err", err)
+	}
+	return ids
+}
+
+// SetPresence sets an agent's presence.
+func (n *Node) SetPresence(ctx context.Context, userID, p, reason string) error {
+	return n.call(ctx, request{Op: opSetPresence, UserID: userID, Presence: p, Reason: reason}, nil)
+}
+
+// Accept connects an agent to an offered task.
+func (n *Node) Accept(ctx context.Context, userID, offerID string) (*interact.Task, error) {
+	return n.taskCall(ctx, request{Op: opAccept, UserID: userID, OfferID: offerID})
+}
+
+// Decline declines an offer.
+func (n *Node) Decline(ctx context.Context, userID, offerID string) error {
+	return n.call(ctx, request{Op: opDecline, UserID: userID, OfferID: offerID}, nil)
+}
+
+// Claim takes a waiting task of a pickup service.
+func (n *Node) Claim(ctx context.Context, userID, taskID string) (*interact.Task, error) {
+	return n.taskCall(ctx, request{Op: opClaim, UserID: userID, TaskID: taskID})
+}
+
+func (n *Node) taskCall(ctx context.Context, req request) (*interact.Task, error) {
+	var t wireTask
+	if err := n.call(ctx, req, &t); err != nil {
+		return nil, err
+	}
+	t.Task.TenantID = t.TenantID
+	return &t.Task, nil
+}
+
+// Transfer hands a task to another agent or service.
+func (n *Node) Transfer(ctx context.Context, userID, taskID, toAgentID, toServiceID string) error {
+	return n.call(ctx, request{Op: opTransfer, UserID: userID, TaskID: taskID, ToAgentID: toAgentID, ToServiceID: toServiceID}, nil)
+}
+
+// EndACW ends an agent's after-call work.
+func (n *Node) EndACW(ctx context.Context, userID string) error {
+	return n.call(ctx, request{Op: opEndACW, UserID: userID}, nil)
+}
+
+// ExtendACW restarts an agent's after-call work with d.
+func (n *Node) ExtendACW(ctx context.Context, userID string, d time.Duration) error {
+	return n.call(ctx, request{Op: opExtendACW, UserID: userID, Duration: d}, nil)
+}
+
+// ResetRONA clears an agent's persistent RONA.
+func (n *Node) ResetRONA(ctx context.Context, userID string) error {
+	return n.call(ctx, request{Op: opResetRONA, UserID: userID}, nil)
+}
+
+// Queue returns a service's queue.
+func (n *Node) Queue(ctx context.Context, tenantID, serviceID string) (routing.QueueView, error) {
+	var v routing.QueueView
+	err := n.call(ctx, request{Op: opQueue, TenantID: tenantID, ServiceID: serviceID}, &v)
+	return v, err
+}
+
+// Invalidate drops the owner's cached settings of a tenant.
+func (n *Node) Invalidate(ctx context.Context, tenantID string) {
+	if err := n.call(ctx, request{Op: opInvalidate, TenantID: tenantID}, nil); err != nil {
+		n.log.Warn("routing call", "op", opInvalidate, "err", err)
+	}
+}
