@@ -113,7 +113,7 @@ func (w *world) node(name string) *node {
 	l := &failingLease{Leaser: w.lease}
 	n, err := cluster.Start(cluster.Config{
 		NodeID: name, Bus: w.connect(w.t), Lease: l, Store: w.db,
-		Engine:   routing.Config{AgentGrace: 5 * time.Second, VisitorGrace: time.Minute},
+		Engine: routing.Config{AgentGrace: 5 * time.Second, VisitorGrace: time.Minute},
 		OnOwner: func(owner bool) {
 			w.mu.Lock()
 			w.owners = append(w.owners, ownerChange{name, owner})

@@ -82,7 +82,7 @@ type Node struct {
 	sub       interact.Subscription
 	stop      chan struct{}
 	closeOnce sync.Once
-	wg   sync.WaitGroup
+	wg        sync.WaitGroup
 }
 
 // Start starts a node: it subscribes to the cluster's subjects and begins
