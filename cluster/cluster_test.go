@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/interact-oss/interact"
@@ -202,5 +203,39 @@ func TestSilentNode(t *testing.T) {
 	}
 	if len(q.Agents) != 1 || q.Agents[0].State != routing.StateOffline {
 		t.Errorf("agent of a silent node: %+v", q.Agents)
+	}
+}
+
+// A call resent with the same request id (after a lost reply) runs once.
+func TestResentCallRunsOnce(t *testing.T) {
+	w := newWorld(t, 1)
+	owner(t, w.node("a"))
+	bus := w.connect(t)
+	body, _ := json.Marshal(map[string]any{"id": "call-1", "op": "startTask", "node": "z", "start": routing.StartRequest{
+		TenantID: w.admin.TenantID, ServiceID: w.svc.ID, Modality: interact.ModalityChat, Visitor: interact.Visitor{Name: "Once"}, ResumeHash: "r1"}})
+	var ids []string
+	for range 3 {
+		data, err := bus.Request(w.ctx, "cluster.rpc", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Code   string
+			Result struct{ ID string }
+		}
+		if err := json.Unmarshal(data, &rep); err != nil || rep.Code != "" {
+			t.Fatalf("reply %s: %v", data, err)
+		}
+		ids = append(ids, rep.Result.ID)
+	}
+	if ids[0] == "" || ids[1] != ids[0] || ids[2] != ids[0] {
+		t.Fatalf("three sends of one call answered %v", ids)
+	}
+	open, err := w.db.OpenTasks(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 1 {
+		t.Errorf("%d tasks after resending one StartTask", len(open))
 	}
 }

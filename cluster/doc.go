@@ -29,10 +29,11 @@
 // subject that only the owner answers. While there is no owner (during a
 // take-over) a call waits and retries, up to CallTimeout (10 s); errors keep
 // their interact error code, so clients get the same refusals as on a single
-// node. Only calls known not to have run (nobody answered, or the answering
-// node is no longer the owner) are retried; a mutating call whose owner died
-// before answering fails with "internal", as it would on a single node that
-// crashed.
+// node. Each attempt is bounded (3 s) and resent with the same request id;
+// the owner remembers the answers of calls that must not run twice (start,
+// accept, transfer, …) for a minute, so a lost request or reply costs a
+// retry, never a second task. A call whose owner died before answering
+// fails with "internal" after CallTimeout, as on a single node that crashed.
 //
 // The engine counts agent and visitor connections. Each node keeps a list of
 // its own connections, each with an id, and the owner keeps per node the
@@ -60,9 +61,9 @@
 //   - NATS unreachable: nodes cannot reach the owner and calls fail after
 //     CallTimeout; the bus reconnects forever and buffers events meanwhile.
 //   - A paused owner (stopped process, long GC) that resumes after its lease
-//     ran out has already stopped acting, since its watchdog fires on local
-//     time; a pause that strikes inside one store write can still finish that
-//     write late. Engine writes carry no fencing token.
+//     ran out stops as soon as its watchdog runs; a store write already under
+//     way when the pause struck can still land late. Engine writes carry no
+//     fencing token.
 //
 // Single-node mode (no NATS) does not use this package: the one engine
 // serves directly.

@@ -22,7 +22,7 @@ import (
 // world is a tenant with a broadcast service and agents in one store, and a
 // NATS server that the nodes share.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	db     *sqlstore.DB
 	nats   *natstest.Server
@@ -41,7 +41,7 @@ type ownerChange struct {
 	owner bool
 }
 
-func newWorld(t *testing.T, agents int) *world {
+func newWorld(t testing.TB, agents int) *world {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "c.db"))
@@ -78,7 +78,7 @@ func newWorld(t *testing.T, agents int) *world {
 	return w
 }
 
-func (w *world) connect(t *testing.T) *natsbus.Bus {
+func (w *world) connect(t testing.TB) *natsbus.Bus {
 	t.Helper()
 	b, err := natsbus.Connect(w.nats.URL(), natsbus.Options{Name: t.Name()})
 	if err != nil {
@@ -129,7 +129,7 @@ func (w *world) node(name string) *node {
 }
 
 // owner waits until exactly one of nodes is the owner and returns it.
-func owner(t *testing.T, nodes ...*node) *node {
+func owner(t testing.TB, nodes ...*node) *node {
 	t.Helper()
 	var got *node
 	waitFor(t, "one routing owner", func() bool {
@@ -145,7 +145,7 @@ func owner(t *testing.T, nodes ...*node) *node {
 	return got
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
@@ -168,7 +168,7 @@ type event struct {
 	Data    map[string]any
 }
 
-func newEvents(t *testing.T, b *natsbus.Bus) *events {
+func newEvents(t testing.TB, b *natsbus.Bus) *events {
 	e := &events{}
 	for _, s := range []string{"agent.>", "task.>", "service.>"} {
 		if _, err := b.Subscribe(s, func(subject string, data []byte) {
@@ -211,7 +211,7 @@ func (e *events) find(since int, subject, typ string, match func(map[string]any)
 
 // wait waits for an event after since of typ on subject that match accepts, and
 // returns it; earlier events are not consumed.
-func (e *events) wait(t *testing.T, since int, subject, typ string, match func(map[string]any) bool) map[string]any {
+func (e *events) wait(t testing.TB, since int, subject, typ string, match func(map[string]any) bool) map[string]any {
 	t.Helper()
 	var found map[string]any
 	waitFor(t, typ+" on "+subject, func() bool {
@@ -222,7 +222,7 @@ func (e *events) wait(t *testing.T, since int, subject, typ string, match func(m
 	return found
 }
 
-func (w *world) start(t *testing.T, n *node, name string) *interact.Task {
+func (w *world) start(t testing.TB, n *node, name string) *interact.Task {
 	t.Helper()
 	task, err := n.StartTask(w.ctx, routing.StartRequest{TenantID: w.admin.TenantID, ServiceID: w.svc.ID, Modality: interact.ModalityChat,
 		Visitor: interact.Visitor{Name: name}, Origin: "https://shop.example", ResumeHash: interact.NewID()})

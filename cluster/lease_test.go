@@ -11,7 +11,7 @@ import (
 )
 
 // storeLease is the lease the nodes contend for.
-func storeLease(t *testing.T, db *sqlstore.DB) cluster.Leaser {
+func storeLease(t testing.TB, db *sqlstore.DB) cluster.Leaser {
 	return &memLease{}
 }
 

@@ -25,6 +25,7 @@ type Transport interface {
 	interact.Bus
 	Request(ctx context.Context, subject string, data []byte) ([]byte, error)
 	Handle(subject, queue string, fn func(data []byte) []byte) (interact.Subscription, error)
+	Flush() error
 }
 
 // Bus subjects of the cluster.
@@ -229,24 +230,30 @@ func (n *Node) takeOver(start time.Time, token int64) {
 		n.log.Error("routing owner: recover", "err", err)
 		return
 	}
+	// Answer calls before counting as the owner; until then they are
+	// refused as "not the owner" and retried.
+	rpc, err := n.cfg.Bus.Handle(rpcSubject, "owner", n.serve)
+	if err == nil {
+		err = n.cfg.Bus.Flush()
+	}
+	if err != nil {
+		eng.Close()
+		if rpc != nil {
+			rpc.Unsubscribe()
+		}
+		n.log.Error("routing owner: answer calls", "err", err)
+		return
+	}
 	n.mu.Lock()
 	n.extend(start)
 	if !time.Now().Before(n.validTil) {
 		n.mu.Unlock()
+		rpc.Unsubscribe()
 		eng.Close()
 		n.log.Warn("routing owner: recovering took longer than the lease")
 		return
 	}
-	n.engine, n.own, n.epoch = eng, own, token
-	n.mu.Unlock()
-	rpc, err := n.cfg.Bus.Handle(rpcSubject, "owner", n.serve)
-	if err != nil {
-		n.log.Error("routing owner: answer calls", "err", err)
-		n.stepDown("cannot answer calls")
-		return
-	}
-	n.mu.Lock()
-	n.rpc = rpc
+	n.engine, n.own, n.epoch, n.rpc = eng, own, token, rpc
 	n.mu.Unlock()
 	// This node's own connections, as every other node sends its own.
 	n.syncTo(token, n.local.snapshot(), true)

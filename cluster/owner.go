@@ -19,9 +19,17 @@ type owner struct {
 	n     *Node
 	epoch int64
 
-	mu     sync.Mutex
-	nodes  map[string]*peer
-	agents map[string]int // open connections per agent, over all nodes
+	mu      sync.Mutex
+	nodes   map[string]*peer
+	agents  map[string]int     // open connections per agent, over all nodes
+	results map[string]*result // answers of forwarded calls, by request id
+}
+
+// result is the answer of a forwarded call that must not run twice.
+type result struct {
+	done chan struct{}
+	rep  reply
+	at   time.Time
 }
 
 // peer is what the owner knows of one node.
@@ -32,7 +40,7 @@ type peer struct {
 }
 
 func newOwner(n *Node, epoch int64) *owner {
-	return &owner{n: n, epoch: epoch, nodes: map[string]*peer{}, agents: map[string]int{}}
+	return &owner{n: n, epoch: epoch, nodes: map[string]*peer{}, agents: map[string]int{}, results: map[string]*result{}}
 }
 
 // peer returns a node's entry, creating it. Called with o.mu held.
@@ -107,6 +115,11 @@ func (o *owner) sweep() {
 	now := time.Now()
 	var lost []conn
 	o.mu.Lock()
+	for id, r := range o.results {
+		if !r.at.IsZero() && now.Sub(r.at) > time.Minute {
+			delete(o.results, id)
+		}
+	}
 	for id, p := range o.nodes {
 		for c, at := range p.gone {
 			if now.Sub(at) > time.Minute {
@@ -145,11 +158,42 @@ func (n *Node) serve(data []byte) []byte {
 		rep = reply{NotOwner: true}
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.CallTimeout)
-		rep = own.exec(ctx, eng, req)
+		if idempotent[req.Op] {
+			rep = own.exec(ctx, eng, req)
+		} else {
+			rep = own.once(ctx, eng, req)
+		}
 		cancel()
 	}
 	b, _ := json.Marshal(rep)
 	return b
+}
+
+// once runs a call that must not run twice: a resent request gets the
+// first one's answer, waiting for it if need be.
+func (o *owner) once(ctx context.Context, eng *routing.Engine, req request) reply {
+	o.mu.Lock()
+	if r, ok := o.results[req.ID]; ok {
+		o.mu.Unlock()
+		select {
+		case <-r.done:
+			return r.rep
+		case <-ctx.Done():
+			return reply{Code: interact.EINTERNAL, Message: "The routing service did not answer."}
+		}
+	}
+	r := &result{done: make(chan struct{})}
+	o.results[req.ID] = r
+	o.mu.Unlock()
+	r.rep = o.exec(ctx, eng, req)
+	o.mu.Lock()
+	r.at = time.Now()
+	if r.rep.NotOwner { // it did not run: a resend may run it
+		delete(o.results, req.ID)
+	}
+	o.mu.Unlock()
+	close(r.done)
+	return r.rep
 }
 
 // exec runs a call on the engine.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/natsbus"
 	"github.com/interact-oss/interact/routing"
 )
 
@@ -37,9 +36,10 @@ const (
 	opSync             = "sync"
 )
 
-// retryable lists the calls that may run twice without harm, so a call
-// whose owner did not answer in time is sent again.
-var retryable = map[string]bool{
+// idempotent lists the calls that may run twice without harm. The owner
+// remembers the answers of the others for a minute by request id, so a
+// call resent after a lost request or reply runs once.
+var idempotent = map[string]bool{
 	opTask: true, opAvailable: true, opAgentDisplayName: true, opAgentTasks: true, opQueue: true,
 	opInvalidate: true, opHeartbeat: true, opSync: true, opSetPresence: true,
 	opVisitorConnect: true, opVisitorDrop: true, opAgentConnect: true, opAgentDrop: true,
@@ -47,6 +47,7 @@ var retryable = map[string]bool{
 
 // request is a routing call on the wire.
 type request struct {
+	ID           string                `json:"id"` // the same on every attempt of one call
 	Op           string                `json:"op"`
 	Node         string                `json:"node"`
 	Conn         string                `json:"conn,omitempty"`
@@ -94,6 +95,9 @@ type heartbeatReply struct {
 
 var errNotOwner = errors.New("not the routing owner")
 
+// attemptTimeout bounds one attempt of a forwarded call.
+const attemptTimeout = 3 * time.Second
+
 // call runs a routing call on the owner, this node or another, and decodes
 // its result into out.
 func (n *Node) call(ctx context.Context, req request, out any) error {
@@ -102,10 +106,10 @@ func (n *Node) call(ctx context.Context, req request, out any) error {
 	return n.forward(ctx, req, out, true)
 }
 
-// forward runs req on the owner. While there is no owner it retries until
-// ctx ends (if wait) — calls that did not run are always safe to resend.
+// forward runs req on the owner. While no owner answers it retries until
+// ctx ends (if wait), with the same request id.
 func (n *Node) forward(ctx context.Context, req request, out any, wait bool) error {
-	req.Node = n.id
+	req.Node, req.ID = n.id, interact.NewID()
 	body, err := json.Marshal(req)
 	if err != nil {
 		return err
@@ -117,11 +121,9 @@ func (n *Node) forward(ctx context.Context, req request, out any, wait bool) err
 		if own, eng := n.owning(); own != nil {
 			rep = own.exec(ctx, eng, req)
 		} else {
+			// A lost request or reply costs one attempt, not the whole call.
+			actx, cancel := context.WithTimeout(ctx, attemptTimeout)
 			var data []byte
-			actx, cancel := ctx, context.CancelFunc(func() {})
-			if retryable[req.Op] { // a lost request costs one attempt, not the whole call
-				actx, cancel = context.WithTimeout(ctx, 2*time.Second)
-			}
 			data, err = n.cfg.Bus.Request(actx, rpcSubject, body)
 			cancel()
 			if err == nil {
@@ -137,10 +139,6 @@ func (n *Node) forward(ctx context.Context, req request, out any, wait bool) err
 				return json.Unmarshal(rep.Result, out)
 			}
 			return nil
-		case err != nil && ctx.Err() == nil && !errors.Is(err, natsbus.ErrNoResponder) && !retryable[req.Op]:
-			// It may have run: do not run it twice.
-			n.log.Error("routing call", "op", req.Op, "err", err)
-			return interact.Errorf(interact.EINTERNAL, "The routing service did not answer.")
 		}
 		if !wait {
 			if err == nil {
