@@ -18,6 +18,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/interact-oss/interact/cluster"
+	"github.com/interact-oss/interact/natsbus/natstest"
+	"github.com/interact-oss/interact/sqlstore"
 )
 
 // syncBuffer is an io.Writer safe for the server's goroutines.
@@ -333,3 +337,50 @@ func TestSIGTERM(t *testing.T) {
 		t.Errorf("no graceful stop logged: %s", stderr.String())
 	}
 }
+
+// TestServeWithNATS runs two nodes in this process on one database and an
+// in-process NATS server: exactly one owns routing, and a routing call made
+// on the other (a widget asking whether agents are available) is answered.
+func TestServeWithNATS(t *testing.T) {
+	if _, ok := any(&sqlstore.DB{}).(cluster.Leaser); !ok {
+		t.Skip("this store has no leases")
+	}
+	nats := natstest.Start(t)
+	db := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
+	env := map[string]string{"INTERACT_ADMIN_PASSWORD": "admin-password-1", "INTERACT_NATS_URL": nats.URL(), "INTERACT_DATABASE_URL": db}
+	one := start(t, env, "--data", t.TempDir(), "--demo")
+	two := start(t, env, "--data", t.TempDir())
+	var owner, other *instance
+	waitUntil(t, 20*time.Second, "one routing owner", func() bool {
+		a, b := routingOwnerAt(one.url), routingOwnerAt(two.url)
+		switch {
+		case a && !b:
+			owner, other = one, two
+		case b && !a:
+			owner, other = two, one
+		default:
+			return false
+		}
+		return true
+	})
+	snippet := regexp.MustCompile(`data-contact-id="([^"]+)" data-widget-key="([^"]+)"`).FindStringSubmatch(one.stdout.String())
+	if snippet == nil {
+		t.Fatalf("no demo snippet: %s", one.stdout)
+	}
+	for _, in := range []*instance{owner, other} {
+		req, _ := http.NewRequest("GET", in.url+"/widget/v1/config?contactId="+snippet[1]+"&widgetKey="+snippet[2], nil)
+		req.Header.Set("Origin", one.url)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg struct{ Available map[string]bool }
+		err = json.NewDecoder(resp.Body).Decode(&cfg)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || cfg.Available == nil {
+			t.Errorf("%s: widget config %d %+v %v", in.url, resp.StatusCode, cfg, err)
+		}
+	}
+}
+
+func routingOwnerAt(base string) bool { return routingOwner(&spawnedServer{url: base}) }
