@@ -239,3 +239,31 @@ func TestResentCallRunsOnce(t *testing.T) {
 		t.Errorf("%d tasks after resending one StartTask", len(open))
 	}
 }
+
+// An owner that shuts down releases the lease: another node takes over at
+// its next try, with the agents connected on it.
+func TestHandOver(t *testing.T) {
+	w := newWorld(t, 1)
+	a, b := w.node("a"), w.node("b")
+	old := owner(t, a, b)
+	next := a
+	if old == a {
+		next = b
+	}
+	ag := w.agents[0]
+	if _, err := next.AgentConnected(w.ctx, w.admin.TenantID, ag.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := next.SetPresence(w.ctx, ag.ID, routing.PresenceAvailable, ""); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	if owner(t, next) != next {
+		t.Fatal("no new owner")
+	}
+	if !next.Available(w.ctx, w.admin.TenantID, w.svc.ID, "", interact.ModalityChat) {
+		t.Error("the agent is not available after the hand-over")
+	}
+	task := w.start(t, next, "After")
+	w.events.wait(t, 0, routing.AgentSubject(ag.ID), "offer", offerFor(task.ID))
+}

@@ -244,6 +244,11 @@ func (n *Node) takeOver(start time.Time, token int64) {
 		n.log.Error("routing owner: answer calls", "err", err)
 		return
 	}
+	// This node's own connections, as every other node sends its own.
+	snap := n.local.snapshot()
+	sctx, scancel := context.WithTimeout(context.Background(), n.cfg.LeaseTTL)
+	own.sync(sctx, eng, n.id, &snap)
+	scancel()
 	n.mu.Lock()
 	n.extend(start)
 	if !time.Now().Before(n.validTil) {
@@ -255,8 +260,9 @@ func (n *Node) takeOver(start time.Time, token int64) {
 	}
 	n.engine, n.own, n.epoch, n.rpc = eng, own, token, rpc
 	n.mu.Unlock()
-	// This node's own connections, as every other node sends its own.
-	n.syncTo(token, n.local.snapshot(), true)
+	n.syncMu.Lock()
+	n.synced = max(n.synced, token)
+	n.syncMu.Unlock()
 	n.log.Info("routing owner", "epoch", token, "took", time.Since(start).Round(time.Millisecond))
 	if n.cfg.OnOwner != nil {
 		n.cfg.OnOwner(true)
