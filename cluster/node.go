@@ -114,7 +114,7 @@ func Start(cfg Config) (*Node, error) {
 		return nil, errors.New("cluster: Renew must be shorter than LeaseTTL")
 	}
 	n := &Node{cfg: cfg, id: cfg.NodeID, log: cfg.Log.With("node", cfg.NodeID), local: newLocalConns(), stop: make(chan struct{})}
-	sub, err := cfg.Bus.Subscribe("cluster.>", n.event)
+	sub, err := cfg.Bus.Subscribe(eventSubjects, n.event)
 	if err != nil {
 		return nil, err
 	}
