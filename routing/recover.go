@@ -97,6 +97,10 @@ type TaskView struct {
 	interact.Task
 	Position             int `json:"position,omitempty"`
 	EstimatedWaitSeconds int `json:"estimatedWaitSeconds,omitempty"`
+	// Call is the media of the task's call now: audio or video, or ""
+	// (an audio or video task is a call from its start; a chat may
+	// escalate).
+	Call interact.Modality `json:"call,omitempty"`
 }
 
 // Task returns an open task's state, or false when the task is not open.
@@ -107,7 +111,7 @@ func (e *Engine) Task(id string) (TaskView, bool) {
 	if !ok {
 		return TaskView{}, false
 	}
-	v := TaskView{Task: t.Task}
+	v := TaskView{Task: t.Task, Call: callOf(t)}
 	if q, ok := e.queues[t.queueKey]; ok && t.State == interact.TaskWaiting {
 		v.Position, v.EstimatedWaitSeconds = q.position(t), t.lastETA
 	}

@@ -12,6 +12,7 @@ type task struct {
 	queueKey     string
 	offers       map[string]*offer // ringing
 	accepted     *offer            // the connected agent's session
+	escalated    interact.Modality // a chat's call now (audio or video), or ""
 	tried        map[string]bool   // agents who declined or missed it this round
 	maxWait      Timer
 	visitors     int // open visitor connections
@@ -435,6 +436,7 @@ func (e *Engine) detach(t *task, a *agent, outcome string, c *change) {
 	t.accepted = nil
 	delete(a.chats, t.ID)
 	delete(a.calls, t.ID)
+	e.dropCall(t, c)
 	t.AgentID = ""
 	c.task(t)
 	c.emit(AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
