@@ -29,9 +29,10 @@ func rtcSubject(taskID, party string) string {
 
 // Bounds of signalling data.
 const (
-	maxSDP       = 12000
-	maxCandidate = 2000
-	maxSession   = 64
+	maxSDP        = 12000
+	maxCandidates = 20   // per rtc.ice frame
+	maxCandidate  = 1000 // bytes of one candidate
+	maxSession    = 64
 )
 
 // callData is the union of the call frames' data fields.
@@ -40,7 +41,7 @@ type callData struct {
 	Modality  interact.Modality `json:"modality"`
 	Session   string            `json:"session"`
 	SDP       string            `json:"sdp"`
-	Candidate json.RawMessage   `json:"candidate"`
+	Candidates []json.RawMessage `json:"candidates"`
 	Audio     *bool             `json:"audio"`
 	Video     *bool             `json:"video"`
 }
@@ -118,13 +119,19 @@ func (s *Server) callFrame(ctx context.Context, typ, taskID, agentID string, raw
 		}
 		out["sdp"] = d.SDP
 	case "rtc.ice":
-		// A candidate is an RTCIceCandidateInit object, or null at the end
-		// of gathering.
-		var c map[string]any
-		if len(d.Candidate) > maxCandidate || json.Unmarshal(d.Candidate, &c) != nil {
-			return nil, interact.Errorf(interact.EINVALID, "rtc.ice needs a candidate object (or null) of at most %d bytes.", maxCandidate)
+		// Candidates are RTCIceCandidateInit objects, sent in batches.
+		if len(d.Candidates) == 0 || len(d.Candidates) > maxCandidates {
+			return nil, interact.Errorf(interact.EINVALID, "rtc.ice needs 1 to %d candidates.", maxCandidates)
 		}
-		out["candidate"] = c
+		cs := make([]map[string]any, 0, len(d.Candidates))
+		for _, raw := range d.Candidates {
+			var c map[string]any
+			if len(raw) > maxCandidate || json.Unmarshal(raw, &c) != nil || c == nil {
+				return nil, interact.Errorf(interact.EINVALID, "Each candidate is an object of at most %d bytes.", maxCandidate)
+			}
+			cs = append(cs, c)
+		}
+		out["candidates"] = cs
 	case "call.media":
 		if d.Audio == nil || d.Video == nil {
 			return nil, interact.Errorf(interact.EINVALID, "call.media needs audio and video (true when sending).")

@@ -70,13 +70,13 @@ func TestCallSignallingRelay(t *testing.T) {
 		t.Fatalf("visitor got answer %v", d)
 	}
 	cand := map[string]any{"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}
-	wantOK(t, "agent candidate", signal(a0, "rtc.ice", map[string]any{"taskId": taskID, "session": "s1", "candidate": cand}))
-	if d := data(v.next("rtc.ice")); field(d, "candidate")["candidate"] != cand["candidate"] {
-		t.Fatalf("visitor got candidate %v", d)
+	wantOK(t, "agent candidates", signal(a0, "rtc.ice", map[string]any{"taskId": taskID, "session": "s1", "candidates": []any{cand, cand}}))
+	if d := data(v.next("rtc.ice")); fmt.Sprint(d["candidates"]) != fmt.Sprint([]any{cand, cand}) {
+		t.Fatalf("visitor got candidates %v", d)
 	}
-	wantOK(t, "end of candidates", signal(v, "rtc.ice", map[string]any{"session": "s1", "candidate": nil}))
-	if d := data(a0.next("rtc.ice")); d["candidate"] != nil {
-		t.Fatalf("agent got end of candidates %v", d)
+	wantOK(t, "visitor candidate", signal(v, "rtc.ice", map[string]any{"session": "s1", "candidates": []any{cand}}))
+	if d := data(a0.next("rtc.ice")); d["from"] != "visitor" || len(d["candidates"].([]any)) != 1 {
+		t.Fatalf("agent got candidates %v", d)
 	}
 	wantOK(t, "mute", signal(a0, "call.media", map[string]any{"taskId": taskID, "audio": false, "video": true}))
 	if d := data(v.next("call.media")); d["audio"] != false || d["video"] != true {
@@ -89,7 +89,9 @@ func TestCallSignallingRelay(t *testing.T) {
 	// Bad data is refused and not relayed.
 	wantErrorFrame(t, "no sdp", signal(v, "rtc.offer", map[string]any{"session": "s1"}), interact.EINVALID)
 	wantErrorFrame(t, "no session", signal(v, "rtc.answer", map[string]any{"sdp": "v=0"}), interact.EINVALID)
-	wantErrorFrame(t, "candidate not an object", signal(v, "rtc.ice", map[string]any{"session": "s1", "candidate": "x"}), interact.EINVALID)
+	wantErrorFrame(t, "candidate not an object", signal(v, "rtc.ice", map[string]any{"session": "s1", "candidates": []any{"x"}}), interact.EINVALID)
+	wantErrorFrame(t, "no candidates", signal(v, "rtc.ice", map[string]any{"session": "s1", "candidates": []any{}}), interact.EINVALID)
+	wantErrorFrame(t, "null candidate", signal(v, "rtc.ice", map[string]any{"session": "s1", "candidates": []any{nil}}), interact.EINVALID)
 	wantErrorFrame(t, "media without video", signal(v, "call.media", map[string]any{"audio": true}), interact.EINVALID)
 	wantErrorFrame(t, "sdp too long", signal(v, "rtc.offer", map[string]any{"session": "s1", "sdp": strings.Repeat("a", 12001)}), interact.EINVALID)
 

@@ -17,7 +17,10 @@ export function createCall(taskId, sock, visitorName, onError) {
   let pc = null;
   let session = '';
   let startedAt = 0;
+  // Signalling work runs in order on a chain; a stopped call starts a new
+  // one (operations of a closed peer connection never settle).
   let chain = Promise.resolve();
+  let gen = 0;
   let theirs = {audio: true, video: true};
   let note = '';
 
@@ -35,7 +38,10 @@ export function createCall(taskId, sock, visitorName, onError) {
     h('div', {class: 'call-controls', role: 'group', 'aria-label': T.callControls}, muteBtn, camBtn, hangBtn));
   const timer = setInterval(render, 1000);
 
-  const run = fn => { chain = chain.then(fn).catch(e => onError(e)); };
+  const run = fn => {
+    const g = gen;
+    chain = chain.then(() => g === gen && fn()).catch(e => g === gen && onError(e));
+  };
 
   async function ensureMedia() {
     if (stream || !mode) return;
@@ -95,8 +101,15 @@ export function createCall(taskId, sock, visitorName, onError) {
       const p = new RTCPeerConnection({iceServers: cfg.iceServers || [], iceTransportPolicy: cfg.forceRelay ? 'relay' : 'all'});
       pc = p;
       calls.set(taskId, p);
+      let batch = []; // candidates go out in batches
       p.addEventListener('icecandidate', e => {
-        if (pc === p) sock.quiet('rtc.ice', {taskId, session: s, candidate: e.candidate ? e.candidate.toJSON() : null});
+        if (!e.candidate || pc !== p) return;
+        if (!batch.length) {
+          setTimeout(() => {
+            while (pc === p && batch.length) sock.quiet('rtc.ice', {taskId, session: s, candidates: batch.splice(0, 20)});
+          }, 15);
+        }
+        batch.push(e.candidate.toJSON());
       });
       p.addEventListener('track', e => { remote.srcObject = e.streams[0] || new MediaStream([e.track]); });
       p.addEventListener('connectionstatechange', () => {
@@ -118,8 +131,9 @@ export function createCall(taskId, sock, visitorName, onError) {
     render();
   }
 
-  async function candidate(x) {
-    if (pc && x.session === session && x.candidate && pc.remoteDescription) await pc.addIceCandidate(x.candidate).catch(() => {});
+  function candidates(x) {
+    if (!pc || x.session !== session || !pc.remoteDescription) return;
+    for (const c of x.candidates || []) pc.addIceCandidate(c).catch(() => {});
   }
 
   function closePeer() {
@@ -136,6 +150,8 @@ export function createCall(taskId, sock, visitorName, onError) {
   }
 
   function stop() {
+    gen++;
+    chain = Promise.resolve();
     closePeer();
     release();
     mode = note = '';
@@ -180,7 +196,7 @@ export function createCall(taskId, sock, visitorName, onError) {
     frame(f) {
       const x = f.data || {};
       if (f.type === 'rtc.offer') run(() => offer(x));
-      if (f.type === 'rtc.ice') run(() => candidate(x));
+      if (f.type === 'rtc.ice') run(() => candidates(x));
       if (f.type === 'call.media' && typeof x.audio === 'boolean') {
         theirs = {audio: x.audio, video: x.video};
         render();

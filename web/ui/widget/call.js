@@ -122,13 +122,14 @@ export function createCall(io) {
     if (!mode || !stream || !ready) return;
     if (starting) return;
     if (pc && !restart) return;
-    starting = offer(restart)
+    const p = (starting = offer(restart)
       .catch(() => {
-        if (pc && !restart) restartTimer = setTimeout(() => start(true), RESTART_MS);
+        // The offer was refused or lost: offer again, as an ICE restart.
+        if (pc) restartTimer = setTimeout(() => start(true), RESTART_MS);
       })
       .finally(() => {
-        starting = null;
-      });
+        if (starting === p) starting = null;
+      }));
   }
 
   async function offer(restart) {
@@ -141,8 +142,15 @@ export function createCall(io) {
       io.ctx.rtc = p; // for inspection (getStats) by the page and tests
       for (const t of stream.getTracks()) p.addTrack(t, stream);
       const s = session;
+      // Candidates go out in batches: fewer frames, well inside the rate limit.
+      let batch = [];
       p.addEventListener('icecandidate', (e) => {
-        if (pc === p) send('rtc.ice', { session: s, candidate: e.candidate ? e.candidate.toJSON() : null });
+        if (!e.candidate || pc !== p) return;
+        if (!batch.length)
+          setTimeout(() => {
+            while (pc === p && batch.length) send('rtc.ice', { session: s, candidates: batch.splice(0, 20) });
+          }, 15);
+        batch.push(e.candidate.toJSON());
       });
       p.addEventListener('track', (e) => {
         remote.srcObject = e.streams[0] || new MediaStream([e.track]);
@@ -153,8 +161,8 @@ export function createCall(io) {
     const o = await p.createOffer(restart ? { iceRestart: true } : undefined);
     if (pc !== p) return;
     await p.setLocalDescription(o);
-    send('rtc.offer', { session, sdp: p.localDescription.sdp });
     render();
+    await request('rtc.offer', { session, sdp: p.localDescription.sdp });
   }
 
   function changed() {
@@ -176,17 +184,20 @@ export function createCall(io) {
     for (const c of pending.splice(0)) pc.addIceCandidate(c).catch(() => {});
   }
 
-  function candidate(x) {
-    if (!pc || x.session !== session || !x.candidate) return;
-    // Candidates of a restart may come before its answer: keep them until then.
-    if (pc.remoteDescription && pc.signalingState === 'stable') pc.addIceCandidate(x.candidate).catch(() => {});
-    else pending.push(x.candidate);
+  function candidates(x) {
+    if (!pc || x.session !== session) return;
+    for (const c of x.candidates || []) {
+      // Candidates of a restart may come before its answer: keep them until then.
+      if (pc.remoteDescription && pc.signalingState === 'stable') pc.addIceCandidate(c).catch(() => {});
+      else pending.push(c);
+    }
   }
 
   // stop ends the call on this side: media released, connection closed.
   function stop() {
     const was = mode;
     clearTimeout(restartTimer);
+    starting = null; // operations of a closed peer connection never settle
     if (pc) pc.close();
     pc = io.ctx.rtc = null;
     if (stream) for (const t of stream.getTracks()) t.stop();
@@ -251,7 +262,7 @@ export function createCall(io) {
     frame(f) {
       const x = f.data || {};
       if (f.type === 'rtc.answer') answer(x).catch(() => {});
-      if (f.type === 'rtc.ice') candidate(x);
+      if (f.type === 'rtc.ice') candidates(x);
       if (f.type === 'call.media' && typeof x.audio === 'boolean') {
         theirs = { audio: x.audio, video: x.video };
         render();

@@ -217,7 +217,7 @@ function createUI(ctx) {
       h('label', { class: 'check' }, consent, h('span', {}, T.consent)),
       consentErr,
       err,
-      h('div', { class: 'starts' }, btns),
+      h('div', { class: 'starts' }, ...btns),
     );
     name.input.required = true;
     name.input.setAttribute('aria-required', 'true');
@@ -315,7 +315,7 @@ function createUI(ctx) {
       if (!sendFrame('task.end', {})) return;
       end.disabled = true;
     });
-    return h('div', {}, form, h('div', { class: 'actions' }, esc, end));
+    return h('div', {}, form, h('div', { class: 'actions' }, ...esc, end));
   }
 
   // grow fits the composer to its text, up to its CSS max-height (CSSOM
