@@ -37,13 +37,13 @@ const (
 
 // callData is the union of the call frames' data fields.
 type callData struct {
-	TaskID    string            `json:"taskId"`
-	Modality  interact.Modality `json:"modality"`
-	Session   string            `json:"session"`
-	SDP       string            `json:"sdp"`
+	TaskID     string            `json:"taskId"`
+	Modality   interact.Modality `json:"modality"`
+	Session    string            `json:"session"`
+	SDP        string            `json:"sdp"`
 	Candidates []json.RawMessage `json:"candidates"`
-	Audio     *bool             `json:"audio"`
-	Video     *bool             `json:"video"`
+	Audio      *bool             `json:"audio"`
+	Video      *bool             `json:"video"`
 }
 
 // isCallFrame reports whether typ is a call frame of either party.
