@@ -81,7 +81,7 @@ func (s *testServer) addr(transport string) string {
 }
 
 // dial connects a pion TURN client to addr over transport ("udp" or "tcp").
-func dial(t *testing.T, transport, addr, username, password string) *turn.Client {
+func dial(t testing.TB, transport, addr, username, password string) *turn.Client {
 	t.Helper()
 	var conn net.PacketConn
 	if transport == "tcp" {
@@ -117,7 +117,7 @@ func dial(t *testing.T, transport, addr, username, password string) *turn.Client
 }
 
 // allocate dials and allocates a relay, failing the test when refused.
-func allocate(t *testing.T, transport, addr, username, password string) (*turn.Client, net.PacketConn) {
+func allocate(t testing.TB, transport, addr, username, password string) (*turn.Client, net.PacketConn) {
 	t.Helper()
 	c := dial(t, transport, addr, username, password)
 	relay, err := c.Allocate()
