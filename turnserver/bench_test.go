@@ -210,12 +210,9 @@ func startPionProcess(b *testing.B) *benchTarget {
 }
 
 // startCoturn runs coturn's turnserver on loopback with the same TURN
-// REST API secret, or skips when it is not installed.
+// REST API secret, or skips when it is not installed (see lookCoturn).
 func startCoturn(b *testing.B) *benchTarget {
-	bin, err := exec.LookPath("turnserver")
-	if err != nil {
-		b.Skip("coturn's turnserver is not installed (Debian: apt-get install coturn); skipping the comparison")
-	}
+	bin := lookCoturn(b, "turnserver")
 	probe, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

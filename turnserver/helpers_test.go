@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -177,6 +179,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// lookCoturn finds one of coturn's programs, or skips (fails when
+// INTERACT_REQUIRE_COTURN is set).
+func lookCoturn(t testing.TB, program string) string {
+	t.Helper()
+	bin, err := exec.LookPath(program)
+	if err != nil {
+		if os.Getenv("INTERACT_REQUIRE_COTURN") != "" {
+			t.Fatalf("coturn's %s is not installed, and INTERACT_REQUIRE_COTURN is set", program)
+		}
+		t.Skipf("coturn's %s is not installed (Debian: apt-get install coturn); set INTERACT_REQUIRE_COTURN=1 to fail instead", program)
+	}
+	return bin
 }
 
 func mustNotContain(t *testing.T, logs, secret string) {

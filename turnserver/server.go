@@ -56,8 +56,7 @@ type Config struct {
 }
 
 // Server is a running TURN server. It relays for clients holding valid
-// credentials, to any peer except loopback, unspecified, multicast and
-// broadcast addresses (loopback is allowed when relays are on loopback).
+// credentials, to peers that permit allows.
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
@@ -271,14 +270,20 @@ func (s *Server) quota(username, _ string, client net.Addr) bool {
 	return true
 }
 
-// permit keeps relays away from addresses a caller's browser never needs:
-// the relay host itself and broadcast or multicast groups.
+// permit keeps relays to the addresses a caller's browser can need, so
+// that credentials cannot reach into the relay host's networks: never
+// unspecified, multicast, broadcast or link-local (cloud metadata)
+// addresses; loopback only when the relays are on loopback; private
+// networks only when the relays are on one (interact on a LAN).
 func (s *Server) permit(_ net.Addr, peer net.IP) bool {
 	switch {
-	case peer.IsUnspecified(), peer.IsMulticast(), peer.Equal(net.IPv4bcast):
+	case peer.IsUnspecified(), peer.IsMulticast(), peer.Equal(net.IPv4bcast),
+		peer.IsLinkLocalUnicast(), peer.IsLinkLocalMulticast():
 		return false
 	case peer.IsLoopback():
 		return s.relayIP.IsLoopback()
+	case peer.IsPrivate():
+		return s.relayIP.IsPrivate() || s.relayIP.IsLoopback()
 	}
 	return true
 }

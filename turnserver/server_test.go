@@ -124,23 +124,43 @@ func TestAllocationQuotaPerTask(t *testing.T) {
 }
 
 func TestPeersRefusedOutsideTheRelayNetwork(t *testing.T) {
-	// Relays advertised at a public address (as behind NAT) never reach
-	// the relay host's loopback.
-	public := net.IPv4(192, 0, 2, 10)
-	s := startServer(t, Config{RelayIP: public})
-	user, pass, _ := Credentials{Secret: testSecret}.Issue("task-p", time.Now())
-	c, relay := allocate(t, "udp", s.addr("udp"), user, pass)
-	if ip := relay.LocalAddr().(*net.UDPAddr).IP; !ip.Equal(public) {
-		t.Errorf("relay advertised at %s, want %s", ip, public)
+	ip := net.ParseIP
+	cases := []struct {
+		name             string
+		relay            net.IP
+		allowed, refused []net.IP
+	}{
+		// Relays advertised at a public address (as behind NAT) reach
+		// neither the relay host's loopback nor its private networks.
+		{"public relay", ip("192.0.2.10"),
+			[]net.IP{ip("198.51.100.20"), ip("192.0.2.11")},
+			[]net.IP{ip("127.0.0.1"), ip("10.1.2.3"), ip("172.16.0.1"), ip("192.168.1.1"), ip("169.254.169.254"),
+				ip("224.0.0.1"), ip("255.255.255.255"), ip("0.0.0.0")}},
+		// On a LAN, private peers are the normal case.
+		{"private relay", ip("10.0.0.5"),
+			[]net.IP{ip("10.1.2.3"), ip("192.168.1.1"), ip("198.51.100.20")},
+			[]net.IP{ip("127.0.0.1"), ip("169.254.169.254"), ip("224.0.0.1")}},
 	}
-	for _, peer := range []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(224, 0, 0, 1), net.IPv4bcast, net.IPv4zero} {
-		// pion answers a refused permission with a bare error response.
-		if err := c.CreatePermission(&net.UDPAddr{IP: peer, Port: 9}); err == nil || !strings.Contains(err.Error(), "CreatePermission error response") {
-			t.Errorf("permission for %s: got %v, want an error response", peer, err)
-		}
-	}
-	if err := c.CreatePermission(&net.UDPAddr{IP: net.IPv4(192, 0, 2, 20), Port: 9}); err != nil {
-		t.Errorf("permission for a public peer: %v", err)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := startServer(t, Config{RelayIP: c.relay})
+			user, pass, _ := Credentials{Secret: testSecret}.Issue("task-p", time.Now())
+			cl, relay := allocate(t, "udp", s.addr("udp"), user, pass)
+			if got := relay.LocalAddr().(*net.UDPAddr).IP; !got.Equal(c.relay) {
+				t.Errorf("relay advertised at %s, want %s", got, c.relay)
+			}
+			for _, peer := range c.refused {
+				// pion answers a refused permission with a bare error response.
+				if err := cl.CreatePermission(&net.UDPAddr{IP: peer, Port: 9}); err == nil || !strings.Contains(err.Error(), "CreatePermission error response") {
+					t.Errorf("permission for %s: got %v, want an error response", peer, err)
+				}
+			}
+			for _, peer := range c.allowed {
+				if err := cl.CreatePermission(&net.UDPAddr{IP: peer, Port: 9}); err != nil {
+					t.Errorf("permission for %s: %v", peer, err)
+				}
+			}
+		})
 	}
 }
 

@@ -16,10 +16,7 @@ var uclientTotals = regexp.MustCompile(`start_mclient: tot_send_msgs=(\d+), tot_
 // credentials, and a refusal with a forged password. Skips when coturn is
 // not installed.
 func TestTurnutilsUclient(t *testing.T) {
-	bin, err := exec.LookPath("turnutils_uclient")
-	if err != nil {
-		t.Skip("coturn's turnutils_uclient is not installed (Debian: apt-get install coturn)")
-	}
+	bin := lookCoturn(t, "turnutils_uclient")
 	s := startServer(t, Config{})
 	user, pass, _ := Credentials{Secret: testSecret}.Issue("task-uclient", time.Now())
 	uclient := func(transport, password string) (string, error) {
