@@ -129,6 +129,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	media.register(reg)
 	api := web.NewServer(web.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Logger: log, Registry: reg,
 		Engine: engine, Hub: hub, Bus: bus, TokenSecret: secret,

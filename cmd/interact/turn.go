@@ -14,6 +14,7 @@ import (
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/sqlstore"
 	"github.com/interact-oss/interact/turnserver"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // checkTURN validates the media-path settings.
@@ -164,6 +165,16 @@ func (m *mediaPath) iceFunc() func(string) interact.ICEConfig {
 		return nil
 	}
 	return m.ice.Config
+}
+
+// register exports the embedded server's live relays.
+func (m *mediaPath) register(reg *prometheus.Registry) {
+	if m.server == nil {
+		return
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "interact_turn_allocations", Help: "Live relays (TURN allocations) of the embedded TURN server.",
+	}, func() float64 { return float64(m.server.Allocations()) }))
 }
 
 func (m *mediaPath) Close() error {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -148,6 +149,15 @@ func TestTURNServesWithStoredSecret(t *testing.T) {
 	relay, err := c.Allocate()
 	if err != nil {
 		t.Fatalf("allocate with the stored secret: %v", err)
+	}
+	resp, err := http.Get(in.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), "\ninteract_turn_allocations 1\n") {
+		t.Errorf("metrics do not count the live relay:\n%s", metrics)
 	}
 	relay.Close()
 	if strings.Contains(in.stderr.String(), pass) || strings.Contains(in.stderr.String(), hex.EncodeToString(secret)) {
