@@ -19,7 +19,7 @@ func TestAdminConsoleTenants(t *testing.T) {
 	op := e.console(t) // the first-run admin is also the operator
 	op.signIn(adminEmail, adminPassword)
 	p := op.get("/admin/tenants")
-	if p.status != 200 || !p.has(`href="/admin/tenants" aria-current="page">Tenants</a>`) || !p.has("Tenant A") {
+	if p.status != 200 || !p.has(`href="/admin/tenants" aria-current="page">All tenants</a>`) || !p.has("Tenant A") {
 		t.Fatalf("operator's tenants page: %d %s", p.status, errorsOf(p))
 	}
 
