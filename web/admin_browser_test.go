@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -193,6 +194,10 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 			fmt.Fprintf(w, `<!doctype html><html><body><form id="f" method="post" action="%s/admin/tenant">
 <input name="interactEnabled" value="on"><input name="maxIm" value="3"><input name="csrf" value="guess"></form>
 <script>document.getElementById('f').submit()</script></body></html>`, l.url)
+		case "/csrf-delete": // a confirmed delete, forged
+			fmt.Fprintf(w, `<!doctype html><html><body><form id="f" method="post" action="%s%s/delete">
+<input name="form" value="delete"><input name="confirm" value="yes"></form>
+<script>document.getElementById('f').submit()</script></body></html>`, l.url, html.EscapeString(r.URL.Query().Get("service")))
 		default:
 			http.NotFound(w, r)
 		}
@@ -364,6 +369,12 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 	if fmt.Sprint(tn.MaxConcurrentIMTasksPerService) != maxBefore {
 		t.Fatalf("the cross-site form changed the tenant: %d (was %s)", tn.MaxConcurrentIMTasksPerService, maxBefore)
 	}
+	// So is a forged, confirmed delete of the service.
+	navigate(t, evil, "http://evil.test:"+port+"/csrf-delete?service="+svcPath)
+	waitJS(t, evil, `location.pathname.endsWith('/delete') && document.body.textContent.includes('Cross-site request refused.')`, 10*time.Second)
+	if _, err := l.db.Service(ctx, l.admin, svcID); err != nil {
+		t.Fatalf("the cross-site form deleted the service: %v", err)
+	}
 
 	testOUAdminInBrowser(t, e, admin, svcID)
 	testDeleteByKeyboard(t, admin)
@@ -433,15 +444,18 @@ func testOUAdminInBrowser(t *testing.T, e *browserEnv, admin adminTab, emeaServi
 	for _, p := range []string{"/admin/services/" + asia, "/admin/services/" + asia + "/interact", "/admin/services/" + asia + "/members",
 		"/admin/services/" + asia + "/delete", "/admin/users/" + pat, "/admin/users/" + pat + "/interact", "/admin/ous/" + apac + "/delete"} {
 		o.open(p)
-		if o.status() != http.StatusNotFound || !strings.HasPrefix(o.text("#page-error"), "No ") || o.has("Asia Desk") || o.has("Pat Pacific") || o.has("APAC") {
+		if o.status() != http.StatusNotFound || o.text("h1") != "Not found" || !strings.HasPrefix(o.text("#page-error"), "No ") ||
+			o.has("Asia Desk") || o.has("Pat Pacific") || o.has("APAC") {
 			t.Fatalf("the OU admin typed %s: status %d, %q", p, o.status(), o.text("main"))
+		}
+		if p == "/admin/services/"+asia {
+			e.screenshot(t, o.ctx, "admin-ou-admin-not-found")
 		}
 	}
 	o.open("/admin/tenants")
 	if o.status() != http.StatusForbidden || !o.has("Only operators may list tenants.") {
 		t.Fatalf("the OU admin's tenants page: %d", o.status())
 	}
-	e.screenshot(t, o.ctx, "admin-ou-admin-refused")
 }
 
 // Deleting a service by keyboard: the Delete link leads to a confirmation

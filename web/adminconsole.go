@@ -302,7 +302,11 @@ func (q *adminReq) fail(err error) {
 		q.s.log.Error("console page failed", slog.String("path", q.r.URL.Path), slog.Any("err", err))
 	}
 	q.status = statusFor(err)
-	q.render("error", "Something went wrong", map[string]any{"Message": interact.ErrorMessage(err), "Code": interact.ErrorCode(err)})
+	title := map[int]string{http.StatusNotFound: "Not found", http.StatusForbidden: "Not allowed"}[q.status]
+	if title == "" {
+		title = "Something went wrong"
+	}
+	q.render("error", title, map[string]any{"Message": interact.ErrorMessage(err), "Code": interact.ErrorCode(err)})
 }
 
 // pageData is what every page template gets.
