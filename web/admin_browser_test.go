@@ -88,7 +88,28 @@ type adminTab struct {
 
 func (a adminTab) js(s string) { a.t.Helper(); eval[any](a.t, a.ctx, s) }
 
-func (a adminTab) open(path string) { a.t.Helper(); navigate(a.t, a.ctx, a.base+path) }
+// The tab marks the page it leaves (window.__left), so that waits can tell
+// the next page from the last.
+const (
+	markPage  = `window.__left = true`
+	pageReady = `!window.__left && document.readyState === 'complete' && !!document.body`
+)
+
+// open navigates to a console page and waits until it is loaded.
+func (a adminTab) open(path string) {
+	a.t.Helper()
+	a.js(markPage)
+	navigate(a.t, a.ctx, a.base+path)
+	a.wait(pageReady)
+}
+
+// follow runs js that leaves the page (a click on a link) and waits for
+// the next page.
+func (a adminTab) follow(js string) {
+	a.t.Helper()
+	a.js(markPage + "; " + js)
+	a.wait(pageReady)
+}
 
 func (a adminTab) wait(cond string) { a.t.Helper(); waitJS(a.t, a.ctx, cond, 10*time.Second) }
 
@@ -118,12 +139,13 @@ func (a adminTab) choose(sel, text string) {
 
 func (a adminTab) submit(sel string) {
 	a.t.Helper()
-	a.js(fmt.Sprintf(`document.querySelector(%q).requestSubmit()`, sel))
+	a.js(fmt.Sprintf(markPage+`; document.querySelector(%q).requestSubmit()`, sel))
 }
 
+// flash waits for the page after a submitted form to show text.
 func (a adminTab) flash(text string) {
 	a.t.Helper()
-	a.wait(fmt.Sprintf(`(document.querySelector('#flash') || {textContent: ''}).textContent.includes(%q)`, text))
+	a.wait(fmt.Sprintf(pageReady+` && (document.querySelector('#flash') || {textContent: ''}).textContent.includes(%q)`, text))
 }
 
 func (a adminTab) text(sel string) string {
@@ -427,8 +449,10 @@ func testOUAdminInBrowser(t *testing.T, e *browserEnv, admin adminTab, emeaServi
 		{"OUs", "EMEA", "APAC"},
 		{"Domain templates", "Partner pages", "APAC"},
 	} {
-		o.js(fmt.Sprintf(`[...document.querySelectorAll('nav[aria-label="Main"] a')].find(a => a.textContent === %q).click()`, p.nav))
-		o.wait(fmt.Sprintf(`document.querySelector('h1').textContent !== '' && document.querySelector('nav[aria-label="Main"] a[aria-current="page"]').textContent === %q`, p.nav))
+		o.follow(fmt.Sprintf(`[...document.querySelectorAll('nav[aria-label="Main"] a')].find(a => a.textContent === %q).click()`, p.nav))
+		if cur := o.text(`nav[aria-label="Main"] a[aria-current="page"]`); cur != p.nav {
+			t.Fatalf("the %s link led to the %s page", p.nav, cur)
+		}
 		if !o.has(p.mine) || o.has(p.theirs) {
 			t.Fatalf("the OU admin's %s page: want %q and not %q", p.nav, p.mine, p.theirs)
 		}
@@ -463,24 +487,24 @@ func testOUAdminInBrowser(t *testing.T, e *browserEnv, admin adminTab, emeaServi
 // deletes it.
 func testDeleteByKeyboard(t *testing.T, a adminTab) {
 	a.open("/admin/services")
-	a.js(`[...document.querySelectorAll('main a')].find(x => x.textContent === 'Asia Desk').click()`)
-	a.wait(`location.pathname.startsWith('/admin/services/') && !!document.querySelector('#delete-service')`)
+	a.follow(`[...document.querySelectorAll('main a')].find(x => x.textContent === 'Asia Desk').click()`)
 	svc := a.path()
 	a.js(`document.querySelector('#delete-service').focus()`)
-	keys(t, a.ctx, "\r")
-	a.wait(`location.pathname.endsWith('/delete') && document.activeElement && document.activeElement.id === 'cancel'`)
-	if got := a.text("#confirm-h"); got != "Delete the service “Asia Desk”?" {
-		t.Fatalf("confirmation heading %q", got)
+	a.enter()
+	if a.path() != svc+"/delete" || a.focused() != "cancel" || a.text("#confirm-h") != "Delete the service “Asia Desk”?" {
+		t.Fatalf("confirmation page %s, focus on %q, heading %q", a.path(), a.focused(), a.text("#confirm-h"))
 	}
-	keys(t, a.ctx, "\r")
-	a.wait(fmt.Sprintf(`location.pathname === %q`, svc))
+	a.enter()
+	if a.path() != svc {
+		t.Fatalf("Cancel led to %s", a.path())
+	}
 	a.js(`document.querySelector('#delete-service').focus()`)
-	keys(t, a.ctx, "\r")
-	a.wait(`location.pathname.endsWith('/delete') && document.activeElement && document.activeElement.id === 'cancel'`)
+	a.enter()
 	keys(t, a.ctx, "\t")
 	if f := a.focused(); f != "confirm-delete" {
 		t.Fatalf("Tab from Cancel focused %q, want the Delete button", f)
 	}
+	a.js(markPage)
 	keys(t, a.ctx, "\r")
 	a.flash("Service deleted.")
 	if a.path() != "/admin/services" || a.has("Asia Desk") {
@@ -488,11 +512,19 @@ func testDeleteByKeyboard(t *testing.T, a adminTab) {
 	}
 }
 
+// enter presses Enter on the focused link or button and waits for the
+// page it leads to.
+func (a adminTab) enter() {
+	a.t.Helper()
+	a.js(markPage)
+	keys(a.t, a.ctx, "\r")
+	a.wait(pageReady)
+}
+
 // The first admin is the operator: they create a tenant with its first
 // admin and suspend it, in the console.
 func testTenantsInBrowser(t *testing.T, e *browserEnv, a adminTab) {
-	a.js(`[...document.querySelectorAll('nav[aria-label="Main"] a')].find(x => x.textContent === 'All tenants').click()`)
-	a.wait(`location.pathname === '/admin/tenants'`)
+	a.follow(`[...document.querySelectorAll('nav[aria-label="Main"] a')].find(x => x.textContent === 'All tenants').click()`)
 	a.set("#nt-name", "Second Org")
 	a.choose("#nt-state", "trial")
 	a.set("#nt-email", "boss@second.test")
