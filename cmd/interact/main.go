@@ -83,6 +83,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = publicURLFor(ln.Addr().String())
 	}
+	turnSocks, err := listenTURN(cfg)
+	if err != nil {
+		return err
+	}
+	defer turnSocks.close() // for when no TURN server took them over; closing twice is harmless
 
 	db, err := sqlstore.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -116,13 +121,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("token secret: %w", err)
 	}
 
+	media, err := startTURN(ctx, cfg, turnSocks, db, log)
+	if err != nil {
+		return err
+	}
+	defer media.Close()
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	media.register(reg)
 	api := web.NewServer(web.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Logger: log, Registry: reg,
 		Engine: engine, Hub: hub, Bus: bus, TokenSecret: secret,
 		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate,
 		DemoSnippet: demoSnippet(ctx, db, cfg), DisableExperimental: disabled,
+		ICE: media.iceFunc(),
 	}, db)
 	defer api.Close()
 	srv := &http.Server{

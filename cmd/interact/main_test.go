@@ -40,6 +40,9 @@ func (s *syncBuffer) String() string {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
+// loopbackTURN keeps test servers off the default TURN port 3478.
+var loopbackTURN = []string{"--turn-udp", "127.0.0.1:0", "--turn-tcp", "127.0.0.1:0"}
+
 type instance struct {
 	url    string
 	stdout *syncBuffer
@@ -55,7 +58,7 @@ func start(t *testing.T, env map[string]string, args ...string) *instance {
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &instance{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		in.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, in.stdout, in.stderr)
+		in.done <- run(ctx, append(append([]string{"serve", "--addr", "127.0.0.1:0"}, loopbackTURN...), args...), func(k string) string { return env[k] }, in.stdout, in.stderr)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -123,7 +126,7 @@ func TestBusyPort(t *testing.T) {
 	}
 	defer ln.Close()
 	dir := t.TempDir()
-	err = run(context.Background(), []string{"--addr", ln.Addr().String(), "--data", dir}, func(string) string { return "" }, io.Discard, io.Discard)
+	err = run(context.Background(), append([]string{"--addr", ln.Addr().String(), "--data", dir}, loopbackTURN...), func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), ln.Addr().String()) {
 		t.Fatalf("busy port: %v", err)
 	}
@@ -155,7 +158,7 @@ func TestBadConfig(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{}, c.args...)
 			if len(args) == 0 || args[0] != "launch" {
-				args = append(args, "--addr", "127.0.0.1:0", "--data", t.TempDir())
+				args = append(append(args, "--addr", "127.0.0.1:0", "--data", t.TempDir()), loopbackTURN...)
 			}
 			err := run(context.Background(), args, func(k string) string { return c.env[k] }, io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -294,7 +297,7 @@ func TestSIGTERM(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, loopbackTURN...)...)
 	cmd.Env = append(os.Environ(), "INTERACT_ADMIN_PASSWORD=admin-password-1")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr syncBuffer
