@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/turnserver"
 	"github.com/interact-oss/interact/web"
 )
 
@@ -255,6 +257,50 @@ func (e *callEnv) callTask(t *testing.T, m string) context.Context {
 	return v
 }
 
+// escalations escalates the visitor's connected chat to video n times and
+// back to chat (alternately from either side), checking each call with
+// check, and returns the set-up times, click → connected, measured in the
+// visitor's page.
+func (e *callEnv) escalations(t *testing.T, v context.Context, n int, check func(i int)) []time.Duration {
+	t.Helper()
+	var setups []time.Duration
+	for i := range n {
+		eval[any](t, v, `(() => { window.__calls = []; window.__t0 = performance.now(); __q('.actions button.esc[data-m=video]').click(); })()`)
+		e.connected(t, v)
+		ms := eval[float64](t, v, `__calls.find(c => c.ev === 'call.connected').at - __t0`)
+		setups = append(setups, time.Duration(ms*float64(time.Millisecond)))
+		if check != nil {
+			check(i)
+		}
+		if i%2 == 0 {
+			eval[any](t, v, `__q('.call .hang').click()`)
+		} else {
+			click(t, e.agent, `.panel:not([hidden]) .hangup-btn`)
+		}
+		e.callEnded(t, v)
+		waitJS(t, v, `__visible('.composer textarea') && __visible('.actions button.esc[data-m=video]')`, 10*time.Second)
+	}
+	return setups
+}
+
+func logSetups(t *testing.T, path string, setups []time.Duration) {
+	slices.Sort(setups)
+	t.Logf("call set-up over %s, click → connected, %d video escalations: p50 %v, min %v, max %v", path, len(setups),
+		setups[len(setups)/2].Round(time.Millisecond), setups[0].Round(time.Millisecond), setups[len(setups)-1].Round(time.Millisecond))
+}
+
+// chatWithAgent starts a chat in a fresh visitor tab, has the agent
+// accept it and waits for the escalation buttons.
+func (e *callEnv) chatWithAgent(t *testing.T, name string) context.Context {
+	t.Helper()
+	v := e.visitorTab(t)
+	chat(t, v, name)
+	waitConsole(t, e.agent, "chat offer", `!!document.querySelector('.offer[data-modality=chat] .accept')`)
+	click(t, e.agent, `.offer .accept`)
+	waitJS(t, v, `__visible('.actions button.esc[data-m=video]')`, 10*time.Second)
+	return v
+}
+
 func TestCallsInBrowser(t *testing.T) {
 	e := newCallEnv(t, nil)
 	t.Run("AudioCallHungUpByVisitor", func(t *testing.T) {
@@ -285,43 +331,25 @@ func TestCallsInBrowser(t *testing.T) {
 		e.closeEnded(t)
 	})
 	t.Run("ChatToVideoToChat", func(t *testing.T) {
-		v := e.visitorTab(t)
-		chat(t, v, "Esme Escalator")
-		waitConsole(t, e.agent, "chat offer", `!!document.querySelector('.offer[data-modality=chat] .accept')`)
-		click(t, e.agent, `.offer .accept`)
-		waitJS(t, v, `__visible('.actions button.esc[data-m=video]')`, 10*time.Second)
+		v := e.chatWithAgent(t, "Esme Escalator")
 		taskID := eval[string](t, v, `JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('interact:')))).taskId`)
-		var setups []time.Duration
-		for i := range 10 {
-			eval[any](t, v, `(() => { window.__calls = []; window.__t0 = performance.now(); __q('.actions button.esc[data-m=video]').click(); })()`)
-			e.connected(t, v)
-			ms := eval[float64](t, v, `__calls.find(c => c.ev === 'call.connected').at - __t0`)
-			setups = append(setups, time.Duration(ms*float64(time.Millisecond)))
-			if i == 0 {
-				e.mediaFlows(t, v, "audio", "video")
-				if tv, _ := e.l.engine.Task(taskID); tv.Call != interact.ModalityVideo || tv.AgentID != e.l.agents[0].ID {
-					t.Fatalf("escalated task %+v", tv)
-				}
-				waitConsole(t, e.agent, "one tab, in call", `document.querySelectorAll('[role=tab]').length === 1 && document.querySelector('[role=tab]').dataset.task === `+fmt.Sprintf("%q", taskID)+` && !!document.querySelector('.panel.incall')`)
+		setups := e.escalations(t, v, 10, func(i int) {
+			if i > 0 {
+				return
 			}
-			// Back to chat, alternately from either side.
-			if i%2 == 0 {
-				eval[any](t, v, `__q('.call .hang').click()`)
-			} else {
-				click(t, e.agent, `.panel:not([hidden]) .hangup-btn`)
+			e.mediaFlows(t, v, "audio", "video")
+			if tv, _ := e.l.engine.Task(taskID); tv.Call != interact.ModalityVideo || tv.AgentID != e.l.agents[0].ID {
+				t.Fatalf("escalated task %+v", tv)
 			}
-			e.callEnded(t, v)
-			waitJS(t, v, `__visible('.composer textarea') && __visible('.actions button.esc[data-m=video]')`, 10*time.Second)
-		}
+			waitConsole(t, e.agent, "one tab, in call", `document.querySelectorAll('[role=tab]').length === 1 && document.querySelector('[role=tab]').dataset.task === `+fmt.Sprintf("%q", taskID)+` && !!document.querySelector('.panel.incall')`)
+		})
 		tv, open := e.l.engine.Task(taskID)
 		if !open || tv.State != interact.TaskConnected || tv.AgentID != e.l.agents[0].ID || tv.Call != "" {
 			t.Fatalf("after chat → video → chat: %+v (open %v)", tv, open)
 		}
 		send(t, v, "Still the same chat?")
 		waitConsole(t, e.agent, "same chat", `JSON.stringify(`+logTexts+`).includes('Still the same chat?')`)
-		slices.Sort(setups)
-		t.Logf("call set-up, click → connected, %d video escalations: p50 %v, min %v, max %v", len(setups),
-			setups[len(setups)/2].Round(time.Millisecond), setups[0].Round(time.Millisecond), setups[len(setups)-1].Round(time.Millisecond))
+		logSetups(t, "host candidates", setups)
 		eval[any](t, v, `__q('.actions .end').click()`)
 		waitConsole(t, e.agent, "ended", `document.querySelector('.panel:not([hidden]) .chat-status').textContent === 'This chat has ended.'`)
 		e.closeEnded(t)
@@ -345,5 +373,45 @@ func TestCallsInBrowser(t *testing.T) {
 		e.l.setAudioVideo(t, true)
 		took = waitJS(t, v, `__visible('.actions button.esc[data-m=video]')`, 10*time.Second)
 		t.Logf("audioVideo on → escalation buttons back in %v", took.Round(time.Millisecond))
+	})
+}
+
+// The same calls forced through the embedded TURN server (relay candidates
+// only, iceTransportPolicy "relay"), with credentials bound to each task:
+// the selected candidate pair is relay on both sides.
+func TestCallsInBrowserRelay(t *testing.T) {
+	chromiumOrSkip(t)
+	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "call-relay-test-secret"
+	srv, err := turnserver.New(turnserver.Config{PacketConn: udp, RelayIP: net.IPv4(127, 0, 0, 1), Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	stun, turnURLs := srv.URLs()
+	ice := &turnserver.ICE{STUN: stun, TURN: turnURLs, Credentials: turnserver.Credentials{Secret: secret}, ForceRelay: true}
+	e := newCallEnv(t, ice.Config)
+	e.relay = true
+	for _, m := range []string{"audio", "video"} {
+		t.Run(m, func(t *testing.T) {
+			v := e.callTask(t, m)
+			if n := srv.Allocations(); n < 2 {
+				t.Errorf("%d TURN allocations during the call, want one per party at least", n)
+			}
+			eval[any](t, v, `__q('.call .hang').click()`)
+			e.callEnded(t, v)
+			e.closeEnded(t)
+		})
+	}
+	t.Run("SetupTime", func(t *testing.T) {
+		v := e.chatWithAgent(t, "Rita Relay")
+		logSetups(t, "the TURN relay", e.escalations(t, v, 10, func(int) {
+			if st := eval[map[string]any](t, v, rtcStats(widgetPC)); st["local"] != "relay" {
+				t.Errorf("selected pair %v", st)
+			}
+		}))
 	})
 }
