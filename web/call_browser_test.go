@@ -330,6 +330,19 @@ func TestCallsInBrowser(t *testing.T) {
 		waitJS(t, v, `__text('.notice p') === 'This chat has ended.'`, 10*time.Second)
 		e.closeEnded(t)
 	})
+	t.Run("ReloadRejoins", func(t *testing.T) {
+		v := e.callTask(t, "video")
+		first := eval[string](t, e.agent, `[...window.interactCalls.keys()][0]`)
+		navigate(t, v, "http://shop.example.test:"+e.port+"/")
+		e.connected(t, v) // a new peer connection of the reloaded page
+		e.mediaFlows(t, v, "audio", "video")
+		if again := eval[string](t, e.agent, `[...window.interactCalls.keys()][0]`); again != first {
+			t.Errorf("the console's call moved from task %s to %s", first, again)
+		}
+		eval[any](t, v, `__q('.call .hang').click()`)
+		e.callEnded(t, v)
+		e.closeEnded(t)
+	})
 	t.Run("ChatToVideoToChat", func(t *testing.T) {
 		v := e.chatWithAgent(t, "Esme Escalator")
 		taskID := eval[string](t, v, `JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('interact:')))).taskId`)
