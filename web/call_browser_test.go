@@ -367,6 +367,27 @@ func TestCallsInBrowser(t *testing.T) {
 		waitConsole(t, e.agent, "ended", `document.querySelector('.panel:not([hidden]) .chat-status').textContent === 'This chat has ended.'`)
 		e.closeEnded(t)
 	})
+	t.Run("PreCallCheck", func(t *testing.T) {
+		// Devices refused or missing (injected into the page's
+		// getUserMedia): a clear message, and no task is started.
+		v := e.visitorTab(t)
+		waitJS(t, v, `__visible('form.form button[data-m=video]')`, 10*time.Second)
+		fillForm(t, v, "Nora Nodevice")
+		tasks := e.l.taskCount()
+		for _, c := range []struct{ mode, fault, want string }{
+			{"audio", "NotAllowedError", "Microphone access is blocked."},
+			{"video", "NotAllowedError", "Camera or microphone access is blocked."},
+			{"video", "NotFoundError", "No camera was found."},
+			{"audio", "NotReadableError", "Your microphone or camera is in use by another application."},
+		} {
+			eval[any](t, v, fmt.Sprintf(`(() => { navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('injected', %q));
+			  __q('form.form .err[role=alert]').textContent = ''; __q('form.form button[data-m=%s]').click(); })()`, c.fault, c.mode))
+			waitJS(t, v, fmt.Sprintf(`__text('form.form .err[role=alert]').startsWith(%q) && !__q('form.form button[data-m=%s]').disabled`, c.want, c.mode), 5*time.Second)
+		}
+		if n := e.l.taskCount(); n != tasks {
+			t.Errorf("%d tasks started by refused pre-call checks", n-tasks)
+		}
+	})
 	t.Run("AudioVideoOff", func(t *testing.T) {
 		v := e.visitorTab(t)
 		waitJS(t, v, `__visible('form.form button[data-m=audio]') && __visible('form.form button[data-m=video]')`, 10*time.Second)
