@@ -343,6 +343,16 @@ func TestCallsInBrowser(t *testing.T) {
 		e.callEnded(t, v)
 		e.closeEnded(t)
 	})
+	t.Run("ConsoleReloadRejoins", func(t *testing.T) {
+		v := e.callTask(t, "video")
+		navigate(t, e.agent, e.l.url+"/agent")
+		waitConsole(t, e.agent, "console back in the call", `!!document.querySelector('.conn.up') && !!document.querySelector('.panel.incall')`)
+		e.connected(t, v)
+		e.mediaFlows(t, v, "audio", "video")
+		click(t, e.agent, `.panel:not([hidden]) .hangup-btn`)
+		e.callEnded(t, v)
+		e.closeEnded(t)
+	})
 	t.Run("ChatToVideoToChat", func(t *testing.T) {
 		v := e.chatWithAgent(t, "Esme Escalator")
 		taskID := eval[string](t, v, `JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('interact:')))).taskId`)

@@ -46,6 +46,7 @@ export function createCall(io) {
   let pending = []; // remote candidates waiting for the answer
   let startedAt = 0; // when the media first connected
   let restartTimer = 0;
+  let restarts = 0; // ICE restarts since the call last connected
   let theirs = { audio: true, video: true };
   let note = '';
 
@@ -122,6 +123,9 @@ export function createCall(io) {
     if (!mode || !stream || !ready) return;
     if (starting) return;
     if (pc && !restart) return;
+    // An agent whose console reloaded has a new peer connection: after a
+    // few restarts without success, start afresh.
+    if (restart && ++restarts > 2) return renew();
     const p = (starting = offer(restart)
       .catch(() => {
         // The offer was refused or lost: offer again, as an ICE restart.
@@ -168,6 +172,7 @@ export function createCall(io) {
   function changed() {
     const s = pc.connectionState;
     clearTimeout(restartTimer);
+    if (s === 'connected') restarts = 0;
     if (s === 'connected' && !startedAt) {
       startedAt = Date.now();
       sendMedia();
@@ -180,8 +185,23 @@ export function createCall(io) {
 
   async function answer(x) {
     if (!pc || x.session !== session || pc.signalingState !== 'have-local-offer') return;
-    await pc.setRemoteDescription({ type: 'answer', sdp: x.sdp });
+    try {
+      await pc.setRemoteDescription({ type: 'answer', sdp: x.sdp });
+    } catch {
+      return renew(); // an answer from a new peer connection of the agent
+    }
     for (const c of pending.splice(0)) pc.addIceCandidate(c).catch(() => {});
+  }
+
+  // renew replaces the peer connection (same media) and offers anew.
+  function renew() {
+    clearTimeout(restartTimer);
+    if (pc) pc.close();
+    pc = io.ctx.rtc = null;
+    pending = [];
+    starting = null;
+    restarts = 0;
+    start(false);
   }
 
   function candidates(x) {
@@ -261,7 +281,7 @@ export function createCall(io) {
     },
     frame(f) {
       const x = f.data || {};
-      if (f.type === 'rtc.answer') answer(x).catch(() => {});
+      if (f.type === 'rtc.answer') answer(x);
       if (f.type === 'rtc.ice') candidates(x);
       if (f.type === 'call.media' && typeof x.audio === 'boolean') {
         theirs = { audio: x.audio, video: x.video };
