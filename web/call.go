@@ -49,7 +49,7 @@ type callData struct {
 // isCallFrame reports whether typ is a call frame of either party.
 func isCallFrame(typ string) bool {
 	switch typ {
-	case "call.start", "call.hangup", "call.media", "rtc.config", "rtc.offer", "rtc.answer", "rtc.ice":
+	case "call.start", "call.hangup", "call.media", "rtc.config", "rtc.offer", "rtc.answer", "rtc.ice", "rtc.restart":
 		return true
 	}
 	return false
@@ -106,7 +106,7 @@ func (s *Server) callFrame(ctx context.Context, typ, taskID, agentID string, raw
 		return nil, interact.Errorf(interact.ECONFLICT, "No agent is connected to this call yet.")
 	}
 	out := map[string]any{"taskId": taskID, "from": from}
-	if typ != "call.media" {
+	if typ != "call.media" && typ != "rtc.restart" {
 		if d.Session == "" || len(d.Session) > maxSession || !utf8.ValidString(d.Session) {
 			return nil, interact.Errorf(interact.EINVALID, "%s needs a session of 1 to %d characters.", typ, maxSession)
 		}

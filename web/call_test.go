@@ -82,6 +82,10 @@ func TestCallSignallingRelay(t *testing.T) {
 	if d := data(v.next("call.media")); d["audio"] != false || d["video"] != true {
 		t.Fatalf("visitor got media state %v", d)
 	}
+	wantOK(t, "restart", signal(a0, "rtc.restart", map[string]any{"taskId": taskID}))
+	if d := data(v.next("rtc.restart")); d["from"] != "agent" || d["taskId"] != taskID {
+		t.Fatalf("visitor got restart %v", d)
+	}
 	if d := data(signal(a0, "rtc.config", map[string]any{"taskId": taskID})); !strings.Contains(fmt.Sprint(d["iceServers"]), "secret-for-"+taskID) {
 		t.Fatalf("agent ICE config %v", d)
 	}

@@ -184,9 +184,11 @@ export function createCall(taskId, sock, visitorName, onError) {
   return {
     el,
     get mode() { return mode; },
-    // set follows the task's call (assignment, hello, call.state).
-    set(m) {
+    // set follows the task's call (assignment, hello, call.state); rejoin
+    // (a call found on connecting) asks the visitor's page to offer anew.
+    set(m, rejoin) {
       m = m === 'audio' || m === 'video' ? m : '';
+      if (m && rejoin && !pc) sock.quiet('rtc.restart', {taskId});
       if (m === mode) return;
       if (mode) stop();
       mode = m;

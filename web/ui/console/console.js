@@ -227,7 +227,7 @@ function hello(d) {
     live.add(task.id);
     const c = chatFor(task);
     history(c);
-    callState(task.id, call || '');
+    callState(task.id, call || '', true);
   }
   for (const c of S.chats.values()) {
     if (!c.done && !live.has(c.id)) finish(c, T.chatDropped);
@@ -447,10 +447,10 @@ function assigned(task, offerId) {
 }
 
 // callState follows a task's call: its panel shows beside the chat.
-function callState(taskId, mode) {
+function callState(taskId, mode, rejoin) {
   const c = S.chats.get(taskId);
   if (!c || c.done) return;
-  c.call.set(mode);
+  c.call.set(mode, rejoin);
   c.panel.classList.toggle('incall', !!c.call.mode);
   c.tab.classList.toggle('incall', !!c.call.mode);
 }

@@ -282,6 +282,7 @@ export function createCall(io) {
     frame(f) {
       const x = f.data || {};
       if (f.type === 'rtc.answer') answer(x);
+      if (f.type === 'rtc.restart' && pc) renew(); // the agent's console reloaded
       if (f.type === 'rtc.ice') candidates(x);
       if (f.type === 'call.media' && typeof x.audio === 'boolean') {
         theirs = { audio: x.audio, video: x.video };

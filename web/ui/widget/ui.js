@@ -655,6 +655,7 @@ function createUI(ctx) {
         syncCall();
         break;
       case 'rtc.answer':
+      case 'rtc.restart':
       case 'rtc.ice':
       case 'call.media':
         call.frame(f);
