@@ -109,7 +109,8 @@ func (e *Engine) Task(id string) (TaskView, bool) {
 	}
 	v := TaskView{Task: t.Task}
 	if q, ok := e.queues[t.queueKey]; ok && t.State == interact.TaskWaiting {
-		v.Position, v.EstimatedWaitSeconds = q.position(t), t.lastETA
+		v.Position = q.position(t)
+		v.EstimatedWaitSeconds = q.eta(v.Position, e.reachableAgents(q))
 	}
 	return v, true
 }

@@ -17,7 +17,9 @@ type task struct {
 	visitors     int // open visitor connections
 	visitorTimer Timer
 	overflowHops int
-	lastPos      int
+	queued       bool // in its queue
+	targeted     bool // counted in its queue's targeted tasks
+	lastPos      int  // position and estimate last told to the visitor
 	lastETA      int
 }
 
