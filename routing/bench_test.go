@@ -351,12 +351,16 @@ func BenchmarkOfferSelection(b *testing.B) {
 // of a 10,000-task queue their new positions and estimates. Outside the
 // timing, an agent ends a chat and accepts the head of the queue (every
 // position moves); the op moves the clock by the announcement interval,
-// which runs the round: computing the positions under the engine lock and
-// publishing about 10,000 task.queue events.
+// which runs the round: computing the positions under the engine lock
+// (lock-p50/p99) and publishing about 10,000 task.queue events.
 func BenchmarkQueuePositions(b *testing.B) {
 	saturated(b)
 	f, ctx := fix, context.Background()
 	durs := make([]time.Duration, 0, b.N)
+	var held []time.Duration
+	var last time.Duration
+	routing.ObserveLock(func(d time.Duration) { last = d })
+	defer routing.ObserveLock(nil)
 	var events int64
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -377,12 +381,15 @@ func BenchmarkQueuePositions(b *testing.B) {
 		ev0 := sat.pub.events.Load()
 		b.StartTimer()
 		t0 := time.Now()
+		last = 0
 		sat.clock.Advance(time.Second)
 		durs = append(durs, time.Since(t0))
+		held = append(held, last)
 		events += sat.pub.events.Load() - ev0
 	}
 	b.StopTimer()
 	reportLatency(b, "round", durs)
+	reportLatency(b, "lock", held)
 	b.ReportMetric(float64(events)/float64(b.N), "events/op")
 }
 

@@ -1,9 +1,11 @@
 package routing
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/interact-oss/interact"
 )
@@ -11,11 +13,12 @@ import (
 // commit is what one operation leaves to the committer: the state to save,
 // then system messages to store, then events to publish.
 type commit struct {
-	tasks  []interact.Task
-	offers []interact.Offer
-	sys    []interact.Message
-	events []event
-	done   chan error // receives the outcome once; buffered
+	tasks     []interact.Task
+	offers    []interact.Offer
+	sys       []interact.Message
+	events    []event
+	positions []position
+	done      chan error // receives the outcome once; buffered
 }
 
 // submit queues cm behind the commits made before it and starts the
@@ -60,6 +63,7 @@ func (e *Engine) commitLoop() {
 				for _, ev := range cm.events {
 					e.publish(ev.subject, ev.typ, ev.data)
 				}
+				e.publishPositions(cm.positions)
 			}
 			cm.done <- errs[i]
 		}
@@ -144,6 +148,22 @@ func (e *Engine) publish(subject, typ string, data any) {
 	}
 	if err := e.pub.Publish(subject, b); err != nil {
 		e.log.Warn("publish event", "subject", subject, "err", err)
+	}
+}
+
+// publishPositions publishes task.queue events, encoded by hand: the
+// same JSON as publish makes, without reflection, for rounds of thousands.
+func (e *Engine) publishPositions(ps []position) {
+	var buf []byte
+	for _, p := range ps {
+		buf = append(buf[:0], `{"type":"task.queue","data":{"estimatedWaitSeconds":`...)
+		buf = strconv.AppendInt(buf, int64(p.eta), 10)
+		buf = append(buf, `,"position":`...)
+		buf = strconv.AppendInt(buf, int64(p.pos), 10)
+		buf = append(buf, "}}"...)
+		if err := e.pub.Publish(TaskSubject(p.taskID), bytes.Clone(buf)); err != nil {
+			e.log.Warn("publish event", "subject", TaskSubject(p.taskID), "err", err)
+		}
 	}
 }
 

@@ -151,7 +151,8 @@ type change struct {
 	events    []event
 	sys       []sysMessage
 	queues    map[string]bool // queue keys to dispatch and to announce positions for
-	positions map[string]bool // queue keys whose positions are due, without dispatch
+	tailDue   map[string]bool // queue keys whose full round of positions is due
+	positions []position      // task.queue events, published after the others
 }
 
 type event struct {
@@ -220,10 +221,10 @@ func (e *Engine) finish(ctx context.Context, c *change) *commit {
 			e.announce(k, c, false)
 		}
 	}
-	for k := range c.positions {
+	for k := range c.tailDue {
 		e.announce(k, c, true)
 	}
-	cm := &commit{done: make(chan error, 1), events: c.events}
+	cm := &commit{done: make(chan error, 1), events: c.events, positions: c.positions}
 	if len(c.tasks) > 0 {
 		cm.tasks = make([]interact.Task, 0, len(c.tasks))
 		for t := range c.tasks {

@@ -266,10 +266,12 @@ func without(p []*agent, a *agent) []*agent {
 	return p
 }
 
-// queuePosition is the data of a task.queue event.
-type queuePosition struct {
-	Position             int `json:"position"`
-	EstimatedWaitSeconds int `json:"estimatedWaitSeconds"`
+// position is a task.queue event: {"position","estimatedWaitSeconds"} on
+// the task's subject. A round in a long queue makes many; they are kept
+// compact and encoded outside the engine lock.
+type position struct {
+	taskID   string
+	pos, eta int
 }
 
 // announce tells waiting visitors of the queue their position and
@@ -287,7 +289,7 @@ func (e *Engine) announce(key string, c *change, tail bool) {
 		eta := q.eta(pos, agents)
 		if pos != t.lastPos || eta != t.lastETA {
 			t.lastPos, t.lastETA = pos, eta
-			c.emit(TaskSubject(t.ID), "task.queue", queuePosition{pos, eta})
+			c.positions = append(c.positions, position{t.ID, pos, eta})
 		}
 	}
 	head := min(len(q.tasks), e.cfg.PositionHead)
@@ -315,7 +317,7 @@ func (e *Engine) announce(key string, c *change, tail bool) {
 			q.tailTimer = e.clock.AfterFunc(due.Sub(now), func() {
 				e.do(context.Background(), func(c *change) error {
 					q.tailTimer = nil
-					c.positions = map[string]bool{key: true}
+					c.tailDue = map[string]bool{key: true}
 					return nil
 				})
 			})
