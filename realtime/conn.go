@@ -3,6 +3,8 @@ package realtime
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,20 +12,26 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// Conn is one WebSocket connection. Its reader runs in its own goroutine;
-// a writer goroutine exists only while frames are waiting to be sent, so an
-// idle connection costs one small goroutine and its buffers.
+// Conn is one WebSocket connection. While it is idle it has no goroutine
+// and no buffers: on Linux the hub's poller starts a reader when data
+// arrives (elsewhere a reader goroutine waits), and a writer goroutine
+// exists only while frames are waiting to be sent.
 type Conn struct {
 	hub  *Hub
 	ws   *websocket.Conn
 	h    Handler
-	seen atomic.Int64 // unix nanoseconds of the last frame or pong read
+	seen atomic.Int64 // unix nanoseconds of the last frame read
+	in   frameReader  // used by one reader at a time
+	poll pollState
+	// serving is set while serve runs; it also orders one serve's use of
+	// in before the next one's.
+	serving atomic.Bool
 
 	mu       sync.Mutex
 	queue    [][]byte
 	writing  bool
 	closed   bool
-	subjects map[string]bool
+	subjects []string
 	// held frames wait here while the handler replays history (Hold/Release).
 	held    [][]byte
 	holding bool
@@ -33,7 +41,7 @@ type Conn struct {
 	room        *sync.Cond       // signalled when the writer takes the queue
 	seqs        map[string]int64 // last message seq sent per task
 
-	budgetStart time.Time // frame rate limit window (reader goroutine only)
+	budgetStart int64 // frame rate limit window, unix nanoseconds (reader only)
 	budgetN     int
 }
 
@@ -208,11 +216,11 @@ func (c *Conn) Release(keep func(frame []byte) bool) {
 // Subscribe routes a bus subject's events to this connection.
 func (c *Conn) Subscribe(subject string) {
 	c.mu.Lock()
-	if c.closed || c.subjects[subject] {
+	if c.closed || slices.Contains(c.subjects, subject) {
 		c.mu.Unlock()
 		return
 	}
-	c.subjects[subject] = true
+	c.subjects = append(c.subjects, subject)
 	c.mu.Unlock()
 	c.hub.attach(subject, c)
 }
@@ -220,10 +228,12 @@ func (c *Conn) Subscribe(subject string) {
 // Unsubscribe stops routing a subject's events here.
 func (c *Conn) Unsubscribe(subject string) {
 	c.mu.Lock()
-	had := c.subjects[subject]
-	delete(c.subjects, subject)
+	i := slices.Index(c.subjects, subject)
+	if i >= 0 {
+		c.subjects = slices.Delete(c.subjects, i, i+1)
+	}
 	c.mu.Unlock()
-	if had {
+	if i >= 0 {
 		c.hub.detach(subject, c)
 	}
 }
@@ -243,10 +253,11 @@ func (c *Conn) Close() {
 		c.room.Broadcast()
 	}
 	c.mu.Unlock()
-	for s := range subjects {
+	for _, s := range subjects {
 		c.hub.detach(s, c)
 	}
 	c.hub.remove(c)
+	c.hub.poll.remove(c)
 	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 	c.ws.Close()
 	c.h.Closed(c)
@@ -270,31 +281,74 @@ func (c *Conn) CloseWith(code int, reason string) {
 	c.Close()
 }
 
+// readLoop reads and handles frames until the connection ends, for
+// connections the poller cannot watch.
 func (c *Conn) readLoop() {
 	defer c.Close()
+	for c.readFrame() {
+	}
+}
+
+// serve handles the frames that have arrived, then leaves the connection
+// to the poller again with no buffer held. Run by the poller, one at a time
+// per connection.
+func (c *Conn) serve() {
+	if !c.serving.CompareAndSwap(false, true) {
+		return
+	}
 	for {
-		_, data, err := c.ws.ReadMessage()
-		if err != nil {
+		if !c.readFrame() {
+			c.Close()
 			return
 		}
-		now := time.Now()
-		c.seen.Store(now.UnixNano())
-		c.hub.framesIn.Add(1)
-		if now.Sub(c.budgetStart) > c.hub.cfg.FrameWindow {
-			c.budgetStart, c.budgetN = now, 0
+		if !c.in.buffered() {
+			break
 		}
-		var f InFrame
-		bad := json.Unmarshal(data, &f) != nil || f.Type == ""
-		if c.budgetN++; c.budgetN > c.hub.cfg.FrameLimit {
-			c.SendJSON("error", f.ID, ErrorData{Code: "rate_limited", Message: "Too many frames; slow down."})
-			continue
-		}
-		if bad {
-			c.SendJSON("error", f.ID, ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})
-			continue
-		}
-		c.h.Frame(c, f)
 	}
+	c.in.release()
+	c.serving.Store(false)
+	if err := c.hub.poll.rearm(c); err != nil {
+		c.Close()
+	}
+}
+
+// readFrame reads one frame, waiting for all of it, and handles the
+// message it completes. It returns false when the connection is done.
+func (c *Conn) readFrame() bool {
+	data, err := c.in.message(c, c.hub.cfg.ReadLimit)
+	if err != nil {
+		var fe *frameError
+		if errors.As(err, &fe) {
+			c.CloseWith(fe.code, fe.reason)
+		}
+		return false
+	}
+	now := time.Now()
+	c.seen.Store(now.UnixNano())
+	if data == nil {
+		return true // a control frame or a fragment
+	}
+	c.hub.framesIn.Add(1)
+	if now.UnixNano()-c.budgetStart > int64(c.hub.cfg.FrameWindow) {
+		c.budgetStart, c.budgetN = now.UnixNano(), 0
+	}
+	var f InFrame
+	bad := json.Unmarshal(data, &f) != nil || f.Type == ""
+	if c.budgetN++; c.budgetN > c.hub.cfg.FrameLimit {
+		c.SendJSON("error", f.ID, ErrorData{Code: "rate_limited", Message: "Too many frames; slow down."})
+		return true
+	}
+	if bad {
+		c.SendJSON("error", f.ID, ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})
+		return true
+	}
+	c.h.Frame(c, f)
+	return true
+}
+
+// pong answers a ping.
+func (c *Conn) pong(payload []byte) {
+	c.ws.WriteControl(websocket.PongMessage, payload, time.Now().Add(c.hub.cfg.WriteTimeout))
 }
 
 // Frame is an outgoing frame.
