@@ -89,8 +89,13 @@ type Engine struct {
 	agents   map[string]*agent   // agents seen since start
 	queues   map[string]*queue   // by queue key: a service id, or "user:"+id for direct contacts
 	services map[string]*service // cache of service settings and members
-	queueSeq int64
-	closed   bool
+	// freeChat and freeCall are the agents who may be selectable for a
+	// chat and for a call (agent.go, index).
+	freeChat, freeCall map[*agent]struct{}
+	// reachVersion counts changes to agents' reachability (reachChanged).
+	reachVersion int64
+	queueSeq     int64
+	closed       bool
 	// graceUntil holds back the "no agent" overflow after a restart while
 	// agents reconnect.
 	graceUntil time.Time
@@ -141,6 +146,7 @@ func New(cfg Config, store Store, pub Publisher) *Engine {
 		cfg: cfg, store: store, pub: pub, clock: cfg.Clock, log: cfg.Log,
 		tasks: map[string]*task{}, offers: map[string]*offer{}, agents: map[string]*agent{},
 		queues: map[string]*queue{}, services: map[string]*service{},
+		freeChat: map[*agent]struct{}{}, freeCall: map[*agent]struct{}{},
 	}
 }
 
@@ -334,6 +340,7 @@ func (e *Engine) serviceInfo(ctx context.Context, tenantID, id string) (*service
 // an admin change) and re-runs distribution with the fresh settings.
 func (e *Engine) Invalidate(ctx context.Context, tenantID string) {
 	e.do(ctx, func(c *change) error {
+		e.reachChanged()
 		for id, s := range e.services {
 			if s.svc.TenantID == tenantID {
 				delete(e.services, id)

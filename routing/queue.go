@@ -18,8 +18,11 @@ type queue struct {
 	// for the estimated wait shown to visitors.
 	wait time.Duration
 	// targeted counts the tasks that go to one named agent (a transfer
-	// to an agent, a direct contact).
-	targeted int
+	// to an agent, a direct contact); calls counts the calls.
+	targeted, calls int
+	// reach caches the number of reachable agents, for the estimates,
+	// as of the engine's reachVersion reachAt.
+	reach, reachAt int64
 	// fresh are tasks that joined since the last announcement; they learn
 	// their place at once wherever it is.
 	fresh []*task
@@ -48,6 +51,9 @@ func (q *queue) insert(t *task) {
 	t.targeted = t.target() != ""
 	if t.targeted {
 		q.targeted++
+	}
+	if t.Modality.IsCall() {
+		q.calls++
 	}
 }
 
@@ -78,6 +84,9 @@ func (q *queue) remove(t *task) {
 	if t.targeted {
 		q.targeted--
 		t.targeted = false
+	}
+	if t.Modality.IsCall() {
+		q.calls--
 	}
 }
 
@@ -174,7 +183,13 @@ func (e *Engine) dispatch(ctx context.Context, key string, c *change) {
 	}
 	var pools [2][]*agent // selectable agents for chats and for calls, longest idle first
 	if s != nil && s.svc.Distribution.Type != interact.DistributePickup && q.targeted < len(q.tasks) {
-		pools = e.pools(s)
+		now := e.clock.Now()
+		if len(q.tasks) > q.calls {
+			pools[0] = e.pool(s, e.freeChat, interact.ModalityChat, now)
+		}
+		if q.calls > 0 {
+			pools[1] = e.pool(s, e.freeCall, interact.ModalityAudio, now)
+		}
 	}
 	take := func(a *agent) {
 		pools[0], pools[1] = without(pools[0], a), without(pools[1], a)
@@ -230,30 +245,29 @@ func poolOf(m interact.Modality) int {
 	return 0
 }
 
-// pools returns the members of s selectable now for a chat and for a call,
-// longest idle first.
-func (e *Engine) pools(s *service) [2][]*agent {
-	var p [2][]*agent
-	for id := range s.members {
-		a, ok := e.agents[id]
-		if !ok || a.conns == 0 {
-			continue
-		}
-		if e.selectable(a, s, interact.ModalityChat) {
-			p[0] = append(p[0], a)
-		}
-		if e.selectable(a, s, interact.ModalityAudio) {
-			p[1] = append(p[1], a)
-		}
-	}
-	for _, x := range p {
-		sort.Slice(x, func(i, j int) bool {
-			if !x[i].idleSince.Equal(x[j].idleSince) {
-				return x[i].idleSince.Before(x[j].idleSince)
+// pool returns the members of s selectable now for modality m, longest
+// idle first, looking at the smaller of the candidate set and the members.
+func (e *Engine) pool(s *service, free map[*agent]struct{}, m interact.Modality, now time.Time) []*agent {
+	var p []*agent
+	if len(free) <= len(s.members) {
+		for a := range free {
+			if _, ok := s.members[a.id]; ok && e.selectableAt(a, s, m, now) {
+				p = append(p, a)
 			}
-			return x[i].id < x[j].id
-		})
+		}
+	} else {
+		for id := range s.members {
+			if a, ok := e.agents[id]; ok && e.selectableAt(a, s, m, now) {
+				p = append(p, a)
+			}
+		}
 	}
+	sort.Slice(p, func(i, j int) bool {
+		if !p[i].idleSince.Equal(p[j].idleSince) {
+			return p[i].idleSince.Before(p[j].idleSince)
+		}
+		return p[i].id < p[j].id
+	})
 	return p
 }
 
@@ -334,6 +348,9 @@ func (e *Engine) reachableAgents(q *queue) int {
 	if len(q.tasks) == 0 || q.tasks[0].DirectUserID != "" {
 		return 1
 	}
+	if q.reachAt == e.reachVersion && q.reach > 0 {
+		return int(q.reach)
+	}
 	s, err := e.serviceInfo(context.Background(), q.tasks[0].TenantID, q.key)
 	if err != nil {
 		return 1
@@ -344,6 +361,7 @@ func (e *Engine) reachableAgents(q *queue) int {
 			n++
 		}
 	}
+	q.reach, q.reachAt = int64(max(n, 1)), e.reachVersion
 	return max(n, 1)
 }
 

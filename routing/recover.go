@@ -26,6 +26,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	e.queueSeq = seq
+	e.reachChanged()
 	// After a (re)start, agents' consoles need time to reconnect before
 	// "no agent" may end anyone's contact.
 	e.graceUntil = e.clock.Now().Add(e.cfg.AgentGrace)
@@ -72,6 +73,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 				if a.dropTimer == nil {
 					id := a.id
 					a.dropTimer = e.clock.AfterFunc(e.cfg.AgentGrace, func() { e.agentGone(id) })
+					e.reachChanged()
 				}
 			default:
 				e.enqueue(t, c)
