@@ -38,8 +38,8 @@ type Conn struct {
 	// closeCode, when set, closes the connection once the queue is sent.
 	closeCode   int
 	closeReason string
-	room        *sync.Cond       // signalled when the writer takes the queue
-	seqs        map[string]int64 // last message seq sent per task
+	room        *sync.Cond // signalled when the writer takes the queue
+	seqs        []taskSeq  // last message seq sent per task
 
 	budgetStart int64 // frame rate limit window, unix nanoseconds (reader only)
 	budgetN     int
@@ -92,14 +92,24 @@ func (c *Conn) admit(frame []byte) bool {
 	if json.Unmarshal(frame, &f) != nil || f.Data.Seq == 0 {
 		return true
 	}
-	if c.seqs == nil {
-		c.seqs = map[string]int64{}
+	for i := range c.seqs {
+		if c.seqs[i].task == f.Data.TaskID {
+			if f.Data.Seq <= c.seqs[i].seq {
+				return false
+			}
+			c.seqs[i].seq = f.Data.Seq
+			return true
+		}
 	}
-	if f.Data.Seq <= c.seqs[f.Data.TaskID] {
-		return false
-	}
-	c.seqs[f.Data.TaskID] = f.Data.Seq
+	c.seqs = append(c.seqs, taskSeq{f.Data.TaskID, f.Data.Seq})
 	return true
+}
+
+// taskSeq is the last message seq a connection sent for a task; a
+// connection follows one task (a visitor) or a few (an agent).
+type taskSeq struct {
+	task string
+	seq  int64
 }
 
 // enqueue appends frames and starts the writer; called with c.mu held, and
@@ -177,7 +187,7 @@ func (c *Conn) writeLoop() {
 func (c *Conn) WaitRoom() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.room == nil {
+	if c.room == nil && !c.closed && len(c.queue) > c.hub.cfg.QueueSize/2 {
 		c.room = sync.NewCond(&c.mu)
 	}
 	for !c.closed && len(c.queue) > c.hub.cfg.QueueSize/2 {

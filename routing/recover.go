@@ -35,7 +35,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 	return e.do(ctx, func(c *change) error {
 		byTask := map[string]*task{}
 		for _, rt := range tasks {
-			t := &task{Task: rt, offers: map[string]*offer{}, tried: map[string]bool{}}
+			t := &task{Task: rt}
 			e.tasks[t.ID] = t
 			byTask[t.ID] = t
 			if t.DirectUserID == "" {

@@ -10,9 +10,9 @@ import (
 type task struct {
 	interact.Task
 	queueKey     string
-	offers       map[string]*offer // ringing
+	offers       map[string]*offer // ringing; nil until the first offer
 	accepted     *offer            // the connected agent's session
-	tried        map[string]bool   // agents who declined or missed it this round
+	tried        map[string]bool   // agents who declined or missed it this round; nil until one did
 	maxWait      Timer
 	visitors     int // open visitor connections
 	visitorTimer Timer
@@ -90,6 +90,9 @@ func (e *Engine) offer(t *task, a *agent, s *service, c *change) {
 		ID: interact.NewID(), TenantID: t.TenantID, TaskID: t.ID, ServiceID: t.ServiceID, AgentID: a.id,
 		Modality: t.Modality, OfferedAt: now.UTC(), Codes: []string{}, Tags: []string{},
 	}}
+	if t.offers == nil {
+		t.offers = map[string]*offer{}
+	}
 	t.offers[o.ID] = o
 	a.ringing[o.ID] = o
 	e.offers[o.ID] = o
@@ -153,6 +156,9 @@ func (e *Engine) ringTimeout(offerID string) {
 
 // missed handles an offer that a declined or let ring out.
 func (e *Engine) missed(t *task, a *agent, c *change) {
+	if t.tried == nil {
+		t.tried = map[string]bool{}
+	}
 	t.tried[a.id] = true
 	switch {
 	case t.TargetAgentID == a.id: // a transfer to a named agent failed: back to the queue
@@ -201,7 +207,7 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 			ID: interact.NewID(), TenantID: req.TenantID, ServiceID: req.ServiceID, DirectUserID: req.DirectUserID,
 			ContactID: req.ContactID, Modality: req.Modality, State: interact.TaskWaiting, Visitor: req.Visitor,
 			Origin: req.Origin, CreatedAt: now, QueuedAt: now,
-		}, offers: map[string]*offer{}, tried: map[string]bool{}}
+		}}
 		var s *service
 		params := interact.MessageParams{Visitor: req.Visitor}
 		if req.DirectUserID == "" {
