@@ -92,6 +92,8 @@ type Engine struct {
 	// freeChat and freeCall are the agents who may be selectable for a
 	// chat and for a call (agent.go, index).
 	freeChat, freeCall map[*agent]struct{}
+	// openChats counts the open chat tasks per queue key (countOpen).
+	openChats map[string]int
 	// reachVersion counts changes to agents' reachability (reachChanged).
 	reachVersion int64
 	queueSeq     int64
@@ -146,7 +148,7 @@ func New(cfg Config, store Store, pub Publisher) *Engine {
 		cfg: cfg, store: store, pub: pub, clock: cfg.Clock, log: cfg.Log,
 		tasks: map[string]*task{}, offers: map[string]*offer{}, agents: map[string]*agent{},
 		queues: map[string]*queue{}, services: map[string]*service{},
-		freeChat: map[*agent]struct{}{}, freeCall: map[*agent]struct{}{},
+		freeChat: map[*agent]struct{}{}, freeCall: map[*agent]struct{}{}, openChats: map[string]int{},
 	}
 }
 

@@ -427,7 +427,9 @@ func (e *Engine) overflow(t *task, outcome string, c *change) {
 			e.cancelOffers(t, c)
 			e.dequeue(t, c)
 			t.overflowHops++
+			e.countOpen(t, -1)
 			t.ServiceID = next.svc.ID
+			e.countOpen(t, 1)
 			t.TargetAgentID = ""
 			t.QueuedAt = e.clock.Now()
 			if s.svc.Distribution.OverflowMessage != "" {

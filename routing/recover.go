@@ -37,6 +37,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 		for _, rt := range tasks {
 			t := &task{Task: rt}
 			e.tasks[t.ID] = t
+			e.countOpen(t, 1)
 			byTask[t.ID] = t
 			if t.DirectUserID == "" {
 				if _, err := e.serviceInfo(ctx, t.TenantID, t.ServiceID); err != nil {

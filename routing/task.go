@@ -176,6 +176,17 @@ func (e *Engine) missed(t *task, a *agent, c *change) {
 	}
 }
 
+// countOpen adds d to the open chats of t's queue key, when t is a chat.
+func (e *Engine) countOpen(t *task, d int) {
+	if t.Modality != interact.ModalityChat {
+		return
+	}
+	key := queueKey(t)
+	if e.openChats[key] += d; e.openChats[key] <= 0 {
+		delete(e.openChats, key)
+	}
+}
+
 // StartRequest describes a new task from the widget.
 type StartRequest struct {
 	TenantID     string
@@ -230,13 +241,7 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 			params.ServiceName = a.name
 		}
 		if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 {
-			key, open := queueKey(t), 0
-			for _, x := range e.tasks {
-				if queueKey(x) == key && x.Modality == interact.ModalityChat {
-					open++
-				}
-			}
-			if open >= req.MaxOpenChats {
+			if e.openChats[queueKey(t)] >= req.MaxOpenChats {
 				return interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
 			}
 		}
@@ -247,6 +252,7 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 			return err
 		}
 		e.tasks[t.ID] = t
+		e.countOpen(t, 1)
 		if s != nil {
 			c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Welcome, params)})
 		}
@@ -422,7 +428,9 @@ func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServ
 		if toAgentID != "" {
 			t.TargetAgentID = toAgentID
 		} else {
+			e.countOpen(t, -1)
 			t.ServiceID, t.DirectUserID, t.TargetAgentID = toServiceID, "", ""
+			e.countOpen(t, 1)
 		}
 		c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": interact.TaskWaiting, "transferring": true})
 		e.enqueue(t, c)
@@ -514,6 +522,7 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 	c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "outcome": outcome, "leaveMessage": leave})
 	c.emit(ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
 	delete(e.tasks, t.ID)
+	e.countOpen(t, -1)
 }
 
 // VisitorConnected records an open visitor connection to a task.
