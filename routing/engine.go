@@ -192,7 +192,7 @@ func (e *Engine) do(ctx context.Context, fn func(c *change) error) error {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		return interact.Errorf(interact.EINTERNAL, "The routing engine is shut down.")
+		return errShutDown
 	}
 	observe := lockObserver.Load()
 	var start time.Time
@@ -211,6 +211,8 @@ func (e *Engine) do(ctx context.Context, fn func(c *change) error) error {
 	e.mu.Unlock()
 	return <-cm.done
 }
+
+var errShutDown = interact.Errorf(interact.EINTERNAL, "The routing engine is shut down.")
 
 // lockObserver, when set (by benchmarks), is told how long each operation
 // held the engine lock.

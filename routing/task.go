@@ -211,48 +211,20 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 	if err := req.Visitor.Validate(); err != nil {
 		return nil, err
 	}
+	t, s, params, err := e.reserve(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	// The row is written outside the engine lock; the place in the queue
+	// (QueueSeq) and the capacity were reserved under it.
+	created := e.store.CreateTask(ctx, &t.Task, req.ResumeHash)
 	var out interact.Task
-	err := e.do(ctx, func(c *change) error {
-		now := e.clock.Now().UTC().Truncate(time.Millisecond)
-		t := &task{Task: interact.Task{
-			ID: interact.NewID(), TenantID: req.TenantID, ServiceID: req.ServiceID, DirectUserID: req.DirectUserID,
-			ContactID: req.ContactID, Modality: req.Modality, State: interact.TaskWaiting, Visitor: req.Visitor,
-			Origin: req.Origin, CreatedAt: now, QueuedAt: now,
-		}}
-		var s *service
-		params := interact.MessageParams{Visitor: req.Visitor}
-		if req.DirectUserID == "" {
-			var err error
-			if s, err = e.serviceInfo(ctx, req.TenantID, req.ServiceID); err != nil {
-				return err
-			}
-			t.Priority, t.Strict = s.svc.Distribution.DefaultPriority, s.svc.Distribution.StrictPriority
-			params.ServiceName = s.svc.Name
-		} else {
-			a := e.agent(req.DirectUserID, req.TenantID)
-			if a.tenantID != req.TenantID {
-				return interact.Errorf(interact.EUNKNOWNCONTACT, "No such contact.")
-			}
-			if a.conns == 0 {
-				if err := e.loadAgent(ctx, a); err != nil {
-					return err
-				}
-			}
-			params.ServiceName = a.name
-		}
-		if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 {
-			if e.openChats[queueKey(t)] >= req.MaxOpenChats {
-				return interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
-			}
-		}
-		e.queueSeq++
-		t.QueueSeq = e.queueSeq
-		if err := e.store.CreateTask(ctx, &t.Task, req.ResumeHash); err != nil {
-			e.queueSeq--
-			return err
+	err = e.do(ctx, func(c *change) error {
+		if created != nil {
+			e.countOpen(t, -1)
+			return created
 		}
 		e.tasks[t.ID] = t
-		e.countOpen(t, 1)
 		if s != nil {
 			c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Welcome, params)})
 		}
@@ -274,6 +246,51 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 		return nil, err
 	}
 	return &out, nil
+}
+
+// reserve checks a new task against its service or user and the open-chat
+// cap, and gives it the next place in the queue; the task counts as open
+// from here.
+func (e *Engine) reserve(ctx context.Context, req StartRequest) (*task, *service, interact.MessageParams, error) {
+	params := interact.MessageParams{Visitor: req.Visitor}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, nil, params, errShutDown
+	}
+	now := e.clock.Now().UTC().Truncate(time.Millisecond)
+	t := &task{Task: interact.Task{
+		ID: interact.NewID(), TenantID: req.TenantID, ServiceID: req.ServiceID, DirectUserID: req.DirectUserID,
+		ContactID: req.ContactID, Modality: req.Modality, State: interact.TaskWaiting, Visitor: req.Visitor,
+		Origin: req.Origin, CreatedAt: now, QueuedAt: now,
+	}}
+	var s *service
+	if req.DirectUserID == "" {
+		var err error
+		if s, err = e.serviceInfo(ctx, req.TenantID, req.ServiceID); err != nil {
+			return nil, nil, params, err
+		}
+		t.Priority, t.Strict = s.svc.Distribution.DefaultPriority, s.svc.Distribution.StrictPriority
+		params.ServiceName = s.svc.Name
+	} else {
+		a := e.agent(req.DirectUserID, req.TenantID)
+		if a.tenantID != req.TenantID {
+			return nil, nil, params, interact.Errorf(interact.EUNKNOWNCONTACT, "No such contact.")
+		}
+		if a.conns == 0 {
+			if err := e.loadAgent(ctx, a); err != nil {
+				return nil, nil, params, err
+			}
+		}
+		params.ServiceName = a.name
+	}
+	if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 && e.openChats[queueKey(t)] >= req.MaxOpenChats {
+		return nil, nil, params, interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
+	}
+	e.queueSeq++
+	t.QueueSeq = e.queueSeq
+	e.countOpen(t, 1)
+	return t, s, params, nil
 }
 
 // Accept connects the agent to the offered task.
