@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -323,6 +324,7 @@ func (e *Engine) announce(key string, c *change, tail bool) {
 		due := q.lastTail.Add(e.cfg.PositionInterval)
 		switch {
 		case tail || (q.tailTimer == nil && !now.Before(due)):
+			c.positions = slices.Grow(c.positions, len(q.tasks)-head)
 			for i := head; i < len(q.tasks); i++ {
 				tell(q.tasks[i], i+1)
 			}
