@@ -6,9 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +28,6 @@ func BenchmarkIdleConnection(b *testing.B) {
 	}
 	defer hub.Close()
 	h := &echo{}
-	n := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hub.Upgrade(w, r, h, func(c *realtime.Conn) error {
 			c.Subscribe("task." + r.URL.Query().Get("s"))
@@ -54,18 +51,13 @@ func BenchmarkIdleConnection(b *testing.B) {
 			b.Fatal(err)
 		}
 		conns = append(conns, c)
-		n++
 	}
+	n := len(conns)
 	b.StopTimer()
 	for hub.Stats().Connections < n {
 		time.Sleep(10 * time.Millisecond)
 	}
 	after := idleMem()
-	if p := os.Getenv("IDLE_HEAP_PROFILE"); p != "" {
-		f, _ := os.Create(p)
-		pprof.WriteHeapProfile(f)
-		f.Close()
-	}
 	b.ReportMetric(float64(after.heap-before.heap)/float64(n), "heap-B/conn")
 	b.ReportMetric(float64(after.stack-before.stack)/float64(n), "stack-B/conn")
 	b.ReportMetric(float64(after.goroutines-before.goroutines)/float64(n), "goroutines/conn")
