@@ -6,7 +6,10 @@
 //
 // The engine keeps its working state in memory and writes every transition
 // to the store before it publishes the matching event on the bus, so all of
-// it can be rebuilt from the store (Recover) after a crash. It does not
+// it can be rebuilt from the store (Recover) after a crash. Decisions are
+// made under one lock; the writes and the publishing happen after it is
+// released, in the order of the decisions (commit.go), and a call returns
+// once its own are done. It does not
 // speak WebSocket or HTTP: realtime and web call its methods and relay the
 // events it publishes.
 //
