@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,6 +26,9 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -34,15 +38,36 @@ var migrations embed.FS
 
 // dialect holds what differs between database engines.
 type dialect struct {
-	name     string
-	isUnique func(error) bool
+	name       string
+	migrations string // directory of the embedded migrations
+	// lockMigrations, run first in the migration transaction, keeps nodes
+	// that start at once from migrating side by side ("" when the write
+	// transaction is exclusive anyway).
+	lockMigrations string
+	forUpdate      string // suffix that locks the selected rows until commit
+	nowMS          string // the database clock in Unix milliseconds
+	isUnique       func(error) bool
 }
 
 var sqliteDialect = dialect{
-	name: "sqlite",
+	name:       "sqlite",
+	migrations: "migrations/sqlite",
+	nowMS:      `CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
 	isUnique: func(err error) bool {
 		var se *sqlite.Error
 		return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	},
+}
+
+var postgresDialect = dialect{
+	name:           "postgres",
+	migrations:     "migrations/postgres",
+	lockMigrations: `SELECT pg_advisory_xact_lock(7220136601)`,
+	forUpdate:      ` FOR UPDATE`,
+	nowMS:          `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
+	isUnique: func(err error) bool {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
 	},
 }
 
@@ -61,16 +86,34 @@ type DB struct {
 }
 
 // Open opens the store named by url and runs pending migrations. url is
-// "sqlite:PATH" (or a bare file path). PostgreSQL URLs are recognised and
-// refused until the PostgreSQL dialect lands.
+// "sqlite:PATH" (or a bare file path) or "postgres://…".
 func Open(ctx context.Context, url string) (*DB, error) {
+	var (
+		db  *DB
+		err error
+	)
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return nil, fmt.Errorf("open store: PostgreSQL is not supported by this build yet; use sqlite:PATH")
+		db, err = openPostgres(url)
 	case strings.Contains(url, "://") && !strings.HasPrefix(url, "sqlite:"):
-		return nil, fmt.Errorf("open store: unsupported database URL %q (want sqlite:PATH or postgres://…)", url)
+		return nil, fmt.Errorf("open store: unsupported database URL scheme in %q (want sqlite:PATH or postgres://…)", redact(url))
+	default:
+		db, err = openSQLite(strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:"))
 	}
-	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
+	if err != nil {
+		return nil, err
+	}
+	db.now = time.Now
+	db.appends = make(chan *appendReq, maxBatch)
+	db.closing, db.writerDone = make(chan struct{}), make(chan struct{})
+	if err := db.migrate(ctx); err != nil {
+		return nil, errors.Join(err, db.closePools())
+	}
+	go db.messageWriter()
+	return db, nil
+}
+
+func openSQLite(path string) (*DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("open store: empty SQLite path")
 	}
@@ -94,14 +137,30 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	read.SetMaxOpenConns(8)
-	db := &DB{read: read, write: write, dialect: sqliteDialect, now: time.Now,
-		appends: make(chan *appendReq, maxBatch), closing: make(chan struct{}), writerDone: make(chan struct{})}
-	if err := db.migrate(ctx, "migrations/sqlite"); err != nil {
-		errors.Join(read.Close(), write.Close())
-		return nil, err
+	return &DB{read: read, write: write, dialect: sqliteDialect}, nil
+}
+
+// openPostgres opens one pool for reads and writes: PostgreSQL runs
+// writers side by side and fsyncs every commit (synchronous_commit on).
+func openPostgres(url string) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open store: bad PostgreSQL URL %q: %v", redact(url), err)
 	}
-	go db.messageWriter()
-	return db, nil
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(16)
+	pool.SetMaxIdleConns(16)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{read: pool, write: pool, dialect: postgresDialect}, nil
+}
+
+// redact hides the password of a database URL.
+func redact(s string) string {
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // Close stops the message writer, waiting for the batch in flight, and
@@ -111,6 +170,13 @@ func (db *DB) Close() error {
 		close(db.closing)
 		<-db.writerDone
 	})
+	return db.closePools()
+}
+
+func (db *DB) closePools() error {
+	if db.read == db.write {
+		return db.write.Close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -121,38 +187,45 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // migrate applies the embedded migrations not yet recorded, in name order,
-// each in its own transaction. Migrations are forward-only.
-func (db *DB) migrate(ctx context.Context, dir string) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
+// in one transaction. Migrations are forward-only.
+func (db *DB) migrate(ctx context.Context) error {
+	dir := db.dialect.migrations
 	names, err := fs.Glob(migrations, dir+"/*.sql")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		err := db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if db.dialect.lockMigrations != "" {
+			if _, err := tx.ExecContext(ctx, db.dialect.lockMigrations); err != nil {
+				return fmt.Errorf("migrate: lock: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, name := range names {
+			base := filepath.Base(name)
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, base).Scan(&n); err != nil || n > 0 {
-				return err
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, base).Scan(&n); err != nil {
+				return fmt.Errorf("migrate %s: %w", base, err)
+			}
+			if n > 0 {
+				continue
 			}
 			body, err := migrations.ReadFile(name)
 			if err != nil {
-				return err
+				return fmt.Errorf("migrate %s: %w", base, err)
 			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
+				return fmt.Errorf("migrate %s: %w", base, err)
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, base, db.now().UnixMilli())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migrate %s: %w", base, err)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, base, db.now().UnixMilli()); err != nil {
+				return fmt.Errorf("migrate %s: %w", base, err)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // tx runs fn in a write transaction and commits when fn returns nil.
