@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,8 +45,10 @@ type dialect struct {
 	// that start at once from migrating side by side ("" when the write
 	// transaction is exclusive anyway).
 	lockMigrations string
-	forUpdate      string // suffix that locks the selected rows until commit
-	nowMS          string // the database clock in Unix milliseconds
+	forUpdate      string             // suffix that locks the selected rows until commit
+	nowMS          string             // the database clock in Unix milliseconds
+	param          func(n int) string // the nth parameter of a generated statement whose parameters are in order
+	checkpoint     string             // run now and then off the commit path ("" when the engine does it)
 	isUnique       func(error) bool
 }
 
@@ -53,6 +56,10 @@ var sqliteDialect = dialect{
 	name:       "sqlite",
 	migrations: "migrations/sqlite",
 	nowMS:      `CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+	// Anonymous parameters bind in constant time; "$n" ones are looked up
+	// by name, which is slow in statements with thousands of them.
+	param:      func(int) string { return "?" },
+	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
 	isUnique: func(err error) bool {
 		var se *sqlite.Error
 		return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -65,6 +72,7 @@ var postgresDialect = dialect{
 	lockMigrations: `SELECT pg_advisory_xact_lock(7220136601)`,
 	forUpdate:      ` FOR UPDATE`,
 	nowMS:          `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
+	param:          func(n int) string { return "$" + strconv.Itoa(n) },
 	isUnique: func(err error) bool {
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
@@ -80,9 +88,10 @@ type DB struct {
 
 	appends    chan *appendReq // to the message writer
 	closing    chan struct{}
-	writerDone chan struct{}
+	workers    sync.WaitGroup // the message writer and the checkpointer
 	closeOnce  sync.Once
 	hook       func(interact.Message)
+	batchStmts map[batchStmtKey]*sql.Stmt // the message writer's
 }
 
 // Open opens the store named by url and runs pending migrations. url is
@@ -105,11 +114,15 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	db.now = time.Now
 	db.appends = make(chan *appendReq, maxBatch)
-	db.closing, db.writerDone = make(chan struct{}), make(chan struct{})
+	db.closing = make(chan struct{})
 	if err := db.migrate(ctx); err != nil {
 		return nil, errors.Join(err, db.closePools())
 	}
-	go db.messageWriter()
+	db.batchStmts = map[batchStmtKey]*sql.Stmt{}
+	db.workers.Go(db.messageWriter)
+	if db.dialect.checkpoint != "" {
+		db.workers.Go(db.checkpointer)
+	}
 	return db, nil
 }
 
@@ -126,7 +139,10 @@ func openSQLite(path string) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
 	// The writer syncs every commit (synchronous=FULL): an acknowledged chat
 	// message must survive a power cut, and group commit keeps that cheap.
-	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_txlock=immediate")
+	// Checkpoints run off the commit path (see checkpointer); a big
+	// statement's journal stays in memory.
+	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(0)"+
+		"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -163,17 +179,35 @@ func redact(s string) string {
 	return u.Redacted()
 }
 
+// checkpointer copies the SQLite write-ahead log into the database file
+// every second, so that commits never wait for a checkpoint.
+func (db *DB) checkpointer() {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			db.read.ExecContext(context.Background(), db.dialect.checkpoint) // a failed one is retried next time
+		case <-db.closing:
+			return
+		}
+	}
+}
+
 // Close stops the message writer, waiting for the batch in flight, and
 // closes the database.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.closing)
-		<-db.writerDone
+		db.workers.Wait()
 	})
 	return db.closePools()
 }
 
 func (db *DB) closePools() error {
+	for _, st := range db.batchStmts {
+		st.Close()
+	}
 	if db.read == db.write {
 		return db.write.Close()
 	}

@@ -5,6 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
+	"math/bits"
+	"slices"
+	"strings"
 
 	"github.com/interact-oss/interact"
 )
@@ -58,10 +63,8 @@ func (db *DB) AppendMessage(ctx context.Context, m interact.Message) (interact.M
 	}
 }
 
-// messageWriter is the single writer of messages.
+// messageWriter is the single writer of messages in this process.
 func (db *DB) messageWriter() {
-	defer close(db.writerDone)
-	lastSeq := map[string]int64{} // task id → last sequence handed out and committed
 	batch := make([]*appendReq, 0, maxBatch)
 	for {
 		select {
@@ -79,7 +82,7 @@ func (db *DB) messageWriter() {
 				break drain
 			}
 		}
-		results, err := db.writeBatch(batch, lastSeq)
+		results, err := db.writeBatch(batch)
 		if err == nil && db.hook != nil {
 			// Announce in commit order, so every subscriber sees a task's
 			// messages in sequence order.
@@ -96,75 +99,251 @@ func (db *DB) messageWriter() {
 				req.reply <- results[i]
 			}
 		}
+	}
+}
+
+// errClientIDTaken makes writeBatch retry a batch that holds a resent
+// message, one message at a time.
+var errClientIDTaken = errors.New("client id taken")
+
+// writeBatch stores a batch in one transaction. The tasks' counters are
+// read under a row lock (PostgreSQL) or the file's write lock (SQLite), so
+// two processes appending to one task hand out consecutive numbers.
+//
+// The common batch holds no resend: its messages get the next numbers and
+// go in with multi-row INSERTs. When one of them turns out to be a resend,
+// the transaction is rolled back and the batch is written again, looking
+// up every client id first, so that sequence numbers have no gaps.
+func (db *DB) writeBatch(batch []*appendReq) ([]appendResult, error) {
+	if err := db.prepareBatchStmts(context.Background(), len(batch)); err != nil {
+		return nil, err
+	}
+	results := make([]appendResult, len(batch))
+	err := db.tx(context.Background(), func(tx *sql.Tx) error { return db.appendBatch(tx, batch, results, false) })
+	if errors.Is(err, errClientIDTaken) {
+		clear(results)
+		err = db.tx(context.Background(), func(tx *sql.Tx) error { return db.appendBatch(tx, batch, results, true) })
+	}
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+type clientKey struct{ task, sender, client string }
+
+func (db *DB) appendBatch(tx *sql.Tx, batch []*appendReq, results []appendResult, careful bool) error {
+	ctx := context.Background()
+	var taskIDs []string
+	for i, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			results[i].err = err
+			continue
+		}
+		taskIDs = append(taskIDs, req.m.TaskID)
+	}
+	if len(taskIDs) == 0 {
+		return nil
+	}
+	lastSeq, err := db.lockTasks(ctx, tx, taskIDs)
+	if err != nil {
+		return err
+	}
+	var rows []*interact.Message
+	var inBatch map[clientKey]*interact.Message
+	if careful {
+		inBatch = map[clientKey]*interact.Message{}
+	}
+	for i, req := range batch {
+		if results[i].err != nil {
+			continue
+		}
+		m := req.m
+		seq, ok := lastSeq[m.TaskID]
+		if !ok {
+			results[i].err = notFound("task", m.TaskID)
+			continue
+		}
+		if careful {
+			key := clientKey{m.TaskID, m.From, m.ClientID}
+			if prev := inBatch[key]; prev != nil {
+				results[i] = appendResult{m: *prev, dup: true}
+				continue
+			}
+			prev, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
+				WHERE task_id = $1 AND sender = $2 AND client_id = $3`, m.TaskID, m.From, m.ClientID))
+			if err == nil {
+				results[i] = appendResult{m: *prev, dup: true}
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("find resent message: %w", err)
+			}
+			inBatch[key] = &m
+		}
+		m.Seq = seq + 1
+		lastSeq[m.TaskID] = m.Seq
+		rows = append(rows, &m)
+		results[i] = appendResult{m: m}
+	}
+	if err := db.insertMessages(ctx, tx, rows); err != nil {
+		return err
+	}
+	return db.setLastSeq(ctx, tx, rows)
+}
+
+// lockTasks returns the last sequence numbers of the tasks that exist among
+// ids, locking their rows until the transaction ends. Rows are locked in id
+// order, so two writers cannot deadlock.
+func (db *DB) lockTasks(ctx context.Context, tx *sql.Tx, ids []string) (map[string]int64, error) {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := make(map[string]int64, len(ids))
+	for chunk := range chunks(ids) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := db.batchStmt(ctx, tx, stmtLockTasks, len(args)).QueryContext(ctx, args...)
 		if err != nil {
-			clear(lastSeq) // re-read counters after a failed transaction
+			return nil, fmt.Errorf("lock tasks: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var seq int64
+			if err := rows.Scan(&id, &seq); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("lock tasks: %w", err)
+			}
+			out[id] = seq
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("lock tasks: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// insertMessages inserts rows with multi-row INSERTs. A row whose client id
+// is taken is skipped by the database and reported as errClientIDTaken.
+func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, rows []*interact.Message) error {
+	const cols = 8
+	for chunk := range chunks(rows) {
+		args := make([]any, 0, len(chunk)*cols)
+		for _, m := range chunk {
+			args = append(args, m.TaskID, m.Seq, m.ClientID, m.From, m.AgentID, m.Name, m.Text, ms(m.At))
+		}
+		res, err := db.batchStmt(ctx, tx, stmtInsertMessages, len(chunk)).ExecContext(ctx, args...)
+		if err != nil {
+			return fmt.Errorf("append messages: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(chunk)) {
+			return errors.Join(errClientIDTaken, err)
+		}
+	}
+	return nil
+}
+
+// setLastSeq stores each task's highest sequence number among rows.
+func (db *DB) setLastSeq(ctx context.Context, tx *sql.Tx, rows []*interact.Message) error {
+	last := map[string]int64{}
+	for _, m := range rows {
+		last[m.TaskID] = max(last[m.TaskID], m.Seq)
+	}
+	ids := slices.Sorted(maps.Keys(last))
+	for chunk := range chunks(ids) {
+		args := make([]any, 0, 2*len(chunk))
+		for _, id := range chunk {
+			args = append(args, id, last[id])
+		}
+		if _, err := db.batchStmt(ctx, tx, stmtSetLastSeq, len(chunk)).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("update task sequence: %w", err)
+		}
+	}
+	return nil
+}
+
+// chunks splits s into parts whose lengths are powers of two, largest
+// first, at most maxBatch long: a handful of distinct statements then
+// serve every batch, so prepared statements are reused.
+func chunks[T any](s []T) iter.Seq[[]T] {
+	return func(yield func([]T) bool) {
+		for len(s) > 0 {
+			n := min(maxBatch, 1<<(bits.Len(uint(len(s)))-1))
+			if !yield(s[:n]) {
+				return
+			}
+			s = s[n:]
 		}
 	}
 }
 
-// writeBatch stores a batch in one transaction. Only counters of a committed
-// transaction are kept in lastSeq.
-func (db *DB) writeBatch(batch []*appendReq, lastSeq map[string]int64) ([]appendResult, error) {
-	results := make([]appendResult, len(batch))
-	next := map[string]int64{}
-	ctx := context.Background()
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		for i, req := range batch {
-			if req.ctx.Err() != nil {
-				results[i].err = req.ctx.Err()
+// placeholders returns rows groups of parameters, one per column format,
+// numbered in order: on PostgreSQL, placeholders(2, "(%s", "%s)") is
+// "($1, $2), ($3, $4)".
+func (db *DB) placeholders(rows int, cols ...string) string {
+	var b strings.Builder
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		for c, f := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, f, db.dialect.param(1+r*len(cols)+c))
+		}
+	}
+	return b.String()
+}
+
+// The message writer's statements, each prepared for 1, 2, 4 … maxBatch
+// rows on first use.
+const (
+	stmtLockTasks = iota
+	stmtInsertMessages
+	stmtSetLastSeq
+	numBatchStmts
+)
+
+func (db *DB) batchSQL(kind, n int) string {
+	switch kind {
+	case stmtLockTasks:
+		return `SELECT id, last_seq FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
+	case stmtInsertMessages:
+		return `INSERT INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)") +
+			` ON CONFLICT (task_id, sender, client_id) DO NOTHING`
+	default: // VALUES columns are named column1, column2… on both engines.
+		return `UPDATE tasks SET last_seq = v.column2 FROM (VALUES ` + db.placeholders(n, "(%s", "CAST(%s AS BIGINT))") +
+			`) AS v WHERE tasks.id = v.column1`
+	}
+}
+
+type batchStmtKey struct{ kind, n int }
+
+// prepareBatchStmts prepares the statements for up to n rows not prepared
+// yet. It runs outside transactions: SQLite's single write connection is
+// taken during one.
+func (db *DB) prepareBatchStmts(ctx context.Context, n int) error {
+	for kind := range numBatchStmts {
+		for size := 1; size <= n; size *= 2 {
+			key := batchStmtKey{kind, size}
+			if db.batchStmts[key] != nil {
 				continue
 			}
-			m := req.m
-			seq, ok := next[m.TaskID]
-			if !ok {
-				if seq, ok = lastSeq[m.TaskID]; !ok {
-					err := tx.QueryRowContext(ctx, `SELECT last_seq FROM tasks WHERE id = $1`, m.TaskID).Scan(&seq)
-					if errors.Is(err, sql.ErrNoRows) {
-						results[i].err = notFound("task", m.TaskID)
-						continue
-					}
-					if err != nil {
-						return err
-					}
-				}
-			}
-			m.Seq = seq + 1
-			res, err := tx.ExecContext(ctx, `INSERT INTO messages (task_id, seq, client_id, sender, agent_id, name, body, at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (task_id, sender, client_id) DO NOTHING`,
-				m.TaskID, m.Seq, m.ClientID, m.From, m.AgentID, m.Name, m.Text, ms(m.At))
+			st, err := db.write.PrepareContext(ctx, db.batchSQL(kind, size))
 			if err != nil {
-				return fmt.Errorf("append message: %w", err)
+				return fmt.Errorf("prepare: %w", err)
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				prev, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
-					WHERE task_id = $1 AND sender = $2 AND client_id = $3`, m.TaskID, m.From, m.ClientID))
-				if err != nil {
-					return fmt.Errorf("find duplicate message: %w", err)
-				}
-				results[i] = appendResult{m: *prev, dup: true}
-				next[m.TaskID] = seq
-				continue
-			}
-			next[m.TaskID] = m.Seq
-			results[i] = appendResult{m: m}
+			db.batchStmts[key] = st
 		}
-		for id, seq := range next {
-			if _, err := tx.ExecContext(ctx, `UPDATE tasks SET last_seq = $1 WHERE id = $2 AND last_seq < $1`, seq, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	for id, seq := range next {
-		lastSeq[id] = seq
-	}
-	if len(lastSeq) > 100_000 {
-		clear(lastSeq) // bound the cache; counters are re-read on demand
-	}
-	return results, nil
+	return nil
+}
+
+// batchStmt returns statement kind for n rows (a power of two), bound to tx.
+func (db *DB) batchStmt(ctx context.Context, tx *sql.Tx, kind, n int) *sql.Stmt {
+	return tx.StmtContext(ctx, db.batchStmts[batchStmtKey{kind, n}])
 }
 
 const messageCols = `task_id, seq, client_id, sender, agent_id, name, body, at`

@@ -68,7 +68,7 @@ func openStore(t *testing.T) *sqlstore.DB {
 	return openURL(t, storeURL(t))
 }
 
-func openURL(t *testing.T, url string) *sqlstore.DB {
+func openURL(t testing.TB, url string) *sqlstore.DB {
 	t.Helper()
 	db, err := sqlstore.Open(t.Context(), url)
 	if err != nil {
