@@ -116,7 +116,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	db.appends = make(chan *appendReq, maxBatch)
 	db.closing = make(chan struct{})
 	if err := db.migrate(ctx); err != nil {
-		return nil, errors.Join(err, db.closePools())
+		return nil, errors.Join(fmt.Errorf("open store: %w", err), db.closePools())
 	}
 	db.batchStmts = map[batchStmtKey]*sql.Stmt{}
 	db.workers.Go(db.messageWriter)
