@@ -49,6 +49,7 @@ type dialect struct {
 	nowMS          string             // the database clock in Unix milliseconds
 	param          func(n int) string // the nth parameter of a generated statement whose parameters are in order
 	checkpoint     string             // run now and then off the commit path ("" when the engine does it)
+	writers        int                // message batches written at once
 	isUnique       func(error) bool
 }
 
@@ -60,6 +61,7 @@ var sqliteDialect = dialect{
 	// by name, which is slow in statements with thousands of them.
 	param:      func(int) string { return "?" },
 	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
+	writers:    1, // one write connection
 	isUnique: func(err error) bool {
 		var se *sqlite.Error
 		return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -73,6 +75,7 @@ var postgresDialect = dialect{
 	forUpdate:      ` FOR UPDATE`,
 	nowMS:          `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
 	param:          func(n int) string { return "$" + strconv.Itoa(n) },
+	writers:        4, // while one batch waits for its commit, the next ones are sent
 	isUnique: func(err error) bool {
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
@@ -91,6 +94,7 @@ type DB struct {
 	workers    sync.WaitGroup // the message writer and the checkpointer
 	closeOnce  sync.Once
 	hook       func(interact.Message)
+	batchMu    sync.Mutex
 	batchStmts map[batchStmtKey]*sql.Stmt // the message writer's
 }
 
@@ -139,9 +143,11 @@ func openSQLite(path string) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
 	// The writer syncs every commit (synchronous=FULL): an acknowledged chat
 	// message must survive a power cut, and group commit keeps that cheap.
-	// Checkpoints run off the commit path (see checkpointer); a big
-	// statement's journal stays in memory.
-	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(0)"+
+	// Checkpoints run off the commit path (see checkpointer); the writer
+	// checkpoints itself only when the log has grown past 40 MB, which
+	// bounds it under sustained load. A big statement's journal stays in
+	// memory.
+	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)"+
 		"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)

@@ -10,6 +10,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/interact-oss/interact"
 )
@@ -63,14 +64,47 @@ func (db *DB) AppendMessage(ctx context.Context, m interact.Message) (interact.M
 	}
 }
 
-// messageWriter is the single writer of messages in this process.
+// batchJob is one batch on its way through the writer.
+type batchJob struct {
+	batch   []*appendReq
+	results []appendResult
+	err     error
+	prev    *batchJob     // the batch before: this one locks its tasks after it
+	locked  chan struct{} // closed once this batch holds its tasks' locks, or gave up
+	done    chan struct{} // closed when the transaction has ended
+}
+
+// messageWriter batches appends. Up to dialect.writers batches are written
+// at once, each in its own transaction; they lock their tasks in the order
+// they were formed, so a task's numbers follow that order, and they are
+// announced and acknowledged in that order too.
 func (db *DB) messageWriter() {
-	batch := make([]*appendReq, 0, maxBatch)
+	slots := make(chan struct{}, db.dialect.writers)
+	jobs := make(chan *batchJob, db.dialect.writers)
+	var announcer sync.WaitGroup
+	announcer.Go(func() {
+		for job := range jobs {
+			<-job.done
+			db.announce(job)
+			<-slots
+		}
+	})
+	defer announcer.Wait()
+	defer close(jobs)
+	var prev *batchJob
 	for {
 		select {
-		case req := <-db.appends:
-			batch = append(batch[:0], req)
+		case slots <- struct{}{}:
 		case <-db.closing:
+			db.refuseQueued()
+			return
+		}
+		var batch []*appendReq
+		select {
+		case req := <-db.appends:
+			batch = append(make([]*appendReq, 0, 64), req)
+		case <-db.closing:
+			db.refuseQueued()
 			return
 		}
 	drain:
@@ -82,28 +116,48 @@ func (db *DB) messageWriter() {
 				break drain
 			}
 		}
-		results, err := db.writeBatch(batch)
-		if err == nil && db.hook != nil {
-			// Announce in commit order, so every subscriber sees a task's
-			// messages in sequence order.
-			for _, r := range results {
-				if r.err == nil && !r.dup && r.m.Seq > 0 {
-					db.hook(r.m)
-				}
+		job := &batchJob{batch: batch, prev: prev, locked: make(chan struct{}), done: make(chan struct{})}
+		go func() {
+			defer close(job.done)
+			job.results, job.err = db.writeBatch(job)
+		}()
+		jobs <- job
+		prev = job
+	}
+}
+
+// announce hands a written batch's messages to the hook, in order, and
+// acknowledges them.
+func (db *DB) announce(job *batchJob) {
+	if job.err == nil && db.hook != nil {
+		for _, r := range job.results {
+			if r.err == nil && !r.dup && r.m.Seq > 0 {
+				db.hook(r.m)
 			}
 		}
-		for i, req := range batch {
-			if err != nil {
-				req.reply <- appendResult{err: err}
-			} else {
-				req.reply <- results[i]
-			}
+	}
+	for i, req := range job.batch {
+		if job.err != nil {
+			req.reply <- appendResult{err: job.err}
+		} else {
+			req.reply <- job.results[i]
 		}
 	}
 }
 
-// errClientIDTaken makes writeBatch retry a batch that holds a resent
-// message, one message at a time.
+// refuseQueued answers appends still queued when the store closes.
+func (db *DB) refuseQueued() {
+	for {
+		select {
+		case req := <-db.appends:
+			req.reply <- appendResult{err: ErrStoreClosed}
+		default:
+			return
+		}
+	}
+}
+
+// errClientIDTaken reports that a batch holds a resent message.
 var errClientIDTaken = errors.New("client id taken")
 
 // writeBatch stores a batch in one transaction. The tasks' counters are
@@ -112,18 +166,55 @@ var errClientIDTaken = errors.New("client id taken")
 //
 // The common batch holds no resend: its messages get the next numbers and
 // go in with multi-row INSERTs. When one of them turns out to be a resend,
-// the transaction is rolled back and the batch is written again, looking
-// up every client id first, so that sequence numbers have no gaps.
-func (db *DB) writeBatch(batch []*appendReq) ([]appendResult, error) {
-	if err := db.prepareBatchStmts(context.Background(), len(batch)); err != nil {
+// the inserts are rolled back to a savepoint, keeping the locks, and the
+// batch is inserted again looking up every client id first, so that
+// sequence numbers have no gaps.
+func (db *DB) writeBatch(job *batchJob) ([]appendResult, error) {
+	var lockOnce sync.Once
+	locked := func() { lockOnce.Do(func() { close(job.locked) }) }
+	defer locked()
+	ctx := context.Background()
+	if err := db.prepareBatchStmts(ctx, len(job.batch)); err != nil {
 		return nil, err
 	}
-	results := make([]appendResult, len(batch))
-	err := db.tx(context.Background(), func(tx *sql.Tx) error { return db.appendBatch(tx, batch, results, false) })
-	if errors.Is(err, errClientIDTaken) {
-		clear(results)
-		err = db.tx(context.Background(), func(tx *sql.Tx) error { return db.appendBatch(tx, batch, results, true) })
-	}
+	results := make([]appendResult, len(job.batch))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var taskIDs []string
+		for i, req := range job.batch {
+			if err := req.ctx.Err(); err != nil {
+				results[i].err = err
+				continue
+			}
+			taskIDs = append(taskIDs, req.m.TaskID)
+		}
+		if len(taskIDs) == 0 {
+			return nil
+		}
+		if job.prev != nil {
+			<-job.prev.locked
+		}
+		lastSeq, err := db.lockTasks(ctx, tx, taskIDs)
+		locked()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT appends`); err != nil {
+			return err
+		}
+		err = db.appendBatch(ctx, tx, job.batch, results, maps.Clone(lastSeq), false)
+		if errors.Is(err, errClientIDTaken) {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT appends`); err != nil {
+				return err
+			}
+			for i := range results {
+				if results[i].err == nil {
+					results[i] = appendResult{}
+				}
+			}
+			err = db.appendBatch(ctx, tx, job.batch, results, lastSeq, true)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -132,23 +223,9 @@ func (db *DB) writeBatch(batch []*appendReq) ([]appendResult, error) {
 
 type clientKey struct{ task, sender, client string }
 
-func (db *DB) appendBatch(tx *sql.Tx, batch []*appendReq, results []appendResult, careful bool) error {
-	ctx := context.Background()
-	var taskIDs []string
-	for i, req := range batch {
-		if err := req.ctx.Err(); err != nil {
-			results[i].err = err
-			continue
-		}
-		taskIDs = append(taskIDs, req.m.TaskID)
-	}
-	if len(taskIDs) == 0 {
-		return nil
-	}
-	lastSeq, err := db.lockTasks(ctx, tx, taskIDs)
-	if err != nil {
-		return err
-	}
+// appendBatch numbers and inserts the live messages of batch. careful
+// looks every client id up first.
+func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, batch []*appendReq, results []appendResult, lastSeq map[string]int64, careful bool) error {
 	var rows []*interact.Message
 	var inBatch map[clientKey]*interact.Message
 	if careful {
@@ -224,8 +301,8 @@ func (db *DB) lockTasks(ctx context.Context, tx *sql.Tx, ids []string) (map[stri
 	return out, nil
 }
 
-// insertMessages inserts rows with multi-row INSERTs. A row whose client id
-// is taken is skipped by the database and reported as errClientIDTaken.
+// insertMessages inserts rows with multi-row INSERTs. A row whose client
+// id is taken fails the statement with errClientIDTaken.
 func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, rows []*interact.Message) error {
 	const cols = 8
 	for chunk := range chunks(rows) {
@@ -233,12 +310,11 @@ func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, rows []*interact.M
 		for _, m := range chunk {
 			args = append(args, m.TaskID, m.Seq, m.ClientID, m.From, m.AgentID, m.Name, m.Text, ms(m.At))
 		}
-		res, err := db.batchStmt(ctx, tx, stmtInsertMessages, len(chunk)).ExecContext(ctx, args...)
-		if err != nil {
+		if _, err := db.batchStmt(ctx, tx, stmtInsertMessages, len(chunk)).ExecContext(ctx, args...); err != nil {
+			if db.dialect.isUnique(err) {
+				return fmt.Errorf("%w: %w", errClientIDTaken, err)
+			}
 			return fmt.Errorf("append messages: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != int64(len(chunk)) {
-			return errors.Join(errClientIDTaken, err)
 		}
 	}
 	return nil
@@ -311,8 +387,7 @@ func (db *DB) batchSQL(kind, n int) string {
 	case stmtLockTasks:
 		return `SELECT id, last_seq FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
 	case stmtInsertMessages:
-		return `INSERT INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)") +
-			` ON CONFLICT (task_id, sender, client_id) DO NOTHING`
+		return `INSERT INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)")
 	default: // VALUES columns are named column1, column2… on both engines.
 		return `UPDATE tasks SET last_seq = v.column2 FROM (VALUES ` + db.placeholders(n, "(%s", "CAST(%s AS BIGINT))") +
 			`) AS v WHERE tasks.id = v.column1`
@@ -325,6 +400,8 @@ type batchStmtKey struct{ kind, n int }
 // yet. It runs outside transactions: SQLite's single write connection is
 // taken during one.
 func (db *DB) prepareBatchStmts(ctx context.Context, n int) error {
+	db.batchMu.Lock()
+	defer db.batchMu.Unlock()
 	for kind := range numBatchStmts {
 		for size := 1; size <= n; size *= 2 {
 			key := batchStmtKey{kind, size}
@@ -343,7 +420,10 @@ func (db *DB) prepareBatchStmts(ctx context.Context, n int) error {
 
 // batchStmt returns statement kind for n rows (a power of two), bound to tx.
 func (db *DB) batchStmt(ctx context.Context, tx *sql.Tx, kind, n int) *sql.Stmt {
-	return tx.StmtContext(ctx, db.batchStmts[batchStmtKey{kind, n}])
+	db.batchMu.Lock()
+	st := db.batchStmts[batchStmtKey{kind, n}]
+	db.batchMu.Unlock()
+	return tx.StmtContext(ctx, st)
 }
 
 const messageCols = `task_id, seq, client_id, sender, agent_id, name, body, at`

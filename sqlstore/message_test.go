@@ -56,7 +56,7 @@ func BenchmarkAppendMessage(b *testing.B) {
 			db := openURL(b, url(b))
 			tasks := newTasks(b, db, 1000)
 			var next atomic.Int64
-			b.SetParallelism(128) // appenders per CPU
+			b.SetParallelism(256) // appenders per CPU
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -232,6 +232,20 @@ func testAppendFromTwoStores(t *testing.T) {
 	t.Parallel()
 	url := storeURL(t)
 	nodes := []*sqlstore.DB{openURL(t, url), openURL(t, url)}
+	// Each node announces its own messages of a task in sequence order.
+	var mu sync.Mutex
+	lastAnnounced := map[string]int64{} // node and task → seq
+	for n, db := range nodes {
+		db.SetMessageHook(func(m interact.Message) {
+			mu.Lock()
+			defer mu.Unlock()
+			key := fmt.Sprint(n, m.TaskID)
+			if m.Seq <= lastAnnounced[key] {
+				t.Errorf("node %d announced seq %d of task %s after %d", n, m.Seq, m.TaskID, lastAnnounced[key])
+			}
+			lastAnnounced[key] = m.Seq
+		})
+	}
 	tasks := newTasks(t, nodes[0], 4)
 	const appenders, each = 8, 25 // per node and task
 	var wg sync.WaitGroup

@@ -6,3 +6,8 @@ CREATE TABLE leases (
 	token BIGINT NOT NULL,
 	expires_at BIGINT NOT NULL
 );
+
+-- The message writer checks a message's task under the task's row lock; a
+-- foreign-key check per message only slowed appends down. Tasks are never
+-- deleted.
+ALTER TABLE messages DROP CONSTRAINT messages_task_id_fkey;
