@@ -91,6 +91,7 @@ type DB struct {
 
 	appends    chan *appendReq // to the message writer
 	closing    chan struct{}
+	writerDone chan struct{}  // closed when the message writer has answered everything
 	workers    sync.WaitGroup // the message writer and the checkpointer
 	closeOnce  sync.Once
 	hook       func(interact.Message)
@@ -118,7 +119,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	db.now = time.Now
 	db.appends = make(chan *appendReq, maxBatch)
-	db.closing = make(chan struct{})
+	db.closing, db.writerDone = make(chan struct{}), make(chan struct{})
 	if err := db.migrate(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open store: %w", err), db.closePools())
 	}

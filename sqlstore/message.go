@@ -58,6 +58,13 @@ func (db *DB) AppendMessage(ctx context.Context, m interact.Message) (interact.M
 	select {
 	case r := <-req.reply:
 		return r.m, r.dup, r.err
+	case <-db.writerDone: // every batch in flight has been answered
+		select {
+		case r := <-req.reply:
+			return r.m, r.dup, r.err
+		default:
+			return interact.Message{}, false, ErrStoreClosed
+		}
 	case <-ctx.Done():
 		// The write may still commit; a resend with the same client id finds it.
 		return interact.Message{}, false, ctx.Err()
@@ -79,6 +86,7 @@ type batchJob struct {
 // they were formed, so a task's numbers follow that order, and they are
 // announced and acknowledged in that order too.
 func (db *DB) messageWriter() {
+	defer close(db.writerDone)
 	slots := make(chan struct{}, db.dialect.writers)
 	jobs := make(chan *batchJob, db.dialect.writers)
 	var announcer sync.WaitGroup

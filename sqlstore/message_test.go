@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -267,5 +268,19 @@ func testAppendFromTwoStores(t *testing.T) {
 	wg.Wait()
 	for _, task := range tasks {
 		wantGapless(t, nodes[1], task, len(nodes)*appenders*each)
+	}
+}
+
+func TestAppendAfterClose(t *testing.T) { eachEngine(t, testAppendAfterClose) }
+
+func testAppendAfterClose(t *testing.T) {
+	t.Parallel()
+	db, err := sqlstore.Open(t.Context(), storeURL(t))
+	noErr(t, err)
+	task := newTasks(t, db, 1)[0]
+	noErr(t, db.Close())
+	_, _, err = db.AppendMessage(t.Context(), interact.Message{TaskID: task, ClientID: "c", From: interact.FromVisitor, Text: "hi", At: time.Now()})
+	if !errors.Is(err, sqlstore.ErrStoreClosed) {
+		t.Fatalf("append after close: %v, want ErrStoreClosed", err)
 	}
 }
