@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/interact-oss/interact"
@@ -69,6 +71,9 @@ func (db *DB) CreateTask(ctx context.Context, t *interact.Task, resumeHash strin
 // differently (another outcome or end time, as when two nodes race) fails
 // with a conflict and saves nothing.
 func (db *DB) SaveRouting(ctx context.Context, tasks []*interact.Task, offers []*interact.Offer) error {
+	// Rows are locked in id order, as the message writer does, so that
+	// writers on several nodes cannot deadlock.
+	tasks = slices.SortedFunc(slices.Values(tasks), func(a, b *interact.Task) int { return strings.Compare(a.ID, b.ID) })
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		for _, t := range tasks {
 			visitor, err := json.Marshal(t.Visitor)
