@@ -73,7 +73,7 @@ var postgresDialect = dialect{
 	migrations:     "migrations/postgres",
 	lockMigrations: `SELECT pg_advisory_xact_lock(7220136601)`,
 	forUpdate:      ` FOR UPDATE`,
-	nowMS:          `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`,
+	nowMS:          `CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)`,
 	param:          func(n int) string { return "$" + strconv.Itoa(n) },
 	writers:        4, // while one batch waits for its commit, the next ones are sent
 	isUnique: func(err error) bool {
@@ -84,7 +84,7 @@ var postgresDialect = dialect{
 
 // DB is the store. Its methods are safe for concurrent use.
 type DB struct {
-	read    *sql.DB // many connections
+	read    *sql.DB // many connections (PostgreSQL: the same pool as write)
 	write   *sql.DB // SQLite: one connection, so writers queue in Go, not on SQLITE_BUSY
 	dialect dialect
 	now     func() time.Time
