@@ -15,9 +15,11 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-// Chat messages are written by one goroutine that commits whatever has
-// queued up in one transaction ("group commit"): a message is acknowledged
-// only after its transaction committed, yet thousands share one fsync.
+// Chat messages are written in batches: whatever has queued up shares one
+// transaction ("group commit"), so a message is acknowledged only after its
+// transaction committed, yet thousands share one fsync. A task's sequence
+// numbers come from its row in the database, so several processes may
+// append to one task.
 
 // maxBatch bounds how many messages share one transaction.
 const maxBatch = 1024
@@ -34,9 +36,9 @@ type appendResult struct {
 	err error
 }
 
-// SetMessageHook sets a function called with every newly stored message,
-// after its transaction committed and in commit order (so in sequence
-// order per task), before the writer acknowledges it. Set it before use.
+// SetMessageHook sets a function called with every message this store
+// newly stored, after its transaction committed and, per task, in sequence
+// order, before the writer acknowledges it. Set it before use.
 func (db *DB) SetMessageHook(fn func(interact.Message)) { db.hook = fn }
 
 // ErrStoreClosed is returned for writes after Close.
@@ -76,9 +78,9 @@ type batchJob struct {
 	batch   []*appendReq
 	results []appendResult
 	err     error
-	prev    *batchJob     // the batch before: this one locks its tasks after it
-	locked  chan struct{} // closed once this batch holds its tasks' locks, or gave up
-	done    chan struct{} // closed when the transaction has ended
+	after   <-chan struct{} // the batch before's locked: this one locks its tasks after it
+	locked  chan struct{}   // closed once this batch holds its tasks' locks, or gave up
+	done    chan struct{}   // closed when the transaction has ended
 }
 
 // messageWriter batches appends. Up to dialect.writers batches are written
@@ -99,7 +101,7 @@ func (db *DB) messageWriter() {
 	})
 	defer announcer.Wait()
 	defer close(jobs)
-	var prev *batchJob
+	var after <-chan struct{}
 	for {
 		select {
 		case slots <- struct{}{}:
@@ -124,13 +126,13 @@ func (db *DB) messageWriter() {
 				break drain
 			}
 		}
-		job := &batchJob{batch: batch, prev: prev, locked: make(chan struct{}), done: make(chan struct{})}
+		job := &batchJob{batch: batch, after: after, locked: make(chan struct{}), done: make(chan struct{})}
 		go func() {
 			defer close(job.done)
 			job.results, job.err = db.writeBatch(job)
 		}()
 		jobs <- job
-		prev = job
+		after = job.locked
 	}
 }
 
@@ -198,8 +200,8 @@ func (db *DB) writeBatch(job *batchJob) ([]appendResult, error) {
 		if len(taskIDs) == 0 {
 			return nil
 		}
-		if job.prev != nil {
-			<-job.prev.locked
+		if job.after != nil {
+			<-job.after
 		}
 		lastSeq, err := db.lockTasks(ctx, tx, taskIDs)
 		locked()
