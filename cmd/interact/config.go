@@ -114,6 +114,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "interact.db")
 	}
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		return nil, err
+	}
 	if c.NATSURL != "" {
 		return nil, fmt.Errorf("nats url %q: NATS scale-out is not supported by this build yet", c.NATSURL)
 	}
@@ -137,6 +140,28 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkDatabaseURL accepts sqlite:PATH (or a bare path) and postgres://….
+func checkDatabaseURL(s string) error {
+	switch {
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		if _, err := url.Parse(s); err != nil {
+			return fmt.Errorf("database url: not a valid PostgreSQL URL")
+		}
+	case strings.Contains(s, "://") && !strings.HasPrefix(s, "sqlite:"):
+		return fmt.Errorf("database url %q: unsupported database URL scheme (want sqlite:PATH or postgres://…)", redactURL(s))
+	}
+	return nil
+}
+
+// redactURL hides the password of a URL, for messages and logs.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return s
+	}
+	return u.Redacted()
 }
 
 // publicURLFor derives the default public URL from the bound address.

@@ -144,7 +144,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "interact is listening on %s (admin API %s/api/v1, data in %s)\n", cfg.PublicURL, cfg.PublicURL, cfg.DatabaseURL)
+	fmt.Fprintf(stdout, "interact is listening on %s (admin API %s/api/v1, data in %s)\n", cfg.PublicURL, cfg.PublicURL, redactURL(cfg.DatabaseURL))
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 
 	errc := make(chan error, 1)
