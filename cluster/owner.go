@@ -272,6 +272,8 @@ func (o *owner) run(ctx context.Context, eng *routing.Engine, r request) (any, e
 		return wireTask{Task: *t, TenantID: t.TenantID}, nil
 	case opTransfer:
 		return nil, eng.Transfer(ctx, r.UserID, r.TaskID, r.ToAgentID, r.ToServiceID)
+	case opSetCall:
+		return nil, eng.SetCall(ctx, r.TaskID, r.By, r.Modality)
 	case opEndACW:
 		return nil, eng.EndACW(ctx, r.UserID)
 	case opExtendACW:

@@ -27,6 +27,7 @@ const (
 	opDecline          = "decline"
 	opClaim            = "claim"
 	opTransfer         = "transfer"
+	opSetCall          = "setCall"
 	opEndACW           = "endACW"
 	opExtendACW        = "extendACW"
 	opResetRONA        = "resetRONA"
@@ -308,6 +309,11 @@ func (n *Node) taskCall(ctx context.Context, req request) (*interact.Task, error
 // Transfer hands a task to another agent or service.
 func (n *Node) Transfer(ctx context.Context, userID, taskID, toAgentID, toServiceID string) error {
 	return n.call(ctx, request{Op: opTransfer, UserID: userID, TaskID: taskID, ToAgentID: toAgentID, ToServiceID: toServiceID}, nil)
+}
+
+// SetCall escalates a chat to a call, or ends the escalated call.
+func (n *Node) SetCall(ctx context.Context, taskID, by string, m interact.Modality) error {
+	return n.call(ctx, request{Op: opSetCall, TaskID: taskID, By: by, Modality: m}, nil)
 }
 
 // EndACW ends an agent's after-call work.

@@ -3,6 +3,8 @@ package realtime
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,30 +12,36 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// Conn is one WebSocket connection. Its reader runs in its own goroutine;
-// a writer goroutine exists only while frames are waiting to be sent, so an
-// idle connection costs one small goroutine and its buffers.
+// Conn is one WebSocket connection. While it is idle it has no goroutine
+// and no buffers: on Linux the hub's poller starts a reader when data
+// arrives (elsewhere a reader goroutine waits), and a writer goroutine
+// exists only while frames are waiting to be sent.
 type Conn struct {
 	hub  *Hub
 	ws   *websocket.Conn
 	h    Handler
-	seen atomic.Int64 // unix nanoseconds of the last frame or pong read
+	seen atomic.Int64 // unix nanoseconds of the last frame read
+	in   frameReader  // used by one reader at a time
+	poll pollState
+	// serving is set while serve runs; it also orders one serve's use of
+	// in before the next one's.
+	serving atomic.Bool
 
 	mu       sync.Mutex
 	queue    [][]byte
 	writing  bool
 	closed   bool
-	subjects map[string]bool
+	subjects []string
 	// held frames wait here while the handler replays history (Hold/Release).
 	held    [][]byte
 	holding bool
 	// closeCode, when set, closes the connection once the queue is sent.
 	closeCode   int
 	closeReason string
-	room        *sync.Cond       // signalled when the writer takes the queue
-	seqs        map[string]int64 // last message seq sent per task
+	room        *sync.Cond // signalled when the writer takes the queue
+	seqs        []taskSeq  // last message seq sent per task
 
-	budgetStart time.Time // frame rate limit window (reader goroutine only)
+	budgetStart int64 // frame rate limit window, unix nanoseconds (reader only)
 	budgetN     int
 }
 
@@ -84,14 +92,24 @@ func (c *Conn) admit(frame []byte) bool {
 	if json.Unmarshal(frame, &f) != nil || f.Data.Seq == 0 {
 		return true
 	}
-	if c.seqs == nil {
-		c.seqs = map[string]int64{}
+	for i := range c.seqs {
+		if c.seqs[i].task == f.Data.TaskID {
+			if f.Data.Seq <= c.seqs[i].seq {
+				return false
+			}
+			c.seqs[i].seq = f.Data.Seq
+			return true
+		}
 	}
-	if f.Data.Seq <= c.seqs[f.Data.TaskID] {
-		return false
-	}
-	c.seqs[f.Data.TaskID] = f.Data.Seq
+	c.seqs = append(c.seqs, taskSeq{f.Data.TaskID, f.Data.Seq})
 	return true
+}
+
+// taskSeq is the last message seq a connection sent for a task; a
+// connection follows one task (a visitor) or a few (an agent).
+type taskSeq struct {
+	task string
+	seq  int64
 }
 
 // enqueue appends frames and starts the writer; called with c.mu held, and
@@ -169,7 +187,7 @@ func (c *Conn) writeLoop() {
 func (c *Conn) WaitRoom() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.room == nil {
+	if c.room == nil && !c.closed && len(c.queue) > c.hub.cfg.QueueSize/2 {
 		c.room = sync.NewCond(&c.mu)
 	}
 	for !c.closed && len(c.queue) > c.hub.cfg.QueueSize/2 {
@@ -208,11 +226,11 @@ func (c *Conn) Release(keep func(frame []byte) bool) {
 // Subscribe routes a bus subject's events to this connection.
 func (c *Conn) Subscribe(subject string) {
 	c.mu.Lock()
-	if c.closed || c.subjects[subject] {
+	if c.closed || slices.Contains(c.subjects, subject) {
 		c.mu.Unlock()
 		return
 	}
-	c.subjects[subject] = true
+	c.subjects = append(c.subjects, subject)
 	c.mu.Unlock()
 	c.hub.attach(subject, c)
 }
@@ -220,10 +238,12 @@ func (c *Conn) Subscribe(subject string) {
 // Unsubscribe stops routing a subject's events here.
 func (c *Conn) Unsubscribe(subject string) {
 	c.mu.Lock()
-	had := c.subjects[subject]
-	delete(c.subjects, subject)
+	i := slices.Index(c.subjects, subject)
+	if i >= 0 {
+		c.subjects = slices.Delete(c.subjects, i, i+1)
+	}
 	c.mu.Unlock()
-	if had {
+	if i >= 0 {
 		c.hub.detach(subject, c)
 	}
 }
@@ -243,10 +263,11 @@ func (c *Conn) Close() {
 		c.room.Broadcast()
 	}
 	c.mu.Unlock()
-	for s := range subjects {
+	for _, s := range subjects {
 		c.hub.detach(s, c)
 	}
 	c.hub.remove(c)
+	c.hub.poll.remove(c)
 	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 	c.ws.Close()
 	c.h.Closed(c)
@@ -270,31 +291,74 @@ func (c *Conn) CloseWith(code int, reason string) {
 	c.Close()
 }
 
+// readLoop reads and handles frames until the connection ends, for
+// connections the poller cannot watch.
 func (c *Conn) readLoop() {
 	defer c.Close()
+	for c.readFrame() {
+	}
+}
+
+// serve handles the frames that have arrived, then leaves the connection
+// to the poller again with no buffer held. Run by the poller, one at a time
+// per connection.
+func (c *Conn) serve() {
+	if !c.serving.CompareAndSwap(false, true) {
+		return
+	}
 	for {
-		_, data, err := c.ws.ReadMessage()
-		if err != nil {
+		if !c.readFrame() {
+			c.Close()
 			return
 		}
-		now := time.Now()
-		c.seen.Store(now.UnixNano())
-		c.hub.framesIn.Add(1)
-		if now.Sub(c.budgetStart) > c.hub.cfg.FrameWindow {
-			c.budgetStart, c.budgetN = now, 0
+		if !c.in.buffered() {
+			break
 		}
-		var f InFrame
-		bad := json.Unmarshal(data, &f) != nil || f.Type == ""
-		if c.budgetN++; c.budgetN > c.hub.cfg.FrameLimit {
-			c.SendJSON("error", f.ID, ErrorData{Code: "rate_limited", Message: "Too many frames; slow down."})
-			continue
-		}
-		if bad {
-			c.SendJSON("error", f.ID, ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})
-			continue
-		}
-		c.h.Frame(c, f)
 	}
+	c.in.release()
+	c.serving.Store(false)
+	if err := c.hub.poll.rearm(c); err != nil {
+		c.Close()
+	}
+}
+
+// readFrame reads one frame, waiting for all of it, and handles the
+// message it completes. It returns false when the connection is done.
+func (c *Conn) readFrame() bool {
+	data, err := c.in.message(c, c.hub.cfg.ReadLimit)
+	if err != nil {
+		var fe *frameError
+		if errors.As(err, &fe) {
+			c.CloseWith(fe.code, fe.reason)
+		}
+		return false
+	}
+	now := time.Now()
+	c.seen.Store(now.UnixNano())
+	if data == nil {
+		return true // a control frame or a fragment
+	}
+	c.hub.framesIn.Add(1)
+	if now.UnixNano()-c.budgetStart > int64(c.hub.cfg.FrameWindow) {
+		c.budgetStart, c.budgetN = now.UnixNano(), 0
+	}
+	var f InFrame
+	bad := json.Unmarshal(data, &f) != nil || f.Type == ""
+	if c.budgetN++; c.budgetN > c.hub.cfg.FrameLimit {
+		c.SendJSON("error", f.ID, ErrorData{Code: "rate_limited", Message: "Too many frames; slow down."})
+		return true
+	}
+	if bad {
+		c.SendJSON("error", f.ID, ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})
+		return true
+	}
+	c.h.Frame(c, f)
+	return true
+}
+
+// pong answers a ping.
+func (c *Conn) pong(payload []byte) {
+	c.ws.WriteControl(websocket.PongMessage, payload, time.Now().Add(c.hub.cfg.WriteTimeout))
 }
 
 // Frame is an outgoing frame.

@@ -1,7 +1,8 @@
 // Package realtime is interact's WebSocket layer: it upgrades connections,
-// runs one small reader goroutine per connection and a writer only while
-// there is something to send, pings every connection from one shared
-// ticker, and fans bus events out to the connections subscribed to their
+// reads frames only while they arrive (one poller watches the idle
+// connections; a reader goroutine runs while data comes in), runs a writer
+// only while there is something to send, pings every connection from one
+// shared ticker, and fans bus events out to the connections subscribed to their
 // subjects. What the frames mean is the business of a Handler (web's
 // visitor and agent protocols, docs/protocol.md).
 package realtime
@@ -10,6 +11,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,8 +53,10 @@ type Hub struct {
 	upgrader websocket.Upgrader
 	subs     []interact.Subscription
 
+	poll *poller // nil where connections are read by a goroutine each
+
 	mu     sync.RWMutex
-	routes map[string]map[*Conn]struct{} // subject → connections
+	routes map[string][]*Conn // subject → connections
 	conns  map[*Conn]struct{}
 
 	stop       chan struct{}
@@ -92,12 +96,14 @@ func NewHub(cfg Config, bus interact.Bus) (*Hub, error) {
 	h := &Hub{
 		cfg: cfg, log: cfg.Log,
 		upgrader: websocket.Upgrader{
-			ReadBufferSize: 512, WriteBufferSize: 512, WriteBufferPool: &sync.Pool{},
+			// Frames are read by frameReader: the upgrader's read buffer is
+			// never used, so it gets the smallest size it takes.
+			ReadBufferSize: 128, WriteBufferSize: 512, WriteBufferPool: &sync.Pool{},
 			// Origins are checked by the caller before Upgrade, with the
 			// rules of the endpoint (Restrict Access, same origin).
 			CheckOrigin: func(*http.Request) bool { return true },
 		},
-		routes: map[string]map[*Conn]struct{}{}, conns: map[*Conn]struct{}{},
+		routes: map[string][]*Conn{}, conns: map[*Conn]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	for _, s := range []string{"task.>", "agent.>", "service.>"} {
@@ -107,6 +113,12 @@ func NewHub(cfg Config, bus interact.Bus) (*Hub, error) {
 			return nil, err
 		}
 		h.subs = append(h.subs, sub)
+	}
+	if p, err := newPoller(h.log); err == nil {
+		h.poll = p
+		go p.run()
+	} else {
+		h.log.Warn("websocket poller unavailable; one reader goroutine per connection", "err", err)
 	}
 	go h.pinger()
 	return h, nil
@@ -128,10 +140,9 @@ func (h *Hub) Upgrade(w http.ResponseWriter, r *http.Request, handler Handler, o
 	if err != nil {
 		return err // the upgrader has answered
 	}
-	ws.SetReadLimit(h.cfg.ReadLimit)
-	c := &Conn{hub: h, ws: ws, h: handler, subjects: map[string]bool{}}
+	c := &Conn{hub: h, ws: ws, h: handler}
+	c.in.conn = ws.NetConn()
 	c.seen.Store(time.Now().UnixNano())
-	ws.SetPongHandler(func(string) error { c.seen.Store(time.Now().UnixNano()); return nil })
 	h.mu.Lock()
 	h.conns[c] = struct{}{}
 	h.mu.Unlock()
@@ -140,27 +151,29 @@ func (h *Hub) Upgrade(w http.ResponseWriter, r *http.Request, handler Handler, o
 		c.SendAndClose(b, websocket.ClosePolicyViolation, interact.ErrorCode(err))
 		return nil
 	}
-	go c.readLoop()
+	if h.poll == nil || h.poll.add(c) != nil {
+		go c.readLoop()
+	}
 	return nil
 }
 
 func (h *Hub) attach(subject string, c *Conn) {
 	h.mu.Lock()
-	m, ok := h.routes[subject]
-	if !ok {
-		m = map[*Conn]struct{}{}
-		h.routes[subject] = m
-	}
-	m[c] = struct{}{}
+	h.routes[subject] = append(h.routes[subject], c)
 	h.mu.Unlock()
 }
 
 func (h *Hub) detach(subject string, c *Conn) {
 	h.mu.Lock()
-	if m, ok := h.routes[subject]; ok {
-		delete(m, c)
-		if len(m) == 0 {
+	r := h.routes[subject]
+	if i := slices.Index(r, c); i >= 0 {
+		r[i] = r[len(r)-1]
+		r[len(r)-1] = nil
+		r = r[:len(r)-1]
+		if len(r) == 0 {
 			delete(h.routes, subject)
+		} else {
+			h.routes[subject] = r
 		}
 	}
 	h.mu.Unlock()
@@ -176,11 +189,7 @@ func (h *Hub) remove(c *Conn) {
 // lock and sends after releasing it.
 func (h *Hub) deliver(subject string, data []byte) {
 	h.mu.RLock()
-	m := h.routes[subject]
-	targets := make([]*Conn, 0, len(m))
-	for c := range m {
-		targets = append(targets, c)
-	}
+	targets := slices.Clone(h.routes[subject])
 	h.mu.RUnlock()
 	for _, c := range targets {
 		if o, ok := c.h.(Observer); ok && !o.Event(c, subject, data) {
@@ -249,5 +258,8 @@ func (h *Hub) Close() {
 	h.mu.RUnlock()
 	for _, c := range conns {
 		c.CloseWith(websocket.CloseGoingAway, "server shutting down")
+	}
+	if h.poll != nil {
+		h.poll.close()
 	}
 }

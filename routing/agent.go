@@ -105,7 +105,10 @@ func (e *Engine) state(a *agent) string {
 // selectable reports whether a may be offered a task of modality m in
 // service s (nil for a direct contact or a transfer to a named agent).
 func (e *Engine) selectable(a *agent, s *service, m interact.Modality) bool {
-	now := e.clock.Now()
+	return e.selectableAt(a, s, m, e.clock.Now())
+}
+
+func (e *Engine) selectableAt(a *agent, s *service, m interact.Modality, now time.Time) bool {
 	if a.conns == 0 || len(a.ringing) > 0 || len(a.calls) > 0 || now.Before(a.acwUntil) || now.Before(a.ronaUntil) ||
 		!e.reachable(a, s, m) {
 		return false
@@ -137,6 +140,28 @@ func (e *Engine) reachable(a *agent, s *service, m interact.Modality) bool {
 	}
 	return lic.ContactCenter
 }
+
+// index keeps a in the sets of agents that may be selectable for a chat
+// and for a call: connected, available, not ringing, not on a call and
+// below capacity. ACW, RONA and memberships are checked when selecting;
+// every change to what the sets depend on goes through agentChanged.
+func (e *Engine) index(a *agent) {
+	base := a.conns > 0 && a.presence == PresenceAvailable && len(a.ringing) == 0 && len(a.calls) == 0
+	setMember(e.freeChat, a, base && len(a.chats) < e.cfg.ChatCapacity)
+	setMember(e.freeCall, a, base && len(a.calls) < e.cfg.CallCapacity)
+}
+
+func setMember(set map[*agent]struct{}, a *agent, in bool) {
+	if in {
+		set[a] = struct{}{}
+	} else {
+		delete(set, a)
+	}
+}
+
+// reachChanged notes a change to what reachable depends on (connections,
+// presence, licences, memberships), so cached counts are recomputed.
+func (e *Engine) reachChanged() { e.reachVersion++ }
 
 // AgentView is an agent's state, sent to the agent and to supervisors.
 type AgentView struct {
@@ -177,6 +202,7 @@ func (e *Engine) view(a *agent) AgentView {
 
 // agentChanged announces a's state to the agent and its services.
 func (e *Engine) agentChanged(a *agent, c *change) {
+	e.index(a)
 	v := e.view(a)
 	c.emit(AgentSubject(a.id), "agent.state", v)
 	for id := range a.services {
@@ -208,6 +234,7 @@ func (e *Engine) AgentConnected(ctx context.Context, tenantID, userID string) (A
 			}
 		}
 		a.conns++
+		e.reachChanged()
 		e.agentChanged(a, c)
 		v = e.view(a)
 		return nil
@@ -229,6 +256,7 @@ func (e *Engine) AgentDisconnected(ctx context.Context, userID string) {
 			return nil
 		}
 		a.dropTimer = e.clock.AfterFunc(e.cfg.AgentGrace, func() { e.agentGone(userID) })
+		e.reachChanged()
 		for _, o := range a.ringing { // it cannot answer now
 			e.endOffer(o, interact.OfferCancelled, c)
 		}
@@ -245,6 +273,7 @@ func (e *Engine) agentGone(userID string) {
 			return nil
 		}
 		a.dropTimer = nil
+		e.reachChanged()
 		e.release(a, c, interact.OfferDropped)
 		a.ronaUntil, a.acwUntil = time.Time{}, time.Time{} // going offline resets RONA and ACW
 		e.agentChanged(a, c)
@@ -271,6 +300,7 @@ func (e *Engine) release(a *agent, c *change, outcome string) {
 				c.offer(o)
 			}
 			delete(group, t.ID)
+			e.dropCall(t, c)
 			t.accepted = nil
 			t.AgentID = ""
 			t.State = interact.TaskWaiting
@@ -305,6 +335,7 @@ func (e *Engine) SetPresence(ctx context.Context, userID, presence, reason strin
 			a.idleSince = e.clock.Now()
 		}
 		a.presence, a.reason = presence, reason
+		e.reachChanged()
 		if presence == PresenceOffline {
 			a.ronaUntil = time.Time{}
 		}

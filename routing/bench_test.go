@@ -127,11 +127,17 @@ func buildFixture(n int) (*benchFixture, error) {
 	return f, fixErr
 }
 
-// benchPub counts events and keeps the last "offer" per agent.
+// benchPub counts events and keeps the last "offer" per agent, with the
+// time it was published.
 type benchPub struct {
 	events atomic.Int64
 	mu     sync.Mutex
-	offers map[string]string // agent id → last offer id
+	offers map[string]benchOffer // by agent id
+}
+
+type benchOffer struct {
+	id string
+	at time.Time
 }
 
 var offerPrefix = []byte(`{"type":"offer",`)
@@ -148,27 +154,28 @@ func (p *benchPub) Publish(subject string, data []byte) error {
 			return err
 		}
 		p.mu.Lock()
-		p.offers[strings.TrimPrefix(subject, "agent.")] = f.Data.OfferID
+		p.offers[strings.TrimPrefix(subject, "agent.")] = benchOffer{f.Data.OfferID, time.Now()}
 		p.mu.Unlock()
 	}
 	return nil
 }
 
-func (p *benchPub) lastOffer(agent string) string {
+func (p *benchPub) lastOffer(agent string) benchOffer {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	id := p.offers[agent]
+	o := p.offers[agent]
 	delete(p.offers, agent)
-	return id
+	return o
 }
 
 // benchEngine is an engine on the fixture with every agent connected and
 // available, on a clock that does not move.
-func benchEngine(b *testing.B, f *benchFixture, cfg routing.Config, recover bool) (*routing.Engine, *benchPub) {
+func benchEngine(b *testing.B, f *benchFixture, cfg routing.Config, recover bool) (*routing.Engine, *benchPub, *routing.ManualClock) {
 	b.Helper()
 	ctx := context.Background()
-	pub := &benchPub{offers: map[string]string{}}
-	cfg.Clock = routing.NewManualClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	pub := &benchPub{offers: map[string]benchOffer{}}
+	clock := routing.NewManualClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	cfg.Clock = clock
 	e := routing.New(cfg, f.db, pub)
 	if recover {
 		if err := e.Recover(ctx); err != nil {
@@ -183,7 +190,7 @@ func benchEngine(b *testing.B, f *benchFixture, cfg routing.Config, recover bool
 			b.Fatal(err)
 		}
 	}
-	return e, pub
+	return e, pub, clock
 }
 
 func (f *benchFixture) start(e *routing.Engine) (*interact.Task, error) {
@@ -191,12 +198,15 @@ func (f *benchFixture) start(e *routing.Engine) (*interact.Task, error) {
 		Modality: interact.ModalityChat, Visitor: interact.Visitor{Name: "Bench Visitor"}, Origin: "https://shop.example.test"})
 }
 
-func reportP99(b *testing.B, d []time.Duration) {
+// reportLatency reports the median and 99th percentile of d as
+// <name>-p50-ns and <name>-p99-ns.
+func reportLatency(b *testing.B, name string, d []time.Duration) {
 	if len(d) == 0 {
 		return
 	}
 	slices.Sort(d)
-	b.ReportMetric(float64(d[(len(d)*99)/100].Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(d[len(d)/2].Nanoseconds()), name+"-p50-ns")
+	b.ReportMetric(float64(d[(len(d)*99)/100].Nanoseconds()), name+"-p99-ns")
 }
 
 // BenchmarkStartTask: StartTask with 1,000 selectable agents and an empty
@@ -205,7 +215,7 @@ func reportP99(b *testing.B, d []time.Duration) {
 // ended by its visitor outside the timing.
 func BenchmarkStartTask(b *testing.B) {
 	f := fixture(b)
-	e, pub := benchEngine(b, f, routing.Config{}, false)
+	e, _, _ := benchEngine(b, f, routing.Config{}, false)
 	defer e.Close()
 	ctx := context.Background()
 	durs := make([]time.Duration, 0, b.N)
@@ -225,8 +235,7 @@ func BenchmarkStartTask(b *testing.B) {
 		b.StartTimer()
 	}
 	b.StopTimer()
-	reportP99(b, durs)
-	_ = pub
+	reportLatency(b, "op", durs)
 }
 
 // saturated is one engine shared by the queue benchmarks: 1,000 agents
@@ -236,6 +245,7 @@ var (
 	sat     struct {
 		e     *routing.Engine
 		pub   *benchPub
+		clock *routing.ManualClock
 		chats map[string]string // agent → its connected task
 		order []string          // agents, round robin
 		err   error
@@ -248,7 +258,9 @@ func saturated(b *testing.B) {
 	satOnce.Do(func() {
 		start := time.Now()
 		ctx := context.Background()
-		sat.e, sat.pub = benchEngine(b, f, routing.Config{ChatCapacity: 1}, true)
+		// The visitors never connect: a long visitor grace keeps their
+		// tasks while the clock moves.
+		sat.e, sat.pub, sat.clock = benchEngine(b, f, routing.Config{ChatCapacity: 1, VisitorGrace: 1000 * time.Hour}, true)
 		sat.chats = map[string]string{}
 		for range f.agents {
 			task, err := f.start(sat.e)
@@ -259,7 +271,7 @@ func saturated(b *testing.B) {
 			var agent, offer string
 			sat.pub.mu.Lock()
 			for a, o := range sat.pub.offers {
-				agent, offer = a, o
+				agent, offer = a, o.id
 			}
 			clear(sat.pub.offers)
 			sat.pub.mu.Unlock()
@@ -286,11 +298,23 @@ func saturated(b *testing.B) {
 // BenchmarkOfferSelection: 1,000 agents at capacity, 10,000 tasks queued.
 // One op: an agent ends its chat, the engine selects the head of the queue
 // for it (offer), the agent accepts. A new task joins the queue outside the
-// timing, so the queue stays at 10,000.
+// timing, so the queue stays at 10,000. Reported: the whole op (op-p50/p99,
+// both calls, each returning after its changes are stored and published)
+// and the selection alone (offer-p50/p99: from the end of the chat until
+// the offer to the freed agent is published, after the durable writes it
+// depends on) and how long each of the two calls held the engine lock
+// (lock-p50/p99: the routing decision itself, which every other engine
+// operation waits for). The positions of the tasks behind the queue's
+// head are announced by a timer, measured by BenchmarkQueuePositions.
 func BenchmarkOfferSelection(b *testing.B) {
 	saturated(b)
 	f, ctx := fix, context.Background()
 	durs := make([]time.Duration, 0, b.N)
+	offers := make([]time.Duration, 0, b.N)
+	var held []time.Duration // lock hold of each EndTask (the selection) and Accept
+	var last time.Duration
+	routing.ObserveLock(func(d time.Duration) { last = d })
+	defer routing.ObserveLock(nil)
 	ev0 := sat.pub.events.Load()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -300,11 +324,14 @@ func BenchmarkOfferSelection(b *testing.B) {
 		if err := sat.e.EndTask(ctx, sat.chats[agent], agent); err != nil {
 			b.Fatal(err)
 		}
+		held = append(held, last)
 		offer := sat.pub.lastOffer(agent)
-		task, err := sat.e.Accept(ctx, agent, offer)
+		task, err := sat.e.Accept(ctx, agent, offer.id)
 		durs = append(durs, time.Since(t0))
+		offers = append(offers, offer.at.Sub(t0))
+		held = append(held, last)
 		if err != nil {
-			b.Fatalf("accept %q: %v", offer, err)
+			b.Fatalf("accept %q: %v", offer.id, err)
 		}
 		sat.chats[agent] = task.ID
 		b.StopTimer()
@@ -314,8 +341,56 @@ func BenchmarkOfferSelection(b *testing.B) {
 		b.StartTimer()
 	}
 	b.StopTimer()
-	reportP99(b, durs)
+	reportLatency(b, "op", durs)
+	reportLatency(b, "offer", offers)
+	reportLatency(b, "lock", held)
 	b.ReportMetric(float64(sat.pub.events.Load()-ev0)/float64(b.N), "events/op")
+}
+
+// BenchmarkQueuePositions: the round that tells the tasks behind the head
+// of a 10,000-task queue their new positions and estimates. Outside the
+// timing, an agent ends a chat and accepts the head of the queue (every
+// position moves); the op moves the clock by the announcement interval,
+// which runs the round: computing the positions under the engine lock
+// (lock-p50/p99) and publishing about 10,000 task.queue events.
+func BenchmarkQueuePositions(b *testing.B) {
+	saturated(b)
+	f, ctx := fix, context.Background()
+	durs := make([]time.Duration, 0, b.N)
+	var held []time.Duration
+	var last time.Duration
+	routing.ObserveLock(func(d time.Duration) { last = d })
+	defer routing.ObserveLock(nil)
+	var events int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		agent := sat.order[i%len(sat.order)]
+		if err := sat.e.EndTask(ctx, sat.chats[agent], agent); err != nil {
+			b.Fatal(err)
+		}
+		task, err := sat.e.Accept(ctx, agent, sat.pub.lastOffer(agent).id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sat.chats[agent] = task.ID
+		if _, err := f.start(sat.e); err != nil {
+			b.Fatal(err)
+		}
+		ev0 := sat.pub.events.Load()
+		b.StartTimer()
+		t0 := time.Now()
+		last = 0
+		sat.clock.Advance(time.Second)
+		durs = append(durs, time.Since(t0))
+		held = append(held, last)
+		events += sat.pub.events.Load() - ev0
+	}
+	b.StopTimer()
+	reportLatency(b, "round", durs)
+	reportLatency(b, "lock", held)
+	b.ReportMetric(float64(events)/float64(b.N), "events/op")
 }
 
 // BenchmarkEnqueue: StartTask into a queue of 10,000 waiting tasks whose
@@ -338,7 +413,7 @@ func BenchmarkEnqueue(b *testing.B) {
 		ids = append(ids, task.ID)
 	}
 	b.StopTimer()
-	reportP99(b, durs)
+	reportLatency(b, "op", durs)
 	for _, id := range slices.Backward(ids) {
 		if err := sat.e.EndTask(ctx, id, routing.ByVisitor); err != nil {
 			b.Fatal(err)

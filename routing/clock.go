@@ -1,7 +1,7 @@
 package routing
 
 import (
-	"sort"
+	"container/heap"
 	"sync"
 	"time"
 )
@@ -25,7 +25,8 @@ func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterF
 type ManualClock struct {
 	mu     sync.Mutex
 	now    time.Time
-	timers []*manualTimer
+	seq    int64
+	timers timerHeap
 }
 
 // NewManualClock returns a clock standing at start.
@@ -34,8 +35,29 @@ func NewManualClock(start time.Time) *ManualClock { return &ManualClock{now: sta
 type manualTimer struct {
 	c       *ManualClock
 	at      time.Time
+	seq     int64 // creation order, for timers due at the same time
 	f       func()
 	stopped bool
+}
+
+// timerHeap orders timers by due time, then creation.
+type timerHeap []*manualTimer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)   { *h = append(*h, x.(*manualTimer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return t
 }
 
 // Now returns the clock's time.
@@ -49,8 +71,9 @@ func (c *ManualClock) Now() time.Time {
 func (c *ManualClock) AfterFunc(d time.Duration, f func()) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t := &manualTimer{c: c, at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
+	c.seq++
+	t := &manualTimer{c: c, at: c.now.Add(d), seq: c.seq, f: f}
+	heap.Push(&c.timers, t)
 	return t
 }
 
@@ -70,17 +93,16 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 	for {
 		c.mu.Lock()
-		sort.SliceStable(c.timers, func(i, j int) bool { return c.timers[i].at.Before(c.timers[j].at) })
 		var due *manualTimer
 		for len(c.timers) > 0 {
 			t := c.timers[0]
 			if t.stopped {
-				c.timers = c.timers[1:]
+				heap.Pop(&c.timers)
 				continue
 			}
 			if !t.at.After(end) {
 				due = t
-				c.timers = c.timers[1:]
+				heap.Pop(&c.timers)
 				t.stopped = true
 				if t.at.After(c.now) {
 					c.now = t.at

@@ -6,7 +6,10 @@
 //
 // The engine keeps its working state in memory and writes every transition
 // to the store before it publishes the matching event on the bus, so all of
-// it can be rebuilt from the store (Recover) after a crash. It does not
+// it can be rebuilt from the store (Recover) after a crash. Decisions are
+// made under one lock; the writes and the publishing happen after it is
+// released, in the order of the decisions (commit.go), and a call returns
+// once its own are done. It does not
 // speak WebSocket or HTTP: realtime and web call its methods and relay the
 // events it publishes.
 //
@@ -18,11 +21,10 @@ package routing
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/interact-oss/interact"
@@ -67,6 +69,13 @@ type Config struct {
 	// DefaultWait is the estimated wait per queue position before any task
 	// of the service has been answered (default 60s).
 	DefaultWait time.Duration
+	// PositionHead is how many tasks at the front of a queue learn a new
+	// position or estimate with the change that caused it (default 50);
+	// a task joining the queue learns its place at once too. The tasks
+	// behind them are told at most once per PositionInterval (default 1s),
+	// so a change in a long queue does not cost an event per waiting task.
+	PositionHead     int
+	PositionInterval time.Duration
 }
 
 // Engine routes tasks. Its methods are safe for concurrent use.
@@ -83,11 +92,24 @@ type Engine struct {
 	agents   map[string]*agent   // agents seen since start
 	queues   map[string]*queue   // by queue key: a service id, or "user:"+id for direct contacts
 	services map[string]*service // cache of service settings and members
-	queueSeq int64
-	closed   bool
+	// freeChat and freeCall are the agents who may be selectable for a
+	// chat and for a call (agent.go, index).
+	freeChat, freeCall map[*agent]struct{}
+	// openChats counts the open chat tasks per queue key (countOpen).
+	openChats map[string]int
+	// reachVersion counts changes to agents' reachability (reachChanged).
+	reachVersion int64
+	queueSeq     int64
+	closed       bool
 	// graceUntil holds back the "no agent" overflow after a restart while
 	// agents reconnect.
 	graceUntil time.Time
+
+	// The committer saves and publishes changes in order (commit.go).
+	cmu        sync.Mutex
+	pending    []*commit
+	committing bool
+	committer  sync.WaitGroup
 }
 
 // New returns an engine. Call Recover before serving.
@@ -119,20 +141,29 @@ func New(cfg Config, store Store, pub Publisher) *Engine {
 	if cfg.DefaultWait == 0 {
 		cfg.DefaultWait = time.Minute
 	}
+	if cfg.PositionHead == 0 {
+		cfg.PositionHead = 50
+	}
+	if cfg.PositionInterval == 0 {
+		cfg.PositionInterval = time.Second
+	}
 	return &Engine{
 		cfg: cfg, store: store, pub: pub, clock: cfg.Clock, log: cfg.Log,
 		tasks: map[string]*task{}, offers: map[string]*offer{}, agents: map[string]*agent{},
 		queues: map[string]*queue{}, services: map[string]*service{},
+		freeChat: map[*agent]struct{}{}, freeCall: map[*agent]struct{}{}, openChats: map[string]int{},
 	}
 }
 
 // change collects what one operation changed: saved together, then published.
 type change struct {
-	tasks  map[*task]bool
-	offers map[*offer]bool
-	events []event
-	sys    []sysMessage
-	queues map[string]bool // queue keys to dispatch and to announce positions for
+	tasks     map[*task]bool
+	offers    map[*offer]bool
+	events    []event
+	sys       []sysMessage
+	queues    map[string]bool // queue keys to dispatch and to announce positions for
+	tailDue   map[string]bool // queue keys whose full round of positions is due
+	positions []position      // task.queue events, published after the others
 }
 
 type event struct {
@@ -156,23 +187,43 @@ func (c *change) emit(subject, typ string, data any) {
 	c.events = append(c.events, event{subject, typ, data})
 }
 
-// do runs fn under the engine lock, dispatches the queues it touched, saves
-// the changes and then publishes their events.
+// do runs fn under the engine lock, dispatches the queues it touched and
+// hands the result to the committer; it returns once the changes are saved
+// and their events published. Store writes and publishing run outside the
+// lock, in the order the changes were made.
 func (e *Engine) do(ctx context.Context, fn func(c *change) error) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if e.closed {
-		return interact.Errorf(interact.EINTERNAL, "The routing engine is shut down.")
+		e.mu.Unlock()
+		return errShutDown
+	}
+	observe := lockObserver.Load()
+	var start time.Time
+	if observe != nil {
+		start = time.Now()
 	}
 	c := newChange()
 	if err := fn(c); err != nil {
+		e.mu.Unlock()
 		return err
 	}
-	return e.finish(ctx, c)
+	cm := e.finish(ctx, c)
+	if observe != nil {
+		(*observe)(time.Since(start))
+	}
+	e.mu.Unlock()
+	return <-cm.done
 }
 
-// finish dispatches, saves and publishes. Called with e.mu held.
-func (e *Engine) finish(ctx context.Context, c *change) error {
+var errShutDown = interact.Errorf(interact.EINTERNAL, "The routing engine is shut down.")
+
+// lockObserver, when set (by benchmarks), is told how long each operation
+// held the engine lock.
+var lockObserver atomic.Pointer[func(time.Duration)]
+
+// finish dispatches the touched queues, announces queue positions and
+// queues the commit. Called with e.mu held.
+func (e *Engine) finish(ctx context.Context, c *change) *commit {
 	for i := 0; i < 4 && len(c.queues) > 0; i++ { // dispatch can itself touch queues (overflow by transfer)
 		keys := e.byHeadPriority(c.queues)
 		c.queues = map[string]bool{}
@@ -180,30 +231,36 @@ func (e *Engine) finish(ctx context.Context, c *change) error {
 			e.dispatch(ctx, k, c)
 		}
 		for _, k := range keys {
-			e.announce(k, c)
+			e.announce(k, c, false)
 		}
 	}
-	tasks := make([]*interact.Task, 0, len(c.tasks))
-	for t := range c.tasks {
-		tasks = append(tasks, &t.Task)
+	for k := range c.tailDue {
+		e.announce(k, c, true)
 	}
-	offers := make([]*interact.Offer, 0, len(c.offers))
-	for o := range c.offers {
-		offers = append(offers, &o.Offer)
-	}
-	if len(tasks)+len(offers) > 0 {
-		if err := e.store.SaveRouting(ctx, tasks, offers); err != nil {
-			e.log.Error("save routing state", "err", err)
-			return fmt.Errorf("save routing state: %w", err)
+	cm := &commit{done: make(chan error, 1), events: c.events, positions: c.positions}
+	if len(c.tasks) > 0 {
+		cm.tasks = make([]interact.Task, 0, len(c.tasks))
+		for t := range c.tasks {
+			cm.tasks = append(cm.tasks, t.Task)
 		}
 	}
-	for _, m := range c.sys {
-		e.systemMessage(ctx, m.t, m.text)
+	if len(c.offers) > 0 {
+		cm.offers = make([]interact.Offer, 0, len(c.offers))
+		for o := range c.offers {
+			cm.offers = append(cm.offers, o.Offer)
+		}
 	}
-	for _, ev := range c.events {
-		e.publish(ev.subject, ev.typ, ev.data)
+	if len(c.sys) > 0 {
+		at := e.clock.Now().UTC()
+		for _, m := range c.sys {
+			if m.text != "" {
+				cm.sys = append(cm.sys, interact.Message{TaskID: m.t.ID, ClientID: "sys-" + interact.NewID(),
+					From: interact.FromSystem, Text: m.text, At: at})
+			}
+		}
 	}
-	return nil
+	e.submit(cm)
+	return cm
 }
 
 // byHeadPriority orders queue keys by their first waiting task, so that an
@@ -231,45 +288,15 @@ func (e *Engine) byHeadPriority(set map[string]bool) []string {
 	return keys
 }
 
-// Frame is the JSON shape of every event: {"type":…,"data":…}.
-type Frame struct {
-	Type string `json:"type"`
-	Data any    `json:"data"`
-}
-
-func (e *Engine) publish(subject, typ string, data any) {
-	b, err := json.Marshal(Frame{Type: typ, Data: data})
-	if err != nil {
-		e.log.Error("encode event", "type", typ, "err", err)
-		return
-	}
-	if err := e.pub.Publish(subject, b); err != nil {
-		e.log.Warn("publish event", "subject", subject, "err", err)
-	}
-}
-
-// systemMessage stores a system message in the task's transcript; the
-// store announces it like every message (sqlstore.DB.SetMessageHook).
-func (e *Engine) systemMessage(ctx context.Context, t *task, text string) {
-	if text == "" {
-		return
-	}
-	if _, _, err := e.store.AppendMessage(ctx, interact.Message{
-		TaskID: t.ID, ClientID: "sys-" + interact.NewID(), From: interact.FromSystem, Text: text, At: e.clock.Now().UTC(),
-	}); err != nil {
-		e.log.Error("store system message", "task", t.ID, "err", err)
-	}
-}
-
 // TaskSubject, AgentSubject and ServiceSubject name the bus subjects.
 func TaskSubject(id string) string    { return "task." + id }
 func AgentSubject(id string) string   { return "agent." + id }
 func ServiceSubject(id string) string { return "service." + id }
 
-// Close stops every timer. The engine refuses work afterwards.
+// Close stops every timer and waits until the changes made so far are
+// saved and published. The engine refuses work afterwards.
 func (e *Engine) Close() {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.closed = true
 	for _, t := range e.tasks {
 		t.stopTimers()
@@ -280,6 +307,14 @@ func (e *Engine) Close() {
 	for _, a := range e.agents {
 		a.stopTimers()
 	}
+	for _, q := range e.queues {
+		if q.tailTimer != nil {
+			q.tailTimer.Stop()
+			q.tailTimer = nil
+		}
+	}
+	e.mu.Unlock()
+	e.committer.Wait()
 }
 
 // service is the engine's cached view of a service.
@@ -312,6 +347,7 @@ func (e *Engine) serviceInfo(ctx context.Context, tenantID, id string) (*service
 // an admin change) and re-runs distribution with the fresh settings.
 func (e *Engine) Invalidate(ctx context.Context, tenantID string) {
 	e.do(ctx, func(c *change) error {
+		e.reachChanged()
 		for id, s := range e.services {
 			if s.svc.TenantID == tenantID {
 				delete(e.services, id)

@@ -304,6 +304,40 @@ func TestQueuePosition(t *testing.T) {
 	}
 }
 
+// Behind the first PositionHead places, positions are told at most once
+// per PositionInterval, with the latest values; a task joining the queue
+// learns its place at once wherever it lands.
+func TestQueuePositionTail(t *testing.T) {
+	t.Parallel()
+	w := newWorldCfg(t, interact.Distribution{}, 1, routing.Config{ChatCapacity: 1, PositionHead: 2, PositionInterval: 10 * time.Second})
+	w.online(0)
+	w.take(0, w.svc.ID)
+	w.pastGrace()
+	held := w.eng.AgentTasks(w.id(0))[0]
+	var tasks []*interact.Task
+	for range 5 {
+		tasks = append(tasks, w.start(w.svc.ID))
+	}
+	// One reachable agent: the estimate is the average wait times the place.
+	eta := func(avg time.Duration, pos int) int { return int((avg * time.Duration(pos)).Seconds()) }
+	before := answered(time.Minute, 0)
+	for i, task := range tasks {
+		wantQueue(t, w, task.ID, i+1, eta(before, i+1))
+	}
+	w.endBy(0, held)
+	w.accept(0, w.offerFor(0, tasks[0].ID)) // every place moves up
+	after := answered(before, 0)
+	wantQueue(t, w, tasks[1].ID, 1, eta(after, 1)) // the head hears at once
+	wantQueue(t, w, tasks[2].ID, 2, eta(after, 2))
+	wantQueue(t, w, tasks[3].ID, 4, eta(before, 4)) // behind it, not yet
+	w.clock.Advance(10 * time.Second)
+	wantQueue(t, w, tasks[3].ID, 3, eta(after, 3))
+	wantQueue(t, w, tasks[4].ID, 4, eta(after, 4))
+	if n := len(w.events(routing.TaskSubject(tasks[4].ID), "task.queue")); n != 2 {
+		t.Errorf("task behind the head got %d task.queue events, want 2 (on joining, then one round)", n)
+	}
+}
+
 // The estimate divides by the reachable agents (busy or not) and is
 // announced again when only it changes.
 func TestQueueEstimateAgents(t *testing.T) {

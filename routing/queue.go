@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -9,13 +10,27 @@ import (
 )
 
 // queue holds a service's waiting tasks in order: strict priority first,
-// then higher priority, then first come first served (QueueSeq).
+// then higher priority, then first come first served (QueueSeq). The
+// order is total (QueueSeq is unique), so a task is found by binary search.
 type queue struct {
 	key   string
 	tasks []*task
 	// wait is a moving average of recent waits until an agent accepted,
 	// for the estimated wait shown to visitors.
 	wait time.Duration
+	// targeted counts the tasks that go to one named agent (a transfer
+	// to an agent, a direct contact); calls counts the calls.
+	targeted, calls int
+	// reach caches the number of reachable agents, for the estimates,
+	// as of the engine's reachVersion reachAt.
+	reach, reachAt int64
+	// fresh are tasks that joined since the last announcement; they learn
+	// their place at once wherever it is.
+	fresh []*task
+	// lastTail is when the tasks behind the head were last told their
+	// positions; tailTimer tells them again when that is due.
+	lastTail  time.Time
+	tailTimer Timer
 }
 
 func less(a, b *task) bool {
@@ -33,24 +48,56 @@ func (q *queue) insert(t *task) {
 	q.tasks = append(q.tasks, nil)
 	copy(q.tasks[i+1:], q.tasks[i:])
 	q.tasks[i] = t
+	t.queued = true
+	t.targeted = t.target() != ""
+	if t.targeted {
+		q.targeted++
+	}
+	if t.Modality.IsCall() {
+		q.calls++
+	}
+}
+
+// index returns t's index in the queue, or -1.
+func (q *queue) index(t *task) int {
+	if !t.queued {
+		return -1
+	}
+	i := sort.Search(len(q.tasks), func(i int) bool { return !less(q.tasks[i], t) })
+	if i < len(q.tasks) && q.tasks[i] == t {
+		return i
+	}
+	for i, x := range q.tasks { // not reached while the order holds
+		if x == t {
+			return i
+		}
+	}
+	return -1
 }
 
 func (q *queue) remove(t *task) {
-	for i, x := range q.tasks {
-		if x == t {
-			q.tasks = append(q.tasks[:i], q.tasks[i+1:]...)
-			return
-		}
+	i := q.index(t)
+	if i < 0 {
+		return
+	}
+	q.tasks = append(q.tasks[:i], q.tasks[i+1:]...)
+	t.queued = false
+	if t.targeted {
+		q.targeted--
+		t.targeted = false
+	}
+	if t.Modality.IsCall() {
+		q.calls--
 	}
 }
 
 func (q *queue) position(t *task) int {
-	for i, x := range q.tasks {
-		if x == t {
-			return i + 1
-		}
-	}
-	return 0
+	return q.index(t) + 1
+}
+
+// eta is the estimated wait at position pos with n reachable agents.
+func (q *queue) eta(pos, n int) int {
+	return int((q.wait * time.Duration(pos) / time.Duration(max(n, 1))).Seconds())
 }
 
 func queueKey(t *task) string {
@@ -73,7 +120,10 @@ func (e *Engine) queueFor(key string) *queue {
 func (e *Engine) enqueue(t *task, c *change) {
 	t.State = interact.TaskWaiting
 	t.queueKey = queueKey(t)
-	e.queueFor(t.queueKey).insert(t)
+	q := e.queueFor(t.queueKey)
+	q.insert(t)
+	t.lastPos, t.lastETA = 0, 0
+	q.fresh = append(q.fresh, t)
 	c.task(t)
 	c.queues[t.queueKey] = true
 	c.emit(ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
@@ -117,6 +167,8 @@ func (e *Engine) dequeue(t *task, c *change) {
 }
 
 // dispatch offers the waiting tasks of one queue to selectable agents.
+// It walks the queue only as far as some task can still be offered: while
+// agents are left in the pools, or tasks for a named agent lie ahead.
 func (e *Engine) dispatch(ctx context.Context, key string, c *change) {
 	q, ok := e.queues[key]
 	if !ok || len(q.tasks) == 0 {
@@ -130,43 +182,38 @@ func (e *Engine) dispatch(ctx context.Context, key string, c *change) {
 			return
 		}
 	}
-	pools := map[bool][]*agent{} // by "is a call": selectable agents, longest idle first
-	pool := func(call bool, m interact.Modality) []*agent {
-		p, ok := pools[call]
-		if !ok {
-			for id := range s.members {
-				if a, ok := e.agents[id]; ok && e.selectable(a, s, m) {
-					p = append(p, a)
-				}
-			}
-			sort.Slice(p, func(i, j int) bool {
-				if !p[i].idleSince.Equal(p[j].idleSince) {
-					return p[i].idleSince.Before(p[j].idleSince)
-				}
-				return p[i].id < p[j].id
-			})
-			pools[call] = p
+	var pools [2][]*agent // selectable agents for chats and for calls, longest idle first
+	if s != nil && s.svc.Distribution.Type != interact.DistributePickup && q.targeted < len(q.tasks) {
+		now := e.clock.Now()
+		if len(q.tasks) > q.calls {
+			pools[0] = e.pool(s, e.freeChat, interact.ModalityChat, now)
 		}
-		return p
+		if q.calls > 0 {
+			pools[1] = e.pool(s, e.freeCall, interact.ModalityAudio, now)
+		}
 	}
-	for _, t := range append([]*task(nil), q.tasks...) {
+	take := func(a *agent) {
+		pools[0], pools[1] = without(pools[0], a), without(pools[1], a)
+	}
+	targeted := q.targeted
+	for _, t := range q.tasks { // offering does not change the queue
+		if targeted == 0 && len(pools[0])+len(pools[1]) == 0 {
+			break
+		}
+		if t.targeted {
+			targeted--
+		}
 		if len(t.offers) > 0 {
 			continue
 		}
 		if target := t.target(); target != "" {
 			if a, ok := e.agents[target]; ok && e.selectable(a, nil, t.Modality) {
 				e.offer(t, a, s, c)
-				for call, p := range pools {
-					pools[call] = without(p, a)
-				}
+				take(a)
 			}
 			continue
 		}
-		if s.svc.Distribution.Type == interact.DistributePickup {
-			continue
-		}
-		call := t.Modality.IsCall()
-		p := pool(call, t.Modality)
+		p := pools[poolOf(t.Modality)]
 		if len(p) == 0 {
 			continue
 		}
@@ -187,11 +234,42 @@ func (e *Engine) dispatch(ctx context.Context, key string, c *change) {
 		}
 		for _, a := range append([]*agent(nil), chosen...) {
 			e.offer(t, a, s, c)
-			for k, p := range pools {
-				pools[k] = without(p, a)
+			take(a)
+		}
+	}
+}
+
+func poolOf(m interact.Modality) int {
+	if m.IsCall() {
+		return 1
+	}
+	return 0
+}
+
+// pool returns the members of s selectable now for modality m, longest
+// idle first, looking at the smaller of the candidate set and the members.
+func (e *Engine) pool(s *service, free map[*agent]struct{}, m interact.Modality, now time.Time) []*agent {
+	var p []*agent
+	if len(free) <= len(s.members) {
+		for a := range free {
+			if _, ok := s.members[a.id]; ok && e.selectableAt(a, s, m, now) {
+				p = append(p, a)
+			}
+		}
+	} else {
+		for id := range s.members {
+			if a, ok := e.agents[id]; ok && e.selectableAt(a, s, m, now) {
+				p = append(p, a)
 			}
 		}
 	}
+	sort.Slice(p, func(i, j int) bool {
+		if !p[i].idleSince.Equal(p[j].idleSince) {
+			return p[i].idleSince.Before(p[j].idleSince)
+		}
+		return p[i].id < p[j].id
+	})
+	return p
 }
 
 func without(p []*agent, a *agent) []*agent {
@@ -203,34 +281,90 @@ func without(p []*agent, a *agent) []*agent {
 	return p
 }
 
-// announce tells each waiting visitor of the queue its position and
-// estimated wait, when they changed.
-func (e *Engine) announce(key string, c *change) {
+// position is a task.queue event: {"position","estimatedWaitSeconds"} on
+// the task's subject. A round in a long queue makes many; they are kept
+// compact and encoded outside the engine lock.
+type position struct {
+	taskID   string
+	pos, eta int
+}
+
+// announce tells waiting visitors of the queue their position and
+// estimated wait, when they changed: the head of the queue and newcomers
+// at once, the tasks behind the head when due (tail true) or when the
+// last such round is PositionInterval ago; otherwise a timer tells them
+// later, with whatever changed meanwhile.
+func (e *Engine) announce(key string, c *change, tail bool) {
 	q, ok := e.queues[key]
 	if !ok {
 		return
 	}
-	agents := 1
-	if len(q.tasks) > 0 && q.tasks[0].DirectUserID == "" {
-		if s, err := e.serviceInfo(context.Background(), q.tasks[0].TenantID, key); err == nil {
-			n := 0
-			for id := range s.members {
-				if a, ok := e.agents[id]; ok && e.reachable(a, s, interact.ModalityChat) {
-					n++
-				}
-			}
-			agents = max(n, 1)
-		}
-	}
-	for i, t := range q.tasks {
-		pos := i + 1
-		eta := int((q.wait * time.Duration(pos) / time.Duration(agents)).Seconds())
+	agents := e.reachableAgents(q)
+	tell := func(t *task, pos int) {
+		eta := q.eta(pos, agents)
 		if pos != t.lastPos || eta != t.lastETA {
 			t.lastPos, t.lastETA = pos, eta
-			c.emit(TaskSubject(t.ID), "task.queue", map[string]int{"position": pos, "estimatedWaitSeconds": eta})
+			c.positions = append(c.positions, position{t.ID, pos, eta})
 		}
 	}
-	c.emit(ServiceSubject(key), "queue.changed", map[string]int{"waiting": len(q.tasks)})
+	head := min(len(q.tasks), e.cfg.PositionHead)
+	for i, t := range q.tasks[:head] {
+		tell(t, i+1)
+	}
+	for _, t := range q.fresh {
+		if t.queueKey == key && t.State == interact.TaskWaiting {
+			if pos := q.position(t); pos > head {
+				tell(t, pos)
+			}
+		}
+	}
+	q.fresh = nil
+	if len(q.tasks) > head {
+		now := e.clock.Now()
+		due := q.lastTail.Add(e.cfg.PositionInterval)
+		switch {
+		case tail || (q.tailTimer == nil && !now.Before(due)):
+			c.positions = slices.Grow(c.positions, len(q.tasks)-head)
+			for i := head; i < len(q.tasks); i++ {
+				tell(q.tasks[i], i+1)
+			}
+			q.lastTail = now
+		case q.tailTimer == nil:
+			q.tailTimer = e.clock.AfterFunc(due.Sub(now), func() {
+				e.do(context.Background(), func(c *change) error {
+					q.tailTimer = nil
+					c.tailDue = map[string]bool{key: true}
+					return nil
+				})
+			})
+		}
+	}
+	if !tail {
+		c.emit(ServiceSubject(key), "queue.changed", map[string]int{"waiting": len(q.tasks)})
+	}
+}
+
+// reachableAgents counts the agents who could take the queue's chats, busy
+// or not, for the estimated wait.
+func (e *Engine) reachableAgents(q *queue) int {
+	if len(q.tasks) == 0 || q.tasks[0].DirectUserID != "" {
+		return 1
+	}
+	if q.reachAt == e.reachVersion && q.reach > 0 {
+		return int(q.reach)
+	}
+	s, err := e.serviceInfo(context.Background(), q.tasks[0].TenantID, q.key)
+	if err != nil {
+		return 1
+	}
+	n := 0
+	for id := range s.members {
+		if a, ok := e.agents[id]; ok && e.reachable(a, s, interact.ModalityChat) {
+			n++
+		}
+	}
+	q.reach, q.reachAt = int64(max(n, 1)), e.reachVersion
+	return max(n, 1)
 }
 
 // noAgent reports whether no agent could take t now or soon: the
@@ -295,7 +429,9 @@ func (e *Engine) overflow(t *task, outcome string, c *change) {
 			e.cancelOffers(t, c)
 			e.dequeue(t, c)
 			t.overflowHops++
+			e.countOpen(t, -1)
 			t.ServiceID = next.svc.ID
+			e.countOpen(t, 1)
 			t.TargetAgentID = ""
 			t.QueuedAt = e.clock.Now()
 			if s.svc.Distribution.OverflowMessage != "" {

@@ -26,6 +26,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	e.queueSeq = seq
+	e.reachChanged()
 	// After a (re)start, agents' consoles need time to reconnect before
 	// "no agent" may end anyone's contact.
 	e.graceUntil = e.clock.Now().Add(e.cfg.AgentGrace)
@@ -34,8 +35,9 @@ func (e *Engine) Recover(ctx context.Context) error {
 	return e.do(ctx, func(c *change) error {
 		byTask := map[string]*task{}
 		for _, rt := range tasks {
-			t := &task{Task: rt, offers: map[string]*offer{}, tried: map[string]bool{}}
+			t := &task{Task: rt}
 			e.tasks[t.ID] = t
+			e.countOpen(t, 1)
 			byTask[t.ID] = t
 			if t.DirectUserID == "" {
 				if _, err := e.serviceInfo(ctx, t.TenantID, t.ServiceID); err != nil {
@@ -72,6 +74,7 @@ func (e *Engine) Recover(ctx context.Context) error {
 				if a.dropTimer == nil {
 					id := a.id
 					a.dropTimer = e.clock.AfterFunc(e.cfg.AgentGrace, func() { e.agentGone(id) })
+					e.reachChanged()
 				}
 			default:
 				e.enqueue(t, c)
@@ -97,6 +100,10 @@ type TaskView struct {
 	interact.Task
 	Position             int `json:"position,omitempty"`
 	EstimatedWaitSeconds int `json:"estimatedWaitSeconds,omitempty"`
+	// Call is the media of the task's call now: audio or video, or ""
+	// (an audio or video task is a call from its start; a chat may
+	// escalate).
+	Call interact.Modality `json:"call,omitempty"`
 }
 
 // Task returns an open task's state, or false when the task is not open.
@@ -107,9 +114,10 @@ func (e *Engine) Task(id string) (TaskView, bool) {
 	if !ok {
 		return TaskView{}, false
 	}
-	v := TaskView{Task: t.Task}
+	v := TaskView{Task: t.Task, Call: callOf(t)}
 	if q, ok := e.queues[t.queueKey]; ok && t.State == interact.TaskWaiting {
-		v.Position, v.EstimatedWaitSeconds = q.position(t), t.lastETA
+		v.Position = q.position(t)
+		v.EstimatedWaitSeconds = q.eta(v.Position, e.reachableAgents(q))
 	}
 	return v, true
 }

@@ -10,14 +10,17 @@ import (
 type task struct {
 	interact.Task
 	queueKey     string
-	offers       map[string]*offer // ringing
+	offers       map[string]*offer // ringing; nil until the first offer
 	accepted     *offer            // the connected agent's session
-	tried        map[string]bool   // agents who declined or missed it this round
+	escalated    interact.Modality // a chat's call now (audio or video), or ""
+	tried        map[string]bool   // agents who declined or missed it this round; nil until one did
 	maxWait      Timer
 	visitors     int // open visitor connections
 	visitorTimer Timer
 	overflowHops int
-	lastPos      int
+	queued       bool // in its queue
+	targeted     bool // counted in its queue's targeted tasks
+	lastPos      int  // position and estimate last told to the visitor
 	lastETA      int
 }
 
@@ -88,6 +91,9 @@ func (e *Engine) offer(t *task, a *agent, s *service, c *change) {
 		ID: interact.NewID(), TenantID: t.TenantID, TaskID: t.ID, ServiceID: t.ServiceID, AgentID: a.id,
 		Modality: t.Modality, OfferedAt: now.UTC(), Codes: []string{}, Tags: []string{},
 	}}
+	if t.offers == nil {
+		t.offers = map[string]*offer{}
+	}
 	t.offers[o.ID] = o
 	a.ringing[o.ID] = o
 	e.offers[o.ID] = o
@@ -151,6 +157,9 @@ func (e *Engine) ringTimeout(offerID string) {
 
 // missed handles an offer that a declined or let ring out.
 func (e *Engine) missed(t *task, a *agent, c *change) {
+	if t.tried == nil {
+		t.tried = map[string]bool{}
+	}
 	t.tried[a.id] = true
 	switch {
 	case t.TargetAgentID == a.id: // a transfer to a named agent failed: back to the queue
@@ -165,6 +174,17 @@ func (e *Engine) missed(t *task, a *agent, c *change) {
 		e.overflow(t, interact.OutcomeNoAgent, c)
 	case t.State == interact.TaskWaiting && len(t.offers) == 0 && e.noAgent(context.Background(), t):
 		e.overflow(t, interact.OutcomeNoAgent, c)
+	}
+}
+
+// countOpen adds d to the open chats of t's queue key, when t is a chat.
+func (e *Engine) countOpen(t *task, d int) {
+	if t.Modality != interact.ModalityChat {
+		return
+	}
+	key := queueKey(t)
+	if e.openChats[key] += d; e.openChats[key] <= 0 {
+		delete(e.openChats, key)
 	}
 }
 
@@ -192,51 +212,18 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 	if err := req.Visitor.Validate(); err != nil {
 		return nil, err
 	}
+	t, s, params, err := e.reserve(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	// The row is written outside the engine lock; the place in the queue
+	// (QueueSeq) and the capacity were reserved under it.
+	created := e.store.CreateTask(ctx, &t.Task, req.ResumeHash)
 	var out interact.Task
-	err := e.do(ctx, func(c *change) error {
-		now := e.clock.Now().UTC().Truncate(time.Millisecond)
-		t := &task{Task: interact.Task{
-			ID: interact.NewID(), TenantID: req.TenantID, ServiceID: req.ServiceID, DirectUserID: req.DirectUserID,
-			ContactID: req.ContactID, Modality: req.Modality, State: interact.TaskWaiting, Visitor: req.Visitor,
-			Origin: req.Origin, CreatedAt: now, QueuedAt: now,
-		}, offers: map[string]*offer{}, tried: map[string]bool{}}
-		var s *service
-		params := interact.MessageParams{Visitor: req.Visitor}
-		if req.DirectUserID == "" {
-			var err error
-			if s, err = e.serviceInfo(ctx, req.TenantID, req.ServiceID); err != nil {
-				return err
-			}
-			t.Priority, t.Strict = s.svc.Distribution.DefaultPriority, s.svc.Distribution.StrictPriority
-			params.ServiceName = s.svc.Name
-		} else {
-			a := e.agent(req.DirectUserID, req.TenantID)
-			if a.tenantID != req.TenantID {
-				return interact.Errorf(interact.EUNKNOWNCONTACT, "No such contact.")
-			}
-			if a.conns == 0 {
-				if err := e.loadAgent(ctx, a); err != nil {
-					return err
-				}
-			}
-			params.ServiceName = a.name
-		}
-		if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 {
-			key, open := queueKey(t), 0
-			for _, x := range e.tasks {
-				if queueKey(x) == key && x.Modality == interact.ModalityChat {
-					open++
-				}
-			}
-			if open >= req.MaxOpenChats {
-				return interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
-			}
-		}
-		e.queueSeq++
-		t.QueueSeq = e.queueSeq
-		if err := e.store.CreateTask(ctx, &t.Task, req.ResumeHash); err != nil {
-			e.queueSeq--
-			return err
+	err = e.do(ctx, func(c *change) error {
+		if created != nil {
+			e.countOpen(t, -1)
+			return created
 		}
 		e.tasks[t.ID] = t
 		if s != nil {
@@ -260,6 +247,51 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 		return nil, err
 	}
 	return &out, nil
+}
+
+// reserve checks a new task against its service or user and the open-chat
+// cap, and gives it the next place in the queue; the task counts as open
+// from here.
+func (e *Engine) reserve(ctx context.Context, req StartRequest) (*task, *service, interact.MessageParams, error) {
+	params := interact.MessageParams{Visitor: req.Visitor}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, nil, params, errShutDown
+	}
+	now := e.clock.Now().UTC().Truncate(time.Millisecond)
+	t := &task{Task: interact.Task{
+		ID: interact.NewID(), TenantID: req.TenantID, ServiceID: req.ServiceID, DirectUserID: req.DirectUserID,
+		ContactID: req.ContactID, Modality: req.Modality, State: interact.TaskWaiting, Visitor: req.Visitor,
+		Origin: req.Origin, CreatedAt: now, QueuedAt: now,
+	}}
+	var s *service
+	if req.DirectUserID == "" {
+		var err error
+		if s, err = e.serviceInfo(ctx, req.TenantID, req.ServiceID); err != nil {
+			return nil, nil, params, err
+		}
+		t.Priority, t.Strict = s.svc.Distribution.DefaultPriority, s.svc.Distribution.StrictPriority
+		params.ServiceName = s.svc.Name
+	} else {
+		a := e.agent(req.DirectUserID, req.TenantID)
+		if a.tenantID != req.TenantID {
+			return nil, nil, params, interact.Errorf(interact.EUNKNOWNCONTACT, "No such contact.")
+		}
+		if a.conns == 0 {
+			if err := e.loadAgent(ctx, a); err != nil {
+				return nil, nil, params, err
+			}
+		}
+		params.ServiceName = a.name
+	}
+	if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 && e.openChats[queueKey(t)] >= req.MaxOpenChats {
+		return nil, nil, params, interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
+	}
+	e.queueSeq++
+	t.QueueSeq = e.queueSeq
+	e.countOpen(t, 1)
+	return t, s, params, nil
 }
 
 // Accept connects the agent to the offered task.
@@ -414,7 +446,9 @@ func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServ
 		if toAgentID != "" {
 			t.TargetAgentID = toAgentID
 		} else {
+			e.countOpen(t, -1)
 			t.ServiceID, t.DirectUserID, t.TargetAgentID = toServiceID, "", ""
+			e.countOpen(t, 1)
 		}
 		c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": interact.TaskWaiting, "transferring": true})
 		e.enqueue(t, c)
@@ -435,6 +469,7 @@ func (e *Engine) detach(t *task, a *agent, outcome string, c *change) {
 	t.accepted = nil
 	delete(a.chats, t.ID)
 	delete(a.calls, t.ID)
+	e.dropCall(t, c)
 	t.AgentID = ""
 	c.task(t)
 	c.emit(AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
@@ -506,6 +541,7 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 	c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "outcome": outcome, "leaveMessage": leave})
 	c.emit(ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
 	delete(e.tasks, t.ID)
+	e.countOpen(t, -1)
 }
 
 // VisitorConnected records an open visitor connection to a task.

@@ -49,7 +49,9 @@ func auditedInteract(s *interact.InteractSettings) map[string]any {
 	}
 }
 
-func TestAuditEntriesPrecise(t *testing.T) {
+func TestAuditEntriesPrecise(t *testing.T) { eachEngine(t, testAuditEntriesPrecise) }
+
+func testAuditEntriesPrecise(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -107,7 +109,9 @@ func TestAuditEntriesPrecise(t *testing.T) {
 	})
 }
 
-func TestAuditEveryChange(t *testing.T) {
+func TestAuditEveryChange(t *testing.T) { eachEngine(t, testAuditEveryChange) }
+
+func testAuditEveryChange(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx, a := t.Context(), w.adminA
@@ -271,7 +275,9 @@ func TestAuditEveryChange(t *testing.T) {
 	})
 }
 
-func TestAuditAccess(t *testing.T) {
+func TestAuditAccess(t *testing.T) { eachEngine(t, testAuditAccess) }
+
+func testAuditAccess(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()

@@ -12,7 +12,9 @@ import (
 	"github.com/interact-oss/interact/sqlstore"
 )
 
-func TestLogin(t *testing.T) {
+func TestLogin(t *testing.T) { eachEngine(t, testLogin) }
+
+func testLogin(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -70,7 +72,9 @@ func TestLogin(t *testing.T) {
 	wantCode(t, err, interact.EUNAUTHORIZED)
 }
 
-func TestAPITokens(t *testing.T) {
+func TestAPITokens(t *testing.T) { eachEngine(t, testAPITokens) }
+
+func testAPITokens(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()

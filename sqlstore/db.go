@@ -17,14 +17,19 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -34,43 +39,99 @@ var migrations embed.FS
 
 // dialect holds what differs between database engines.
 type dialect struct {
-	name     string
-	isUnique func(error) bool
+	name       string
+	migrations string // directory of the embedded migrations
+	// lockMigrations, run first in the migration transaction, keeps nodes
+	// that start at once from migrating side by side ("" when the write
+	// transaction is exclusive anyway).
+	lockMigrations string
+	forUpdate      string             // suffix that locks the selected rows until commit
+	nowMS          string             // the database clock in Unix milliseconds
+	param          func(n int) string // the nth parameter of a generated statement whose parameters are in order
+	checkpoint     string             // run now and then off the commit path ("" when the engine does it)
+	writers        int                // message batches written at once
+	isUnique       func(error) bool
 }
 
 var sqliteDialect = dialect{
-	name: "sqlite",
+	name:       "sqlite",
+	migrations: "migrations/sqlite",
+	nowMS:      `CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
+	// Anonymous parameters bind in constant time; "$n" ones are looked up
+	// by name, which is slow in statements with thousands of them.
+	param:      func(int) string { return "?" },
+	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
+	writers:    1, // one write connection
 	isUnique: func(err error) bool {
 		var se *sqlite.Error
 		return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
 }
 
+var postgresDialect = dialect{
+	name:           "postgres",
+	migrations:     "migrations/postgres",
+	lockMigrations: `SELECT pg_advisory_xact_lock(7220136601)`,
+	forUpdate:      ` FOR UPDATE`,
+	nowMS:          `CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)`,
+	param:          func(n int) string { return "$" + strconv.Itoa(n) },
+	writers:        4, // while one batch waits for its commit, the next ones are sent
+	isUnique: func(err error) bool {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
+	},
+}
+
 // DB is the store. Its methods are safe for concurrent use.
 type DB struct {
-	read    *sql.DB // many connections
+	read    *sql.DB // many connections (PostgreSQL: the same pool as write)
 	write   *sql.DB // SQLite: one connection, so writers queue in Go, not on SQLITE_BUSY
 	dialect dialect
 	now     func() time.Time
 
 	appends    chan *appendReq // to the message writer
 	closing    chan struct{}
-	writerDone chan struct{}
+	writerDone chan struct{}  // closed when the message writer has answered everything
+	workers    sync.WaitGroup // the message writer and the checkpointer
 	closeOnce  sync.Once
 	hook       func(interact.Message)
+	batchMu    sync.Mutex
+	batchStmts map[batchStmtKey]*sql.Stmt // the message writer's
 }
 
 // Open opens the store named by url and runs pending migrations. url is
-// "sqlite:PATH" (or a bare file path). PostgreSQL URLs are recognised and
-// refused until the PostgreSQL dialect lands.
+// "sqlite:PATH" (or a bare file path) or "postgres://…".
 func Open(ctx context.Context, url string) (*DB, error) {
+	var (
+		db  *DB
+		err error
+	)
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return nil, fmt.Errorf("open store: PostgreSQL is not supported by this build yet; use sqlite:PATH")
+		db, err = openPostgres(url)
 	case strings.Contains(url, "://") && !strings.HasPrefix(url, "sqlite:"):
-		return nil, fmt.Errorf("open store: unsupported database URL %q (want sqlite:PATH or postgres://…)", url)
+		return nil, fmt.Errorf("open store: unsupported database URL scheme in %q (want sqlite:PATH or postgres://…)", redact(url))
+	default:
+		db, err = openSQLite(strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:"))
 	}
-	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
+	if err != nil {
+		return nil, err
+	}
+	db.now = time.Now
+	db.appends = make(chan *appendReq, maxBatch)
+	db.closing, db.writerDone = make(chan struct{}), make(chan struct{})
+	if err := db.migrate(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open store: %w", err), db.closePools())
+	}
+	db.batchStmts = map[batchStmtKey]*sql.Stmt{}
+	db.workers.Go(db.messageWriter)
+	if db.dialect.checkpoint != "" {
+		db.workers.Go(db.checkpointer)
+	}
+	return db, nil
+}
+
+func openSQLite(path string) (*DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("open store: empty SQLite path")
 	}
@@ -83,7 +144,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
 	// The writer syncs every commit (synchronous=FULL): an acknowledged chat
 	// message must survive a power cut, and group commit keeps that cheap.
-	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_txlock=immediate")
+	// Checkpoints run off the commit path (see checkpointer); the writer
+	// checkpoints itself only when the log has grown past 40 MB, which
+	// bounds it under sustained load. A big statement's journal stays in
+	// memory.
+	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)"+
+		"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -94,14 +160,45 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	read.SetMaxOpenConns(8)
-	db := &DB{read: read, write: write, dialect: sqliteDialect, now: time.Now,
-		appends: make(chan *appendReq, maxBatch), closing: make(chan struct{}), writerDone: make(chan struct{})}
-	if err := db.migrate(ctx, "migrations/sqlite"); err != nil {
-		errors.Join(read.Close(), write.Close())
-		return nil, err
+	return &DB{read: read, write: write, dialect: sqliteDialect}, nil
+}
+
+// openPostgres opens one pool for reads and writes: PostgreSQL runs
+// writers side by side and fsyncs every commit (synchronous_commit on).
+func openPostgres(url string) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open store: bad PostgreSQL URL %q: %v", redact(url), err)
 	}
-	go db.messageWriter()
-	return db, nil
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(16)
+	pool.SetMaxIdleConns(16)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{read: pool, write: pool, dialect: postgresDialect}, nil
+}
+
+// redact hides the password of a database URL.
+func redact(s string) string {
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// checkpointer copies the SQLite write-ahead log into the database file
+// every second, so that commits never wait for a checkpoint.
+func (db *DB) checkpointer() {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			db.read.ExecContext(context.Background(), db.dialect.checkpoint) // a failed one is retried next time
+		case <-db.closing:
+			return
+		}
+	}
 }
 
 // Close stops the message writer, waiting for the batch in flight, and
@@ -109,8 +206,18 @@ func Open(ctx context.Context, url string) (*DB, error) {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.closing)
-		<-db.writerDone
+		db.workers.Wait()
 	})
+	return db.closePools()
+}
+
+func (db *DB) closePools() error {
+	for _, st := range db.batchStmts {
+		st.Close()
+	}
+	if db.read == db.write {
+		return db.write.Close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -121,38 +228,45 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // migrate applies the embedded migrations not yet recorded, in name order,
-// each in its own transaction. Migrations are forward-only.
-func (db *DB) migrate(ctx context.Context, dir string) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
+// in one transaction. Migrations are forward-only.
+func (db *DB) migrate(ctx context.Context) error {
+	dir := db.dialect.migrations
 	names, err := fs.Glob(migrations, dir+"/*.sql")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		err := db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if db.dialect.lockMigrations != "" {
+			if _, err := tx.ExecContext(ctx, db.dialect.lockMigrations); err != nil {
+				return fmt.Errorf("migrate: lock: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, name := range names {
+			base := filepath.Base(name)
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, base).Scan(&n); err != nil || n > 0 {
-				return err
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, base).Scan(&n); err != nil {
+				return fmt.Errorf("migrate %s: %w", base, err)
+			}
+			if n > 0 {
+				continue
 			}
 			body, err := migrations.ReadFile(name)
 			if err != nil {
-				return err
+				return fmt.Errorf("migrate %s: %w", base, err)
 			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
+				return fmt.Errorf("migrate %s: %w", base, err)
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, base, db.now().UnixMilli())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migrate %s: %w", base, err)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, base, db.now().UnixMilli()); err != nil {
+				return fmt.Errorf("migrate %s: %w", base, err)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // tx runs fn in a write transaction and commits when fn returns nil.

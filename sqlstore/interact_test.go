@@ -85,7 +85,9 @@ func (w *world) updateInteract(o owner, upd interact.InteractUpdate) func(contex
 	return func(ctx context.Context) error { return errOf(w.db.UpdateInteract(ctx, w.adminA, o.kind, o.id, upd)) }
 }
 
-func TestInteractGate(t *testing.T) {
+func TestInteractGate(t *testing.T) { eachEngine(t, testInteractGate) }
+
+func testInteractGate(t *testing.T) {
 	t.Parallel()
 	forEachOwner(t, func(t *testing.T, w *world, o owner) {
 		for _, step := range []struct {
@@ -120,7 +122,9 @@ func TestInteractGate(t *testing.T) {
 	})
 }
 
-func TestInteractTemplateSelection(t *testing.T) {
+func TestInteractTemplateSelection(t *testing.T) { eachEngine(t, testInteractTemplateSelection) }
+
+func testInteractTemplateSelection(t *testing.T) {
 	t.Parallel()
 	forEachOwner(t, func(t *testing.T, w *world, o owner) {
 		ctx := t.Context()
@@ -192,7 +196,9 @@ func TestInteractTemplateSelection(t *testing.T) {
 	})
 }
 
-func TestInteractSettingsSurviveGate(t *testing.T) {
+func TestInteractSettingsSurviveGate(t *testing.T) { eachEngine(t, testInteractSettingsSurviveGate) }
+
+func testInteractSettingsSurviveGate(t *testing.T) {
 	t.Parallel()
 	forEachOwner(t, func(t *testing.T, w *world, o owner) {
 		ctx := t.Context()
@@ -233,7 +239,9 @@ func TestInteractSettingsSurviveGate(t *testing.T) {
 	})
 }
 
-func TestRotateWidgetKey(t *testing.T) {
+func TestRotateWidgetKey(t *testing.T) { eachEngine(t, testRotateWidgetKey) }
+
+func testRotateWidgetKey(t *testing.T) {
 	t.Parallel()
 	forEachOwner(t, func(t *testing.T, w *world, o owner) {
 		ctx := t.Context()
@@ -305,7 +313,9 @@ func TestRotateWidgetKey(t *testing.T) {
 	})
 }
 
-func TestContactByID(t *testing.T) {
+func TestContactByID(t *testing.T) { eachEngine(t, testContactByID) }
+
+func testContactByID(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()

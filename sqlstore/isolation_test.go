@@ -12,7 +12,9 @@ import (
 // TestTenantIsolation proves that tenant A's admin can neither read nor
 // change anything of tenant B: every id of B is simply not found, and B's
 // data is unchanged afterwards.
-func TestTenantIsolation(t *testing.T) {
+func TestTenantIsolation(t *testing.T) { eachEngine(t, testTenantIsolation) }
+
+func testTenantIsolation(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()

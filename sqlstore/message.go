@@ -5,13 +5,21 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
+	"math/bits"
+	"slices"
+	"strings"
+	"sync"
 
 	"github.com/interact-oss/interact"
 )
 
-// Chat messages are written by one goroutine that commits whatever has
-// queued up in one transaction ("group commit"): a message is acknowledged
-// only after its transaction committed, yet thousands share one fsync.
+// Chat messages are written in batches: whatever has queued up shares one
+// transaction ("group commit"), so a message is acknowledged only after its
+// transaction committed, yet thousands share one fsync. A task's sequence
+// numbers come from its row in the database, so several processes may
+// append to one task.
 
 // maxBatch bounds how many messages share one transaction.
 const maxBatch = 1024
@@ -28,9 +36,9 @@ type appendResult struct {
 	err error
 }
 
-// SetMessageHook sets a function called with every newly stored message,
-// after its transaction committed and in commit order (so in sequence
-// order per task), before the writer acknowledges it. Set it before use.
+// SetMessageHook sets a function called with every message this store
+// newly stored, after its transaction committed and, per task, in sequence
+// order, before the writer acknowledges it. Set it before use.
 func (db *DB) SetMessageHook(fn func(interact.Message)) { db.hook = fn }
 
 // ErrStoreClosed is returned for writes after Close.
@@ -52,22 +60,61 @@ func (db *DB) AppendMessage(ctx context.Context, m interact.Message) (interact.M
 	select {
 	case r := <-req.reply:
 		return r.m, r.dup, r.err
+	case <-db.writerDone: // every batch in flight has been answered
+		select {
+		case r := <-req.reply:
+			return r.m, r.dup, r.err
+		default:
+			return interact.Message{}, false, ErrStoreClosed
+		}
 	case <-ctx.Done():
 		// The write may still commit; a resend with the same client id finds it.
 		return interact.Message{}, false, ctx.Err()
 	}
 }
 
-// messageWriter is the single writer of messages.
+// batchJob is one batch on its way through the writer.
+type batchJob struct {
+	batch   []*appendReq
+	results []appendResult
+	err     error
+	after   <-chan struct{} // the batch before's locked: this one locks its tasks after it
+	locked  chan struct{}   // closed once this batch holds its tasks' locks, or gave up
+	done    chan struct{}   // closed when the transaction has ended
+}
+
+// messageWriter batches appends. Up to dialect.writers batches are written
+// at once, each in its own transaction; they lock their tasks in the order
+// they were formed, so a task's numbers follow that order, and they are
+// announced and acknowledged in that order too.
 func (db *DB) messageWriter() {
 	defer close(db.writerDone)
-	lastSeq := map[string]int64{} // task id → last sequence handed out and committed
-	batch := make([]*appendReq, 0, maxBatch)
+	slots := make(chan struct{}, db.dialect.writers)
+	jobs := make(chan *batchJob, db.dialect.writers)
+	var announcer sync.WaitGroup
+	announcer.Go(func() {
+		for job := range jobs {
+			<-job.done
+			db.announce(job)
+			<-slots
+		}
+	})
+	defer announcer.Wait()
+	defer close(jobs)
+	var after <-chan struct{}
 	for {
 		select {
-		case req := <-db.appends:
-			batch = append(batch[:0], req)
+		case slots <- struct{}{}:
 		case <-db.closing:
+			db.refuseQueued()
+			return
+		}
+		var batch []*appendReq
+		select {
+		case req := <-db.appends:
+			batch = append(make([]*appendReq, 0, 64), req)
+		case <-db.closing:
+			db.refuseQueued()
 			return
 		}
 	drain:
@@ -79,92 +126,314 @@ func (db *DB) messageWriter() {
 				break drain
 			}
 		}
-		results, err := db.writeBatch(batch, lastSeq)
-		if err == nil && db.hook != nil {
-			// Announce in commit order, so every subscriber sees a task's
-			// messages in sequence order.
-			for _, r := range results {
-				if r.err == nil && !r.dup && r.m.Seq > 0 {
-					db.hook(r.m)
-				}
+		job := &batchJob{batch: batch, after: after, locked: make(chan struct{}), done: make(chan struct{})}
+		go func() {
+			defer close(job.done)
+			job.results, job.err = db.writeBatch(job)
+		}()
+		jobs <- job
+		after = job.locked
+	}
+}
+
+// announce hands a written batch's messages to the hook, in order, and
+// acknowledges them.
+func (db *DB) announce(job *batchJob) {
+	if job.err == nil && db.hook != nil {
+		for _, r := range job.results {
+			if r.err == nil && !r.dup && r.m.Seq > 0 {
+				db.hook(r.m)
 			}
 		}
-		for i, req := range batch {
-			if err != nil {
-				req.reply <- appendResult{err: err}
-			} else {
-				req.reply <- results[i]
-			}
-		}
-		if err != nil {
-			clear(lastSeq) // re-read counters after a failed transaction
+	}
+	for i, req := range job.batch {
+		if job.err != nil {
+			req.reply <- appendResult{err: job.err}
+		} else {
+			req.reply <- job.results[i]
 		}
 	}
 }
 
-// writeBatch stores a batch in one transaction. Only counters of a committed
-// transaction are kept in lastSeq.
-func (db *DB) writeBatch(batch []*appendReq, lastSeq map[string]int64) ([]appendResult, error) {
-	results := make([]appendResult, len(batch))
-	next := map[string]int64{}
-	ctx := context.Background()
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		for i, req := range batch {
-			if req.ctx.Err() != nil {
-				results[i].err = req.ctx.Err()
-				continue
-			}
-			m := req.m
-			seq, ok := next[m.TaskID]
-			if !ok {
-				if seq, ok = lastSeq[m.TaskID]; !ok {
-					err := tx.QueryRowContext(ctx, `SELECT last_seq FROM tasks WHERE id = $1`, m.TaskID).Scan(&seq)
-					if errors.Is(err, sql.ErrNoRows) {
-						results[i].err = notFound("task", m.TaskID)
-						continue
-					}
-					if err != nil {
-						return err
-					}
-				}
-			}
-			m.Seq = seq + 1
-			res, err := tx.ExecContext(ctx, `INSERT INTO messages (task_id, seq, client_id, sender, agent_id, name, body, at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (task_id, sender, client_id) DO NOTHING`,
-				m.TaskID, m.Seq, m.ClientID, m.From, m.AgentID, m.Name, m.Text, ms(m.At))
-			if err != nil {
-				return fmt.Errorf("append message: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				prev, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
-					WHERE task_id = $1 AND sender = $2 AND client_id = $3`, m.TaskID, m.From, m.ClientID))
-				if err != nil {
-					return fmt.Errorf("find duplicate message: %w", err)
-				}
-				results[i] = appendResult{m: *prev, dup: true}
-				next[m.TaskID] = seq
-				continue
-			}
-			next[m.TaskID] = m.Seq
-			results[i] = appendResult{m: m}
+// refuseQueued answers appends still queued when the store closes.
+func (db *DB) refuseQueued() {
+	for {
+		select {
+		case req := <-db.appends:
+			req.reply <- appendResult{err: ErrStoreClosed}
+		default:
+			return
 		}
-		for id, seq := range next {
-			if _, err := tx.ExecContext(ctx, `UPDATE tasks SET last_seq = $1 WHERE id = $2 AND last_seq < $1`, seq, id); err != nil {
+	}
+}
+
+// errClientIDTaken reports that a batch holds a resent message.
+var errClientIDTaken = errors.New("client id taken")
+
+// writeBatch stores a batch in one transaction. The tasks' counters are
+// read under a row lock (PostgreSQL) or the file's write lock (SQLite), so
+// two processes appending to one task hand out consecutive numbers.
+//
+// The common batch holds no resend: its messages get the next numbers and
+// go in with multi-row INSERTs. When one of them turns out to be a resend,
+// the inserts are rolled back to a savepoint, keeping the locks, and the
+// batch is inserted again looking up every client id first, so that
+// sequence numbers have no gaps.
+func (db *DB) writeBatch(job *batchJob) ([]appendResult, error) {
+	var lockOnce sync.Once
+	locked := func() { lockOnce.Do(func() { close(job.locked) }) }
+	defer locked()
+	ctx := context.Background()
+	if err := db.prepareBatchStmts(ctx, len(job.batch)); err != nil {
+		return nil, err
+	}
+	results := make([]appendResult, len(job.batch))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var taskIDs []string
+		for i, req := range job.batch {
+			if err := req.ctx.Err(); err != nil {
+				results[i].err = err
+				continue
+			}
+			taskIDs = append(taskIDs, req.m.TaskID)
+		}
+		if len(taskIDs) == 0 {
+			return nil
+		}
+		if job.after != nil {
+			<-job.after
+		}
+		lastSeq, err := db.lockTasks(ctx, tx, taskIDs)
+		locked()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT appends`); err != nil {
+			return err
+		}
+		err = db.appendBatch(ctx, tx, job.batch, results, maps.Clone(lastSeq), false)
+		if errors.Is(err, errClientIDTaken) {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT appends`); err != nil {
 				return err
 			}
+			for i := range results {
+				if results[i].err == nil {
+					results[i] = appendResult{}
+				}
+			}
+			err = db.appendBatch(ctx, tx, job.batch, results, lastSeq, true)
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	for id, seq := range next {
-		lastSeq[id] = seq
-	}
-	if len(lastSeq) > 100_000 {
-		clear(lastSeq) // bound the cache; counters are re-read on demand
-	}
 	return results, nil
+}
+
+type clientKey struct{ task, sender, client string }
+
+// appendBatch numbers and inserts the live messages of batch. careful
+// looks every client id up first.
+func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, batch []*appendReq, results []appendResult, lastSeq map[string]int64, careful bool) error {
+	var rows []*interact.Message
+	var inBatch map[clientKey]*interact.Message
+	if careful {
+		inBatch = map[clientKey]*interact.Message{}
+	}
+	for i, req := range batch {
+		if results[i].err != nil {
+			continue
+		}
+		m := req.m
+		seq, ok := lastSeq[m.TaskID]
+		if !ok {
+			results[i].err = notFound("task", m.TaskID)
+			continue
+		}
+		if careful {
+			key := clientKey{m.TaskID, m.From, m.ClientID}
+			if prev := inBatch[key]; prev != nil {
+				results[i] = appendResult{m: *prev, dup: true}
+				continue
+			}
+			prev, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
+				WHERE task_id = $1 AND sender = $2 AND client_id = $3`, m.TaskID, m.From, m.ClientID))
+			if err == nil {
+				results[i] = appendResult{m: *prev, dup: true}
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("find resent message: %w", err)
+			}
+			inBatch[key] = &m
+		}
+		m.Seq = seq + 1
+		lastSeq[m.TaskID] = m.Seq
+		rows = append(rows, &m)
+		results[i] = appendResult{m: m}
+	}
+	if err := db.insertMessages(ctx, tx, rows); err != nil {
+		return err
+	}
+	return db.setLastSeq(ctx, tx, rows)
+}
+
+// lockTasks returns the last sequence numbers of the tasks that exist among
+// ids, locking their rows until the transaction ends. Rows are locked in id
+// order, so two writers cannot deadlock.
+func (db *DB) lockTasks(ctx context.Context, tx *sql.Tx, ids []string) (map[string]int64, error) {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := make(map[string]int64, len(ids))
+	for chunk := range chunks(ids) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := db.batchStmt(ctx, tx, stmtLockTasks, len(args)).QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("lock tasks: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var seq int64
+			if err := rows.Scan(&id, &seq); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("lock tasks: %w", err)
+			}
+			out[id] = seq
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("lock tasks: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// insertMessages inserts rows with multi-row INSERTs. A row whose client
+// id is taken fails the statement with errClientIDTaken.
+func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, rows []*interact.Message) error {
+	const cols = 8
+	for chunk := range chunks(rows) {
+		args := make([]any, 0, len(chunk)*cols)
+		for _, m := range chunk {
+			args = append(args, m.TaskID, m.Seq, m.ClientID, m.From, m.AgentID, m.Name, m.Text, ms(m.At))
+		}
+		if _, err := db.batchStmt(ctx, tx, stmtInsertMessages, len(chunk)).ExecContext(ctx, args...); err != nil {
+			if db.dialect.isUnique(err) {
+				return fmt.Errorf("%w: %w", errClientIDTaken, err)
+			}
+			return fmt.Errorf("append messages: %w", err)
+		}
+	}
+	return nil
+}
+
+// setLastSeq stores each task's highest sequence number among rows.
+func (db *DB) setLastSeq(ctx context.Context, tx *sql.Tx, rows []*interact.Message) error {
+	last := map[string]int64{}
+	for _, m := range rows {
+		last[m.TaskID] = max(last[m.TaskID], m.Seq)
+	}
+	ids := slices.Sorted(maps.Keys(last))
+	for chunk := range chunks(ids) {
+		args := make([]any, 0, 2*len(chunk))
+		for _, id := range chunk {
+			args = append(args, id, last[id])
+		}
+		if _, err := db.batchStmt(ctx, tx, stmtSetLastSeq, len(chunk)).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("update task sequence: %w", err)
+		}
+	}
+	return nil
+}
+
+// chunks splits s into parts whose lengths are powers of two, largest
+// first, at most maxBatch long: a handful of distinct statements then
+// serve every batch, so prepared statements are reused.
+func chunks[T any](s []T) iter.Seq[[]T] {
+	return func(yield func([]T) bool) {
+		for len(s) > 0 {
+			n := min(maxBatch, 1<<(bits.Len(uint(len(s)))-1))
+			if !yield(s[:n]) {
+				return
+			}
+			s = s[n:]
+		}
+	}
+}
+
+// placeholders returns rows groups of parameters, one per column format,
+// numbered in order: on PostgreSQL, placeholders(2, "(%s", "%s)") is
+// "($1, $2), ($3, $4)".
+func (db *DB) placeholders(rows int, cols ...string) string {
+	var b strings.Builder
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		for c, f := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, f, db.dialect.param(1+r*len(cols)+c))
+		}
+	}
+	return b.String()
+}
+
+// The message writer's statements, each prepared for 1, 2, 4 … maxBatch
+// rows on first use.
+const (
+	stmtLockTasks = iota
+	stmtInsertMessages
+	stmtSetLastSeq
+	numBatchStmts
+)
+
+func (db *DB) batchSQL(kind, n int) string {
+	switch kind {
+	case stmtLockTasks:
+		return `SELECT id, last_seq FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
+	case stmtInsertMessages:
+		return `INSERT INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)")
+	default: // VALUES columns are named column1, column2… on both engines.
+		return `UPDATE tasks SET last_seq = v.column2 FROM (VALUES ` + db.placeholders(n, "(%s", "CAST(%s AS BIGINT))") +
+			`) AS v WHERE tasks.id = v.column1`
+	}
+}
+
+type batchStmtKey struct{ kind, n int }
+
+// prepareBatchStmts prepares the statements for up to n rows not prepared
+// yet. It runs outside transactions: SQLite's single write connection is
+// taken during one.
+func (db *DB) prepareBatchStmts(ctx context.Context, n int) error {
+	db.batchMu.Lock()
+	defer db.batchMu.Unlock()
+	for kind := range numBatchStmts {
+		for size := 1; size <= n; size *= 2 {
+			key := batchStmtKey{kind, size}
+			if db.batchStmts[key] != nil {
+				continue
+			}
+			st, err := db.write.PrepareContext(ctx, db.batchSQL(kind, size))
+			if err != nil {
+				return fmt.Errorf("prepare: %w", err)
+			}
+			db.batchStmts[key] = st
+		}
+	}
+	return nil
+}
+
+// batchStmt returns statement kind for n rows (a power of two), bound to tx.
+func (db *DB) batchStmt(ctx context.Context, tx *sql.Tx, kind, n int) *sql.Stmt {
+	db.batchMu.Lock()
+	st := db.batchStmts[batchStmtKey{kind, n}]
+	db.batchMu.Unlock()
+	return tx.StmtContext(ctx, st)
 }
 
 const messageCols = `task_id, seq, client_id, sender, agent_id, name, body, at`

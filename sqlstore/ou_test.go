@@ -27,7 +27,9 @@ func (w *world) shape(t *testing.T, a interact.Actor) map[string]string {
 	return out
 }
 
-func TestOUTree(t *testing.T) {
+func TestOUTree(t *testing.T) { eachEngine(t, testOUTree) }
+
+func testOUTree(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -92,7 +94,9 @@ func TestOUTree(t *testing.T) {
 	})
 }
 
-func TestDeleteOU(t *testing.T) {
+func TestDeleteOU(t *testing.T) { eachEngine(t, testDeleteOU) }
+
+func testDeleteOU(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()

@@ -8,7 +8,9 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-func TestOUAdminScope(t *testing.T) {
+func TestOUAdminScope(t *testing.T) { eachEngine(t, testOUAdminScope) }
+
+func testOUAdminScope(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx, a := t.Context(), w.emeaAdmin
@@ -153,7 +155,9 @@ func TestOUAdminScope(t *testing.T) {
 	})
 }
 
-func TestServiceOwner(t *testing.T) {
+func TestServiceOwner(t *testing.T) { eachEngine(t, testServiceOwner) }
+
+func testServiceOwner(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -230,7 +234,9 @@ func TestServiceOwner(t *testing.T) {
 	})
 }
 
-func TestPlainAgent(t *testing.T) {
+func TestPlainAgent(t *testing.T) { eachEngine(t, testPlainAgent) }
+
+func testPlainAgent(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx, a := t.Context(), w.agent
@@ -288,7 +294,9 @@ func TestPlainAgent(t *testing.T) {
 	})
 }
 
-func TestLastTenantAdmin(t *testing.T) {
+func TestLastTenantAdmin(t *testing.T) { eachEngine(t, testLastTenantAdmin) }
+
+func testLastTenantAdmin(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -322,6 +330,10 @@ func TestLastTenantAdmin(t *testing.T) {
 // admin, so it must be refused like a change of the roles themselves (a
 // regression test: resetting the password once worked).
 func TestOUAdminCannotTakeOverWiderRoles(t *testing.T) {
+	eachEngine(t, testOUAdminCannotTakeOverWiderRoles)
+}
+
+func testOUAdminCannotTakeOverWiderRoles(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	svcAPAC := w.service(t, w.adminA, "Tokyo", w.apac, "", false)

@@ -8,7 +8,9 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-func TestServices(t *testing.T) {
+func TestServices(t *testing.T) { eachEngine(t, testServices) }
+
+func testServices(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -106,7 +108,9 @@ func TestServices(t *testing.T) {
 	})
 }
 
-func TestMembers(t *testing.T) {
+func TestMembers(t *testing.T) { eachEngine(t, testMembers) }
+
+func testMembers(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()

@@ -1,9 +1,10 @@
 package sqlstore_test
 
-// The store tests run against SQLite by default and against the database
-// named by INTERACT_TEST_DATABASE_URL when it is set (the PostgreSQL run).
-// They use nothing specific to one engine, and every name and e-mail address
-// carries a per-test suffix, so the suite can share one database.
+// The store tests run every test body twice, as subtests named after the
+// engine: on SQLite, and on PostgreSQL when INTERACT_TEST_DATABASE_URL names
+// a database (scripts/test.sh starts one). They use nothing specific to one
+// engine, and every name and e-mail address carries a per-test suffix, so
+// the PostgreSQL runs can share one database.
 
 import (
 	"context"
@@ -23,22 +24,52 @@ import (
 // pw is every fixture user's password.
 const pw = "correct horse battery staple"
 
-// sharedOpen serialises opening the shared database: parallel tests would
-// otherwise run its migrations concurrently, which is not what these tests
-// are about.
-var sharedOpen sync.Mutex
+// Engines are the subtest names of eachEngine.
+const (
+	engineSQLite   = "sqlite"
+	enginePostgres = "postgres"
+)
 
-// openStore opens a store: a fresh SQLite file in the test's temporary
-// directory, or the shared database INTERACT_TEST_DATABASE_URL when set.
+// eachEngine runs body as a parallel subtest per engine.
+func eachEngine(t *testing.T, body func(t *testing.T)) {
+	t.Parallel()
+	t.Run(engineSQLite, body)
+	if postgresURL() != "" {
+		t.Run(enginePostgres, body)
+	}
+}
+
+func postgresURL() string { return os.Getenv("INTERACT_TEST_DATABASE_URL") }
+
+// engineOf returns the engine a test runs on: the name of its eachEngine
+// subtest.
+func engineOf(t *testing.T) string {
+	t.Helper()
+	parts := strings.Split(t.Name(), "/")
+	if len(parts) < 2 || (parts[1] != engineSQLite && parts[1] != enginePostgres) {
+		t.Fatalf("%s: store tests run under eachEngine", t.Name())
+	}
+	return parts[1]
+}
+
+// storeURL returns the database URL of the test's engine: a fresh SQLite
+// file in the test's temporary directory, or the shared PostgreSQL database.
+func storeURL(t *testing.T) string {
+	t.Helper()
+	if engineOf(t) == enginePostgres {
+		return postgresURL()
+	}
+	return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+}
+
+// openStore opens a store on the test's engine, closed when the test ends.
 func openStore(t *testing.T) *sqlstore.DB {
 	t.Helper()
-	url := os.Getenv("INTERACT_TEST_DATABASE_URL")
-	if url == "" {
-		url = "sqlite:" + filepath.Join(t.TempDir(), "test.db")
-	} else {
-		sharedOpen.Lock()
-		defer sharedOpen.Unlock()
-	}
+	return openURL(t, storeURL(t))
+}
+
+func openURL(t testing.TB, url string) *sqlstore.DB {
+	t.Helper()
 	db, err := sqlstore.Open(t.Context(), url)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -308,7 +339,9 @@ func wantSet(t *testing.T, what string, got, want []string) {
 // TestConcurrentWrites checks that concurrent writers queue rather than fail
 // (SQLite: one write connection; PostgreSQL: real concurrency) and that
 // readers running alongside see consistent data.
-func TestConcurrentWrites(t *testing.T) {
+func TestConcurrentWrites(t *testing.T) { eachEngine(t, testConcurrentWrites) }
+
+func testConcurrentWrites(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	const writers, each = 4, 10

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/interact-oss/interact"
@@ -64,8 +66,14 @@ func (db *DB) CreateTask(ctx context.Context, t *interact.Task, resumeHash strin
 }
 
 // SaveRouting writes, in one transaction, the routing state of tasks (not
-// their message counters) and offers (inserted or updated).
+// their message counters) and offers (inserted or updated). A task's
+// outcome is written once: saving an ended task again is fine, ending it
+// differently (another outcome or end time, as when two nodes race) fails
+// with a conflict and saves nothing.
 func (db *DB) SaveRouting(ctx context.Context, tasks []*interact.Task, offers []*interact.Offer) error {
+	// Rows are locked in id order, as the message writer does, so that
+	// writers on several nodes cannot deadlock.
+	tasks = slices.SortedFunc(slices.Values(tasks), func(a, b *interact.Task) int { return strings.Compare(a.ID, b.ID) })
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		for _, t := range tasks {
 			visitor, err := json.Marshal(t.Visitor)
@@ -74,14 +82,15 @@ func (db *DB) SaveRouting(ctx context.Context, tasks []*interact.Task, offers []
 			}
 			res, err := tx.ExecContext(ctx, `UPDATE tasks SET service_id = $1, state = $2, priority = $3, strict = $4, queue_seq = $5,
 				agent_id = $6, target_agent_id = $7, transfers = $8, queued_at = $9, connected_at = $10, ended_at = $11,
-				outcome = $12, left_message = $13, visitor = $14 WHERE id = $15`,
+				outcome = $12, left_message = $13, visitor = $14
+				WHERE id = $15 AND (outcome = '' OR (outcome = $12 AND ended_at = $11))`,
 				t.ServiceID, t.State, t.Priority, t.Strict, t.QueueSeq, t.AgentID, t.TargetAgentID, t.Transfers, ms(t.QueuedAt),
 				msOpt(t.ConnectedAt), msOpt(t.EndedAt), t.Outcome, t.LeftMessage, string(visitor), t.ID)
 			if err != nil {
 				return fmt.Errorf("save task %s: %w", t.ID, err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return notFound("task", t.ID)
+				return taskNotSaved(ctx, tx, t.ID)
 			}
 		}
 		for _, o := range offers {
@@ -99,6 +108,19 @@ func (db *DB) SaveRouting(ctx context.Context, tasks []*interact.Task, offers []
 		}
 		return nil
 	})
+}
+
+// taskNotSaved explains why the routing state of task id was not saved.
+func taskNotSaved(ctx context.Context, tx *sql.Tx, id string) error {
+	var outcome string
+	err := tx.QueryRowContext(ctx, `SELECT outcome FROM tasks WHERE id = $1`, id).Scan(&outcome)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("task", id)
+	}
+	if err != nil {
+		return err
+	}
+	return interact.Errorf(interact.ECONFLICT, "Task %q has already ended (%s).", id, outcome)
 }
 
 func nonNil(s []string) []string {

@@ -9,7 +9,9 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-func TestDomainTemplates(t *testing.T) {
+func TestDomainTemplates(t *testing.T) { eachEngine(t, testDomainTemplates) }
+
+func testDomainTemplates(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()

@@ -10,7 +10,9 @@ import (
 	"github.com/interact-oss/interact/sqlstore"
 )
 
-func TestCreateTenantBySystem(t *testing.T) {
+func TestCreateTenantBySystem(t *testing.T) { eachEngine(t, testCreateTenantBySystem) }
+
+func testCreateTenantBySystem(t *testing.T) {
 	t.Parallel()
 	db, ctx := openStore(t), t.Context()
 	sfx := interact.NewID()[18:]
@@ -72,7 +74,9 @@ func TestCreateTenantBySystem(t *testing.T) {
 	}
 }
 
-func TestCreateTenantByOperator(t *testing.T) {
+func TestCreateTenantByOperator(t *testing.T) { eachEngine(t, testCreateTenantByOperator) }
+
+func testCreateTenantByOperator(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	// An operator's tenant admins are not operators.
@@ -103,7 +107,9 @@ func TestCreateTenantByOperator(t *testing.T) {
 	})
 }
 
-func TestUpdateTenant(t *testing.T) {
+func TestUpdateTenant(t *testing.T) { eachEngine(t, testUpdateTenant) }
+
+func testUpdateTenant(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -172,7 +178,9 @@ func TestUpdateTenant(t *testing.T) {
 	})
 }
 
-func TestLoginInactiveTenant(t *testing.T) {
+func TestLoginInactiveTenant(t *testing.T) { eachEngine(t, testLoginInactiveTenant) }
+
+func testLoginInactiveTenant(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -218,7 +226,9 @@ func TestLoginInactiveTenant(t *testing.T) {
 
 // Names are stored trimmed everywhere (OUs, users, services, templates, and
 // tenants on update); a new tenant and its root OU must be no exception.
-func TestCreateTenantTrimsName(t *testing.T) {
+func TestCreateTenantTrimsName(t *testing.T) { eachEngine(t, testCreateTenantTrimsName) }
+
+func testCreateTenantTrimsName(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -238,7 +248,9 @@ func TestCreateTenantTrimsName(t *testing.T) {
 
 // A zero Actor (a caller that forgot to set one) has no rights: only
 // interact.System and operators create tenants.
-func TestCreateTenantZeroActorRefused(t *testing.T) {
+func TestCreateTenantZeroActorRefused(t *testing.T) { eachEngine(t, testCreateTenantZeroActorRefused) }
+
+func testCreateTenantZeroActorRefused(t *testing.T) {
 	t.Parallel()
 	db := openStore(t)
 	_, _, err := db.CreateTenant(t.Context(), interact.Actor{}, sqlstore.NewTenant{

@@ -9,7 +9,9 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-func TestCreateUser(t *testing.T) {
+func TestCreateUser(t *testing.T) { eachEngine(t, testCreateUser) }
+
+func testCreateUser(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -68,7 +70,9 @@ func TestCreateUser(t *testing.T) {
 	})
 }
 
-func TestPasswordChangeEndsSessions(t *testing.T) {
+func TestPasswordChangeEndsSessions(t *testing.T) { eachEngine(t, testPasswordChangeEndsSessions) }
+
+func testPasswordChangeEndsSessions(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
@@ -104,7 +108,9 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 // Deleting a service or an OU leaves the serviceOwner and ouAdmin roles that
 // point at it. Such a dangling role must not make its holder impossible to
 // change or delete (a regression test: it once did, with invalid_input).
-func TestDanglingRoleScopes(t *testing.T) {
+func TestDanglingRoleScopes(t *testing.T) { eachEngine(t, testDanglingRoleScopes) }
+
+func testDanglingRoleScopes(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()

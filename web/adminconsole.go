@@ -95,10 +95,15 @@ func (s *Server) adminConsoleRoutes() []route {
 		get("/admin/tenant", viewTenant),
 		post("/admin/tenant", actTenant, viewTenant),
 
+		get("/admin/tenants", viewTenants),
+		post("/admin/tenants", actCreateTenant, viewTenants),
+		post("/admin/tenants/{id}/state", actTenantState, viewTenants),
+
 		get("/admin/ous", viewOUs),
 		post("/admin/ous", actCreateOU, viewOUs),
 		post("/admin/ous/{id}", actUpdateOU, viewOUs),
-		post("/admin/ous/{id}/delete", actDeleteOU, viewOUs),
+		get("/admin/ous/{id}/delete", confirmView(deleteOUOf)),
+		post("/admin/ous/{id}/delete", confirmed(actDeleteOU), confirmView(deleteOUOf)),
 
 		get("/admin/users", viewUsers),
 		post("/admin/users", actCreateUser, viewUsers),
@@ -108,8 +113,10 @@ func (s *Server) adminConsoleRoutes() []route {
 		post("/admin/users/{id}/roles/remove", actRemoveRole, viewUser),
 		post("/admin/users/{id}/password", actPassword, viewUser),
 		post("/admin/users/{id}/tokens", nil, viewCreateToken), // renders the secret once
-		post("/admin/users/{id}/tokens/{tokenId}/delete", actDeleteToken, viewUser),
-		post("/admin/users/{id}/delete", actDeleteUser, viewUser),
+		get("/admin/users/{id}/tokens/{tokenId}/delete", confirmView(revokeTokenOf)),
+		post("/admin/users/{id}/tokens/{tokenId}/delete", confirmed(actDeleteToken), confirmView(revokeTokenOf)),
+		get("/admin/users/{id}/delete", confirmView(deleteUserOf)),
+		post("/admin/users/{id}/delete", confirmed(actDeleteUser), confirmView(deleteUserOf)),
 		get("/admin/users/{id}/interact", viewUserInteract),
 		post("/admin/users/{id}/interact", actInteract(interact.OwnerUser), viewUserInteract),
 		post("/admin/users/{id}/interact/rotate", actRotate(interact.OwnerUser), viewUserInteract),
@@ -118,7 +125,8 @@ func (s *Server) adminConsoleRoutes() []route {
 		post("/admin/services", actCreateService, viewServices),
 		get("/admin/services/{id}", viewServiceTab("general")),
 		post("/admin/services/{id}", actServiceGeneral, viewServiceTab("general")),
-		post("/admin/services/{id}/delete", actDeleteService, viewServiceTab("general")),
+		get("/admin/services/{id}/delete", confirmView(deleteServiceOf)),
+		post("/admin/services/{id}/delete", confirmed(actDeleteService), confirmView(deleteServiceOf)),
 		get("/admin/services/{id}/members", viewServiceTab("members")),
 		post("/admin/services/{id}/members", actPutMember, viewServiceTab("members")),
 		post("/admin/services/{id}/members/{userId}/delete", actDeleteMember, viewServiceTab("members")),
@@ -134,7 +142,8 @@ func (s *Server) adminConsoleRoutes() []route {
 		post("/admin/templates", actCreateTemplate, viewTemplates),
 		get("/admin/templates/{id}", viewTemplate),
 		post("/admin/templates/{id}", actUpdateTemplate, viewTemplate),
-		post("/admin/templates/{id}/delete", actDeleteTemplate, viewTemplate),
+		get("/admin/templates/{id}/delete", confirmView(deleteTemplateOf)),
+		post("/admin/templates/{id}/delete", confirmed(actDeleteTemplate), confirmView(deleteTemplateOf)),
 
 		get("/admin/audit", viewAudit),
 		get("/admin/sessions", viewSessions),
@@ -293,7 +302,11 @@ func (q *adminReq) fail(err error) {
 		q.s.log.Error("console page failed", slog.String("path", q.r.URL.Path), slog.Any("err", err))
 	}
 	q.status = statusFor(err)
-	q.render("error", "Something went wrong", map[string]any{"Message": interact.ErrorMessage(err), "Code": interact.ErrorCode(err)})
+	title := map[int]string{http.StatusNotFound: "Not found", http.StatusForbidden: "Not allowed"}[q.status]
+	if title == "" {
+		title = "Something went wrong"
+	}
+	q.render("error", title, map[string]any{"Message": interact.ErrorMessage(err), "Code": interact.ErrorCode(err)})
 }
 
 // pageData is what every page template gets.

@@ -56,9 +56,10 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
 		}
 		tasks := []map[string]any{}
 		for _, id := range s.cfg.Engine.AgentTasks(a.UserID) {
-			c.Subscribe(routing.TaskSubject(id))
+			join(c, id)
 			if t, err := s.store.Task(ctx, id); err == nil { // the store has the latest lastSeq
-				tasks = append(tasks, map[string]any{"task": t, "lastSeq": t.LastSeq})
+				v, _ := s.cfg.Engine.Task(id)
+				tasks = append(tasks, map[string]any{"task": t, "lastSeq": t.LastSeq, "call": v.Call})
 			}
 		}
 		c.SendJSON("hello", "", map[string]any{"agent": view, "tasks": tasks})
@@ -66,9 +67,26 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// join and leave subscribe the connection to a task's events and to the
+// call signalling meant for its agent.
+func join(c *realtime.Conn, taskID string) {
+	c.Subscribe(routing.TaskSubject(taskID))
+	c.Subscribe(rtcSubject(taskID, partyAgent))
+}
+
+func leave(c *realtime.Conn, taskID string) {
+	c.Unsubscribe(routing.TaskSubject(taskID))
+	c.Unsubscribe(rtcSubject(taskID, partyAgent))
+}
+
 // Event follows the agent's assignments: the connection joins a task's
-// subject when the task is assigned and leaves it when released or ended.
+// subjects when the task is assigned and leaves them when released or
+// ended. Call signalling reaches only the task's connected agent.
 func (ag *agentConn) Event(c *realtime.Conn, subject string, frame []byte) bool {
+	if id, ok := strings.CutSuffix(subject, ".rtc."+partyAgent); ok {
+		v, open := ag.s.cfg.Engine.Task(strings.TrimPrefix(id, "task."))
+		return open && v.AgentID == ag.actor.UserID
+	}
 	if !strings.HasPrefix(subject, "agent.") || !bytes.Contains(frame, []byte(`"type":"task.`)) {
 		return true
 	}
@@ -86,9 +104,9 @@ func (ag *agentConn) Event(c *realtime.Conn, subject string, frame []byte) bool 
 	}
 	switch f.Type {
 	case "task.assigned":
-		c.Subscribe(routing.TaskSubject(f.Data.Task.ID))
+		join(c, f.Data.Task.ID)
 	case "task.released", "task.ended":
-		c.Unsubscribe(routing.TaskSubject(f.Data.TaskID))
+		leave(c, f.Data.TaskID)
 	}
 	return true
 }
@@ -147,7 +165,7 @@ func (ag *agentConn) frame(ctx context.Context, c *realtime.Conn, f realtime.InF
 		if err != nil {
 			return nil, err
 		}
-		c.Subscribe(routing.TaskSubject(t.ID))
+		join(c, t.ID)
 		return map[string]any{"task": t}, nil
 	case "offer.decline":
 		return nil, eng.Decline(ctx, me, d.OfferID)
@@ -156,7 +174,7 @@ func (ag *agentConn) frame(ctx context.Context, c *realtime.Conn, f realtime.InF
 		if err != nil {
 			return nil, err
 		}
-		c.Subscribe(routing.TaskSubject(t.ID))
+		join(c, t.ID)
 		return map[string]any{"task": t}, nil
 	case "message.send", "typing", "read", "task.history":
 		if err := ag.mine(d.TaskID); err != nil {
@@ -202,6 +220,12 @@ func (ag *agentConn) frame(ctx context.Context, c *realtime.Conn, f realtime.InF
 	case "queue.unwatch":
 		c.Unsubscribe(routing.ServiceSubject(d.ServiceID))
 		return nil, nil
+	}
+	if isCallFrame(f.Type) {
+		if d.TaskID == "" {
+			return nil, interact.Errorf(interact.EINVALID, "Frame %q needs a taskId.", f.Type)
+		}
+		return s.callFrame(ctx, f.Type, d.TaskID, me, f.Data)
 	}
 	return nil, interact.Errorf(interact.EINVALID, "Unknown frame type %q.", f.Type)
 }

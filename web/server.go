@@ -106,6 +106,7 @@ type Router interface {
 	Decline(ctx context.Context, userID, offerID string) error
 	Claim(ctx context.Context, userID, taskID string) (*interact.Task, error)
 	Transfer(ctx context.Context, userID, taskID, toAgentID, toServiceID string) error
+	SetCall(ctx context.Context, taskID, by string, m interact.Modality) error
 	EndACW(ctx context.Context, userID string) error
 	ExtendACW(ctx context.Context, userID string, d time.Duration) error
 	ResetRONA(ctx context.Context, userID string) error

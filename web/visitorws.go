@@ -35,13 +35,15 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) error {
 	vc := &visitorConn{s: s, taskID: t.ID, name: t.Visitor.Name}
 	return s.cfg.Hub.Upgrade(w, r, vc, func(c *realtime.Conn) error {
 		c.Subscribe(routing.TaskSubject(t.ID))
+		c.Subscribe(rtcSubject(t.ID, partyVisitor))
 		c.Hold()
 		leave := t.Outcome == interact.OutcomeNoAgent || t.Outcome == interact.OutcomeQueueTimeout || t.Outcome == interact.OutcomeTransferFailed
-		hello := map[string]any{"taskId": t.ID, "state": t.State, "outcome": t.Outcome, "lastSeq": t.LastSeq,
+		hello := map[string]any{"taskId": t.ID, "modality": t.Modality, "state": t.State, "outcome": t.Outcome, "lastSeq": t.LastSeq,
 			"leaveMessage": leave && t.LeftMessage == "", "messageLeft": t.LeftMessage != ""}
 		if v, ok := s.cfg.Engine.Task(t.ID); ok {
 			hello["state"], hello["position"], hello["estimatedWaitSeconds"] = v.State, v.Position, v.EstimatedWaitSeconds
 			hello["agentName"] = s.cfg.Engine.AgentDisplayName(t.ID)
+			hello["call"] = v.Call
 			s.cfg.Engine.VisitorConnected(t.ID)
 		} else {
 			vc.taskID = "" // ended: nothing to count
@@ -130,6 +132,24 @@ func (v *visitorConn) frame(ctx context.Context, c *realtime.Conn, f realtime.In
 		return v.s.ephemeral(v.taskID, "read", map[string]any{"from": interact.FromVisitor, "seq": d.Seq})
 	case "task.end":
 		return v.s.cfg.Engine.EndTask(ctx, v.taskID, routing.ByVisitor)
+	}
+	if isCallFrame(f.Type) {
+		var d struct {
+			TaskID string `json:"taskId"`
+		}
+		if len(f.Data) > 0 && json.Unmarshal(f.Data, &d) == nil && d.TaskID != "" && d.TaskID != v.taskID {
+			return interact.Errorf(interact.EFORBIDDEN, "This connection signals only its own task.")
+		}
+		reply, err := v.s.callFrame(ctx, f.Type, v.taskID, "", f.Data)
+		switch {
+		case err != nil:
+			return err
+		case reply != nil:
+			c.SendJSON(f.Type, f.ID, reply)
+		default:
+			c.SendJSON("ok", f.ID, nil)
+		}
+		return nil
 	}
 	return interact.Errorf(interact.EINVALID, "Unknown frame type %q.", f.Type)
 }

@@ -681,7 +681,8 @@ func (e *browserEnv) testLiveToggle(t *testing.T) {
 	waitJS(t, tab, `__visible('input[name=name]')`, 5*time.Second)
 	put := func(on bool) {
 		t.Helper()
-		e.admin(t, "PUT", "/api/v1/services/"+e.l.svc.ID+"/interact", fmt.Sprintf(`{"instantMessage": %v}`, on))
+		// Every modality of the widget: calls alone would keep it on.
+		e.admin(t, "PUT", "/api/v1/services/"+e.l.svc.ID+"/interact", fmt.Sprintf(`{"instantMessage": %v, "audioVideo": %v}`, on, on))
 	}
 	put(false)
 	took := waitJS(t, tab, `__text('.why') === 'Chat is not offered here right now.' && __q('.launcher').classList.contains('off')`, 5*time.Second)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/interact-oss/interact/turnserver"
 )
 
 // config is every setting of `interact serve`. Each flag has an INTERACT_*
@@ -34,6 +36,20 @@ type config struct {
 	ShutdownTimeout time.Duration
 
 	DisableExperimental string // experimental features switched off for everyone, comma-separated ("interact")
+
+	// Calls' media path (turn.go).
+	TURN           string // on or off
+	TURNUDP        string // listen address, or off
+	TURNTCP        string // listen address, or off
+	TURNPublicIP   string
+	TURNRelayPorts string // LOW-HIGH
+	TURNRealm      string
+	TURNSecret     string // default: generated once and kept in the database
+	TURNURLs       string // external TURN server: disables the embedded one
+	TURNTTL        time.Duration
+	ForceRelay     bool
+
+	turnMinPort, turnMaxPort int // parsed from TURNRelayPorts
 }
 
 // parseConfig reads flags, then fills unset ones from the environment.
@@ -58,6 +74,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (INTERACT_LOG_FORMAT)")
 	fs.StringVar(&c.DisableExperimental, "disable-experimental", "", "switch experimental features off for everyone, e.g. interact (INTERACT_DISABLE_EXPERIMENTAL)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "grace for open requests on SIGTERM (INTERACT_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.TURN, "turn", "on", "on or off: off gives calls no STUN or TURN server (INTERACT_TURN)")
+	fs.StringVar(&c.TURNUDP, "turn-udp", ":3478", "embedded TURN server's UDP listen address, or off (INTERACT_TURN_UDP)")
+	fs.StringVar(&c.TURNTCP, "turn-tcp", ":3478", "embedded TURN server's TCP listen address, or off (INTERACT_TURN_TCP)")
+	fs.StringVar(&c.TURNPublicIP, "turn-public-ip", "", "IPv4 address browsers reach the TURN server and its relays at (INTERACT_TURN_PUBLIC_IP; default: the listen address, else the default route's)")
+	fs.StringVar(&c.TURNRelayPorts, "turn-relay-ports", "49152-65535", "UDP ports of relays, LOW-HIGH (INTERACT_TURN_RELAY_PORTS)")
+	fs.StringVar(&c.TURNRealm, "turn-realm", turnserver.DefaultRealm, "TURN realm (INTERACT_TURN_REALM)")
+	fs.StringVar(&c.TURNSecret, "turn-secret", "", "TURN REST API shared secret; prefer INTERACT_TURN_SECRET, flags show in process lists (default: generated and kept in the database)")
+	fs.StringVar(&c.TURNURLs, "turn-urls", "", "external TURN server URLs, comma-separated, instead of the embedded server (INTERACT_TURN_URLS)")
+	fs.DurationVar(&c.TURNTTL, "turn-ttl", turnserver.DefaultTTL, "how long TURN credentials may start relays (INTERACT_TURN_TTL)")
+	fs.BoolVar(&c.ForceRelay, "force-relay", false, "calls send media only through TURN (INTERACT_FORCE_RELAY=1)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -88,6 +114,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "interact.db")
 	}
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		return nil, err
+	}
 	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") && !strings.HasPrefix(c.NATSURL, "tls://") {
 		return nil, fmt.Errorf("nats url %q: want nats://host:port or tls://host:port (comma-separated for a cluster)", c.NATSURL)
 	}
@@ -107,7 +136,32 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	}
+	if err := c.checkTURN(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// checkDatabaseURL accepts sqlite:PATH (or a bare path) and postgres://….
+func checkDatabaseURL(s string) error {
+	switch {
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		if _, err := url.Parse(s); err != nil {
+			return fmt.Errorf("database url: not a valid PostgreSQL URL")
+		}
+	case strings.Contains(s, "://") && !strings.HasPrefix(s, "sqlite:"):
+		return fmt.Errorf("database url %q: unsupported database URL scheme (want sqlite:PATH or postgres://…)", redactURL(s))
+	}
+	return nil
+}
+
+// redactURL hides the password of a URL, for messages and logs.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return s
+	}
+	return u.Redacted()
 }
 
 // publicURLFor derives the default public URL from the bound address.

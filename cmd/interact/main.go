@@ -86,6 +86,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = publicURLFor(ln.Addr().String())
 	}
+	turnSocks, err := listenTURN(cfg)
+	if err != nil {
+		return err
+	}
+	defer turnSocks.close() // for when no TURN server took them over; closing twice is harmless
 
 	// An unreachable NATS fails at once too, before the store is touched.
 	var bus interact.Bus = membus.New()
@@ -128,6 +133,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("token secret: %w", err)
 	}
 
+	media, err := startTURN(ctx, cfg, turnSocks, db, log)
+	if err != nil {
+		return err
+	}
+	defer media.Close()
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "interact_routing_owner", Help: "1 while this node runs the routing engine."},
@@ -137,11 +148,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 				}
 				return 1
 			}))
+	media.register(reg)
 	api := web.NewServer(web.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Logger: log, Registry: reg,
 		Engine: engine, Hub: hub, Bus: bus, TokenSecret: secret,
 		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate,
 		DemoSnippet: demoSnippet(ctx, db, cfg), DisableExperimental: disabled,
+		ICE: media.iceFunc(),
 	}, db)
 	defer api.Close()
 	srv := &http.Server{
@@ -150,7 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "interact is listening on %s (admin API %s/api/v1, data in %s)\n", cfg.PublicURL, cfg.PublicURL, cfg.DatabaseURL)
+	fmt.Fprintf(stdout, "interact is listening on %s (admin API %s/api/v1, data in %s)\n", cfg.PublicURL, cfg.PublicURL, redactURL(cfg.DatabaseURL))
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 
 	errc := make(chan error, 1)

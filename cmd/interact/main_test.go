@@ -19,9 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/interact-oss/interact/cluster"
 	"github.com/interact-oss/interact/natsbus/natstest"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // syncBuffer is an io.Writer safe for the server's goroutines.
@@ -44,6 +42,9 @@ func (s *syncBuffer) String() string {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
+// loopbackTURN keeps test servers off the default TURN port 3478.
+var loopbackTURN = []string{"--turn-udp", "127.0.0.1:0", "--turn-tcp", "127.0.0.1:0"}
+
 type instance struct {
 	url    string
 	stdout *syncBuffer
@@ -59,7 +60,7 @@ func start(t *testing.T, env map[string]string, args ...string) *instance {
 	ctx, cancel := context.WithCancel(context.Background())
 	in := &instance{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		in.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, in.stdout, in.stderr)
+		in.done <- run(ctx, append(append([]string{"serve", "--addr", "127.0.0.1:0"}, loopbackTURN...), args...), func(k string) string { return env[k] }, in.stdout, in.stderr)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -127,7 +128,7 @@ func TestBusyPort(t *testing.T) {
 	}
 	defer ln.Close()
 	dir := t.TempDir()
-	err = run(context.Background(), []string{"--addr", ln.Addr().String(), "--data", dir}, func(string) string { return "" }, io.Discard, io.Discard)
+	err = run(context.Background(), append([]string{"--addr", ln.Addr().String(), "--data", dir}, loopbackTURN...), func(string) string { return "" }, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), ln.Addr().String()) {
 		t.Fatalf("busy port: %v", err)
 	}
@@ -150,7 +151,8 @@ func TestBadConfig(t *testing.T) {
 		{"bad log level", []string{"--log-level", "loud"}, nil, "log level"},
 		{"nats unreachable", nil, map[string]string{"INTERACT_NATS_URL": "nats://127.0.0.1:1"}, "NATS is unreachable"},
 		{"nats bad url", []string{"--nats-url", "http://127.0.0.1:4222"}, nil, "nats url"},
-		{"postgres not yet", []string{"--database-url", "postgres://localhost/x"}, nil, "PostgreSQL"},
+		{"bad postgres url", []string{"--database-url", "postgres://u:p@host:port/x"}, nil, "not a valid PostgreSQL URL"},
+		{"unreachable postgres", []string{"--database-url", "postgres://interact@127.0.0.1:1/x?connect_timeout=5"}, nil, "open store"},
 		{"unknown db", []string{"--database-url", "mysql://localhost/x"}, nil, "unsupported database URL"},
 		{"unknown flag", []string{"--colour", "red"}, nil, "colour"},
 		{"unknown command", []string{"launch"}, nil, "unknown command"},
@@ -160,7 +162,7 @@ func TestBadConfig(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{}, c.args...)
 			if len(args) == 0 || args[0] != "launch" {
-				args = append(args, "--addr", "127.0.0.1:0", "--data", t.TempDir())
+				args = append(append(args, "--addr", "127.0.0.1:0", "--data", t.TempDir()), loopbackTURN...)
 			}
 			err := run(context.Background(), args, func(k string) string { return c.env[k] }, io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -299,7 +301,7 @@ func TestSIGTERM(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, loopbackTURN...)...)
 	cmd.Env = append(os.Environ(), "INTERACT_ADMIN_PASSWORD=admin-password-1")
 	stdout, _ := cmd.StdoutPipe()
 	var stderr syncBuffer
@@ -342,9 +344,6 @@ func TestSIGTERM(t *testing.T) {
 // in-process NATS server: exactly one owns routing, and a routing call made
 // on the other (a widget asking whether agents are available) is answered.
 func TestServeWithNATS(t *testing.T) {
-	if _, ok := any(&sqlstore.DB{}).(cluster.Leaser); !ok {
-		t.Skip("this store has no leases")
-	}
 	nats := natstest.Start(t)
 	db := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
 	env := map[string]string{"INTERACT_ADMIN_PASSWORD": "admin-password-1", "INTERACT_NATS_URL": nats.URL(), "INTERACT_DATABASE_URL": db}

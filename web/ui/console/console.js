@@ -6,6 +6,7 @@
 import css from './console.css';
 import {h, fill, clock, timeOf, newClientId} from './dom.js';
 import {AgentSocket} from './socket.js';
+import {createCall} from './call.js';
 import {texts as T, states, outcomes} from './texts.js';
 
 const S = {
@@ -204,6 +205,12 @@ function frame(f) {
   case 'typing': return typing(d);
   case 'read': return read(d);
   case 'task.state': if (d.state === 'ended' && d.taskId) ended(d.taskId, d.outcome); return;
+  case 'call.state': return callState(d.taskId, d.call);
+  case 'rtc.offer': case 'rtc.ice': case 'call.media': {
+    const c = S.chats.get(d.taskId);
+    if (c && !c.done) c.call.frame(f);
+    return;
+  }
   case 'queue.changed': return queueChanged();
   case 'error': return fail(d);
   }
@@ -216,10 +223,11 @@ function hello(d) {
   E.lost.hidden = true;
   agentState(d.agent);
   const live = new Set();
-  for (const {task} of d.tasks || []) {
+  for (const {task, call} of d.tasks || []) {
     live.add(task.id);
     const c = chatFor(task);
     history(c);
+    callState(task.id, call || '', true);
   }
   for (const c of S.chats.values()) {
     if (!c.done && !live.has(c.id)) finish(c, T.chatDropped);
@@ -336,13 +344,15 @@ function addOffer(o) {
   const t = o.task || {};
   const v = t.visitor || {};
   const call = t.modality && t.modality !== 'chat';
+  const kind = t.modality === 'video' ? T.incomingVideo : t.modality === 'audio' ? T.incomingAudio : T.incomingChat;
   const first = h('p', {class: 'first', hidden: true});
   const count = h('span', {class: 'countdown'});
   const bar = h('progress', {max: ring, value: deadline - now, 'aria-label': T.ringsFor});
   const acc = h('button', {type: 'button', class: 'primary accept', 'aria-keyshortcuts': 'Alt+A', onclick: () => accept(o.offerId)}, T.accept);
   const dec = h('button', {type: 'button', class: 'danger decline', 'aria-keyshortcuts': 'Alt+D', onclick: () => decline(o.offerId)}, T.decline);
-  const el = h('div', {class: 'offer', role: 'group', 'aria-label': (call ? T.incomingCall : T.incomingChat) + ': ' + (v.name || T.anonymous), 'data-offer': o.offerId},
-    h('div', {class: 'offer-head'}, h('strong', {text: call ? T.incomingCall : T.incomingChat}),
+  const el = h('div', {class: call ? 'offer call' : 'offer', role: 'group', 'aria-label': kind + ': ' + (v.name || T.anonymous),
+    'data-offer': o.offerId, 'data-modality': t.modality || 'chat'},
+    h('div', {class: 'offer-head'}, h('strong', {text: kind}),
       h('span', {class: 'svc', text: t.serviceName || serviceName(t.serviceId)}), count),
     h('div', {class: 'visitor-name', text: v.name || T.anonymous}),
     first, bar, h('div', {class: 'actions'}, acc, dec));
@@ -350,7 +360,7 @@ function addOffer(o) {
   E.offers.append(el);
   tickOffers();
   beep();
-  notify(T.notifyTitle + ' — ' + (t.serviceName || ''), v.name || T.anonymous, o.offerId);
+  notify((call ? kind : T.notifyTitle) + ' — ' + (t.serviceName || ''), v.name || T.anonymous, o.offerId);
   api('GET', '/api/v1/me/tasks/' + encodeURIComponent(t.id) + '/preview').then(p => {
     if (p && p.firstMessage) {
       first.textContent = p.firstMessage;
@@ -429,10 +439,20 @@ function assigned(task, offerId) {
     c.tab.classList.remove('done');
   }
   history(c);
+  callState(task.id, task.modality);
   activate(task.id);
   show('chats');
   refreshSessions();
   c.input.focus();
+}
+
+// callState follows a task's call: its panel shows beside the chat.
+function callState(taskId, mode, rejoin) {
+  const c = S.chats.get(taskId);
+  if (!c || c.done) return;
+  c.call.set(mode, rejoin);
+  c.panel.classList.toggle('incall', !!c.call.mode);
+  c.tab.classList.toggle('incall', !!c.call.mode);
 }
 
 function released(d) {
@@ -449,6 +469,9 @@ function ended(taskId) {
 
 function finish(c, why) {
   c.done = true;
+  c.call.stop();
+  c.panel.classList.remove('incall');
+  c.tab.classList.remove('incall');
   c.status.textContent = why;
   c.status.hidden = false;
   c.form.hidden = true;
@@ -501,7 +524,9 @@ function buildChat(c) {
       t.queuedAt ? [h('dt', {text: T.waitingSince}), h('dd', {text: timeOf(t.queuedAt)})] : null),
     h('h3', {text: T.prechat}), h('div', {class: 'fields'}, dl(v.fields)),
     h('h3', {text: T.context}), h('div', {class: 'context'}, dl(v.context)));
+  c.call = createCall(c.id, S.sock, who, fail);
   c.panel = h('div', {class: 'panel', role: 'tabpanel', id: 'panel-' + c.id, 'aria-labelledby': 'tab-' + c.id, hidden: true, 'data-task': c.id},
+    c.call.el,
     h('div', {class: 'chat'},
       h('div', {class: 'chat-head'}, h('h2', {text: who}), h('span', {class: 'spacer'}), c.trBtn, c.endBtn, c.closeBtn),
       c.log, c.typingEl, c.status, c.form),
@@ -547,6 +572,7 @@ function closeChat(c) {
   if (!c.done) return;
   S.chats.delete(c.id);
   S.order = S.order.filter(x => x !== c.id);
+  c.call.close();
   c.tab.remove();
   c.panel.remove();
   if (S.active === c.id) {

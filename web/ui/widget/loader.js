@@ -24,6 +24,7 @@ const LABELS = {
   it: ['Chatta con noi', 'La chat non è disponibile', 'messaggi non letti'],
 };
 const POLL_MS = 4000;
+const MODES = ['chat', 'audio', 'video'];
 
 (() => {
   const w = window;
@@ -35,7 +36,9 @@ const POLL_MS = 4000;
   const ds = script.dataset;
   const lang = pickLang(ds.lang);
   const L = LABELS[lang];
-  const modalities = (ds.modalities || 'chat').toLowerCase().split(/[\s,]+/);
+  // The modalities this snippet offers (default all); the server's config
+  // says which of them are switched on.
+  const modalities = (ds.modalities || 'chat audio video').toLowerCase().split(/[\s,]+/);
   const handlers = {};
   let unread = 0;
   const queue = [];
@@ -45,6 +48,7 @@ const POLL_MS = 4000;
     widgetKey: ds.widgetKey || '',
     lang,
     nonce: script.nonce || '',
+    modalities, // what the snippet offers: chat, audio, video
     cfg: null, // the last config answer
     err: '', // the last config refusal code ("" when the config is fine)
     ui: null,
@@ -71,7 +75,9 @@ const POLL_MS = 4000;
     },
   };
   w[SYM] = ctx;
-  const wantChat = modalities.includes('chat');
+  const wanted = modalities.some((m) => MODES.includes(m));
+  // on reports whether the config offers any modality the snippet wants.
+  const on = () => !!(ctx.cfg && ctx.cfg.modalities && modalities.some((m) => ctx.cfg.modalities[m]));
   const key = storeKey(ctx.contactId);
 
   // The API. Calls before the UI is loaded wait in the queue.
@@ -127,7 +133,7 @@ const POLL_MS = 4000;
   for (const ev of ['pointerenter', 'focus', 'touchstart']) btn.addEventListener(ev, load, { passive: true });
 
   function setLabel() {
-    const ok = (ctx.cfg && ctx.cfg.modalities && ctx.cfg.modalities.chat) || ctx.active;
+    const ok = on() || ctx.active;
     btn.setAttribute('aria-label', (ok || !ctx.err ? L[0] : L[1]) + (unread ? ' (' + unread + ' ' + L[2] + ')' : ''));
   }
 
@@ -198,14 +204,14 @@ const POLL_MS = 4000;
   }
 
   function update() {
-    const ok = !!(ctx.cfg && ctx.cfg.modalities && ctx.cfg.modalities.chat) || !!ctx.active;
+    const ok = on() || !!ctx.active;
     btn.classList.toggle('off', !ok);
     setLabel();
     if (!shown) {
       shown = true;
       btn.hidden = false;
       performance.mark('interact:launcher');
-      ctx.emit('ready', { available: ok && !!ctx.cfg.available.chat });
+      ctx.emit('ready', { available: ok && modalities.some((m) => ctx.cfg.available[m]) });
       if (readStore(key)) load();
       else if (ok && ds.load !== 'interaction') idle(load);
     }
@@ -214,7 +220,7 @@ const POLL_MS = 4000;
 
   function start() {
     d.body.append(host);
-    if (!wantChat) return; // nothing this widget can show yet
+    if (!wanted) return; // nothing this widget can show
     if (readStore(key)) load(); // resume the chat at once
     poll();
     d.addEventListener('visibilitychange', () => {

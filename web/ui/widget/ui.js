@@ -17,7 +17,9 @@
 import css from './panel.css';
 import { TEXTS, fmt } from './i18n.js';
 import { readStore, storeKey } from './shared.js';
+import { createCall, media } from './call.js';
 
+const MODES = ['chat', 'audio', 'video'];
 // Outcomes after which the visitor may leave a message.
 const LEAVE = ['no_agent', 'queue_timeout', 'transfer_failed'];
 const RESEND_MS = 5000;
@@ -67,6 +69,7 @@ function createUI(ctx) {
   let visitor = {};
   let context = {};
   const pending = new Map(); // clientId → {text, at}
+  const waiting = new Map(); // request frame id → {resolve, reject}
   const bySeq = new Map(); // seq → message element
   const byClient = new Map(); // clientId → message element
 
@@ -78,7 +81,22 @@ function createUI(ctx) {
   const log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': T.log, tabindex: '0' });
   const typing = h('div', { class: 'typing' });
   const bottom = h('div', { class: 'bottom' });
-  const body = h('div', { class: 'body' }, log, typing, bottom);
+  const call = createCall({
+    T,
+    fmt,
+    h,
+    ctx,
+    send: sendFrame,
+    request,
+    emit: ctx.emit,
+    name: () => agentName || T.anAgent,
+    hangUp() {
+      sendFrame('call.hangup', {});
+      call.stop();
+      syncCall();
+    },
+  });
+  const body = h('div', { class: 'body' }, call.el, log, typing, bottom);
   const panel = h(
     'section',
     { class: 'panel', id: 'ic-panel', role: 'dialog', 'aria-labelledby': 'ic-title', hidden: true, lang: ctx.lang, dir: 'ltr' },
@@ -99,11 +117,18 @@ function createUI(ctx) {
 
   // ---- rendering
 
+  // offered reports whether the snippet and the server's config offer
+  // modality m now; calls also need an agent who could take them.
+  function offered(m) {
+    const cfg = ctx.cfg;
+    return !!(cfg && cfg.modalities && cfg.modalities[m] && ctx.modalities.includes(m) && (m === 'chat' || (cfg.available && cfg.available[m])));
+  }
+
   function render() {
     const cfg = ctx.cfg;
     title.textContent = (cfg && cfg.name) || T.title;
-    const chatOn = !!(cfg && cfg.modalities && cfg.modalities.chat);
-    const v = task ? (ended ? 'ended' : 'chat') : chatOn ? 'prechat' : cfg || ctx.err ? 'off' : 'wait';
+    const anyOn = MODES.some(offered);
+    const v = task ? (ended ? 'ended' : 'chat') : anyOn ? 'prechat' : cfg || ctx.err ? 'off' : 'wait';
     if (v !== view) {
       const hadFocus = bottom.contains(root.activeElement);
       view = v;
@@ -120,8 +145,44 @@ function createUI(ctx) {
       if (hadFocus) focusFirst();
     }
     if (v === 'off') bottom.querySelector('.why').textContent = errText(ctx.err || 'modality_disabled');
-    if (v === 'prechat') bottom.querySelector('.intro').textContent = cfg.available && cfg.available.chat ? T.intro : T.offline;
+    if (v === 'prechat') bottom.querySelector('.intro').textContent = MODES.some((m) => offered(m) && cfg.available[m]) ? T.intro : T.offline;
+    syncCall();
     status();
+  }
+
+  // syncCall shows the buttons of the modalities offered now (live, as an
+  // admin switches them) and tells the call whether its agent is there.
+  function syncCall() {
+    const inChat = view === 'chat' && tstate === 'connected' && !transferring && !call.mode;
+    for (const b of bottom.querySelectorAll('[data-m]')) {
+      const m = b.dataset.m;
+      b.hidden = !offered(m) || (b.classList.contains('esc') && !inChat);
+    }
+    call.ready(!!task && !ended && wsReady && tstate === 'connected' && !transferring);
+  }
+
+  // request sends a frame and resolves with its answer's data.
+  function request(type, data) {
+    return new Promise((resolve, reject) => {
+      const id = 'r' + ++frameN;
+      if (!sendFrame(type, data, id)) return reject(fail('network'));
+      waiting.set(id, { resolve, reject });
+      setTimeout(() => waiting.delete(id) && reject(fail('network')), 10000);
+    });
+  }
+
+  // escalate turns the chat into an audio or video call.
+  async function escalate(m, btn) {
+    btn.disabled = true;
+    try {
+      call.use(await media(m));
+      await request('call.start', { modality: m });
+    } catch (x) {
+      call.stop();
+      line(x.key ? T[x.key] : x.code === 'modality_disabled' ? T.callsOff : errText(x.code, x.message));
+    }
+    btn.disabled = false;
+    syncCall();
   }
 
   function status() {
@@ -144,7 +205,9 @@ function createUI(ctx) {
     const email = field('email', 'email', T.email + ' ' + T.optional, visitor.email, 'email');
     const consent = h('input', { type: 'checkbox', name: 'consent', 'aria-required': 'true', 'aria-describedby': 'ic-e-consent' });
     const consentErr = h('span', { class: 'err', id: 'ic-e-consent' });
-    const btn = h('button', { type: 'submit', class: 'primary' }, T.start);
+    const btns = MODES.map((m) =>
+      h('button', { type: 'submit', class: 'primary', 'data-m': m, value: m }, m === 'chat' ? T.start : m === 'audio' ? T.callStart : T.videoStart),
+    );
     const form = h(
       'form',
       { class: 'form grow', novalidate: true, 'aria-labelledby': 'ic-title' },
@@ -154,7 +217,7 @@ function createUI(ctx) {
       h('label', { class: 'check' }, consent, h('span', {}, T.consent)),
       consentErr,
       err,
-      btn,
+      h('div', { class: 'starts' }, ...btns),
     );
     name.input.required = true;
     name.input.setAttribute('aria-required', 'true');
@@ -175,19 +238,28 @@ function createUI(ctx) {
       }
       if (bad) return bad.focus();
       visitor = { name: n, email: m };
-      btn.disabled = true;
-      btn.textContent = T.starting;
+      let btn = e.submitter && !e.submitter.hidden ? e.submitter : btns.find((b) => !b.hidden);
+      if (!btn) return;
+      const mode = btn.value;
+      const label = btn.textContent;
+      for (const b of btns) b.disabled = true;
       try {
+        if (mode !== 'chat') {
+          btn.textContent = T.checking;
+          call.use(await media(mode));
+        }
+        btn.textContent = T.starting;
         const v = { name: n, fields: { consent: 'accepted' } };
         if (m) v.email = m;
         if (Object.keys(context).length) v.context = context;
-        const g = await call('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, modality: 'chat', visitor: v });
+        const g = await api('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, modality: mode, visitor: v });
         begin(g);
-        ctx.emit('chat.started', { taskId: g.taskId });
+        ctx.emit('chat.started', { taskId: g.taskId, modality: mode });
       } catch (x) {
-        err.textContent = errText(x.code, x.message);
-        btn.disabled = false;
-        btn.textContent = T.start;
+        call.stop();
+        err.textContent = x.key ? T[x.key] : x.code === 'modality_disabled' && mode !== 'chat' ? T.callsOff : errText(x.code, x.message);
+        for (const b of btns) b.disabled = false;
+        btn.textContent = label;
       }
     });
     return form;
@@ -233,12 +305,17 @@ function createUI(ctx) {
       clearTimeout(typingTimer);
       typingTimer = setTimeout(stopTyping, 3000);
     });
+    const esc = ['audio', 'video'].map((m) => {
+      const b = h('button', { type: 'button', class: 'link esc', 'data-m': m, hidden: true }, m === 'audio' ? T.callStart : T.videoStart);
+      b.addEventListener('click', () => escalate(m, b));
+      return b;
+    });
     const end = h('button', { type: 'button', class: 'link end' }, T.end);
     end.addEventListener('click', () => {
       if (!sendFrame('task.end', {})) return;
       end.disabled = true;
     });
-    return h('div', {}, form, h('div', { class: 'actions' }, end));
+    return h('div', {}, form, h('div', { class: 'actions' }, ...esc, end));
   }
 
   // grow fits the composer to its text, up to its CSS max-height (CSSOM
@@ -275,7 +352,7 @@ function createUI(ctx) {
       }
       btn.disabled = true;
       try {
-        await authed((tok) => call('POST', 'widget/v1/tasks/' + encodeURIComponent(task.taskId) + '/leave-message', { text: ta.value }, tok));
+        await authed((tok) => api('POST', 'widget/v1/tasks/' + encodeURIComponent(task.taskId) + '/leave-message', { text: ta.value }, tok));
         const ok = h('p', { class: 'thanks', role: 'status', tabindex: '-1' }, T.leaveThanks);
         form.replaceWith(ok);
         ok.focus();
@@ -428,7 +505,7 @@ function createUI(ctx) {
 
   // ---- the task and its socket
 
-  async function call(method, path, body, token) {
+  async function api(method, path, body, token) {
     const headers = {};
     if (body) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;
@@ -481,7 +558,7 @@ function createUI(ctx) {
   }
 
   async function resume() {
-    const g = await call('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, resumeToken: task.resumeToken });
+    const g = await api('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, resumeToken: task.resumeToken });
     grant(g);
     return g;
   }
@@ -489,7 +566,7 @@ function createUI(ctx) {
   async function refresh() {
     if (!task) return;
     try {
-      grant(await call('POST', 'widget/v1/token', null, task.token));
+      grant(await api('POST', 'widget/v1/token', null, task.token));
     } catch {
       try {
         await resume();
@@ -526,6 +603,8 @@ function createUI(ctx) {
       if (ws !== s) return;
       ws = null;
       wsReady = false;
+      for (const w of waiting.values()) w.reject(fail('network'));
+      waiting.clear();
       if (ended || !task) return;
       banner.hidden = false;
       status();
@@ -553,6 +632,11 @@ function createUI(ctx) {
 
   function frame(f) {
     const x = f.data || {};
+    const w = f.id && waiting.get(f.id);
+    if (w) {
+      waiting.delete(f.id);
+      return f.type === 'error' ? w.reject(fail(x.code, x.message)) : w.resolve(x);
+    }
     switch (f.type) {
       case 'hello':
         wsReady = true;
@@ -563,6 +647,18 @@ function createUI(ctx) {
         state({ ...x, leaveMessage: LEAVE.includes(x.outcome) }, true);
         for (const id of pending.keys()) flush(id);
         markRead();
+        if (!ended) call.set(x.call || '');
+        syncCall();
+        break;
+      case 'call.state':
+        call.set(x.call || '');
+        syncCall();
+        break;
+      case 'rtc.answer':
+      case 'rtc.restart':
+      case 'rtc.ice':
+      case 'call.media':
+        call.frame(f);
         break;
       case 'message':
         addMessage(x);
@@ -611,6 +707,7 @@ function createUI(ctx) {
     // in the conversation; the status line always shows them.
     if (!hello && tstate === 'connected' && (was !== 'connected' || agentName !== wasName)) ctx.emit('agent.joined', { name: agentName });
     if (!hello && transferring && !wasTransferring) ctx.emit('transferring', {});
+    syncCall();
     status();
   }
 
@@ -621,6 +718,7 @@ function createUI(ctx) {
     leave = canLeave;
     stopTyping();
     showTyping(false);
+    call.stop();
     banner.hidden = true;
     clearTimeout(retryTimer);
     if (ws) {
@@ -646,7 +744,7 @@ function createUI(ctx) {
   // loaded (its socket is closed at once).
   async function history() {
     try {
-      const r = await authed((tok) => call('GET', 'widget/v1/tasks/' + encodeURIComponent(task.taskId) + '/transcript', null, tok));
+      const r = await authed((tok) => api('GET', 'widget/v1/tasks/' + encodeURIComponent(task.taskId) + '/transcript', null, tok));
       for (const m of r.items || []) addMessage(m);
     } catch {
       // the ended view works without the history
@@ -659,6 +757,7 @@ function createUI(ctx) {
   }
 
   function clearChat() {
+    call.stop();
     if (ws) {
       const s = ws;
       ws = null;
@@ -763,7 +862,7 @@ function createUI(ctx) {
 
   async function download() {
     try {
-      const r = await authed((tok) => call('GET', 'widget/v1/tasks/' + encodeURIComponent(task.taskId) + '/transcript', null, tok));
+      const r = await authed((tok) => api('GET', 'widget/v1/tasks/' + encodeURIComponent(task.taskId) + '/transcript', null, tok));
       const lines = [T.transcript + ' — ' + title.textContent, ''];
       for (const m of r.items || []) {
         const who = m.from === 'visitor' ? m.name || T.you : m.from === 'agent' ? m.name || T.anAgent : '—';

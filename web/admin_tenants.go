@@ -1,0 +1,44 @@
+package web
+
+// Operator tenant management in the console: every tenant with its state,
+// a new tenant with its first admin, and a tenant's state. The store
+// refuses all of it to anyone but an operator.
+
+import (
+	"fmt"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/sqlstore"
+)
+
+// tenantStates are the states an operator can choose, in menu order.
+var tenantStates = []interact.TenantState{interact.TenantActive, interact.TenantTrial, interact.TenantSuspended, interact.TenantExpired}
+
+func viewTenants(q *adminReq) error {
+	ts, err := q.s.store.Tenants(q.ctx(), q.a)
+	if err != nil {
+		return err
+	}
+	q.render("tenants", "Tenants", map[string]any{"Tenants": ts, "States": tenantStates, "MinPassword": interact.MinPasswordLen})
+	return nil
+}
+
+func actCreateTenant(q *adminReq) (string, string, error) {
+	t, u, err := q.s.store.CreateTenant(q.ctx(), q.a, sqlstore.NewTenant{
+		Tenant:     interact.Tenant{Name: q.val("name"), State: interact.TenantState(q.val("state"))},
+		AdminEmail: q.val("adminEmail"), AdminName: q.val("adminName"), AdminPassword: q.r.PostFormValue("adminPassword"),
+	})
+	if err != nil {
+		return "", "", err
+	}
+	return "/admin/tenants", fmt.Sprintf("Tenant %q created; its admin %s can sign in now.", t.Name, u.Email), nil
+}
+
+func actTenantState(q *adminReq) (string, string, error) {
+	st := interact.TenantState(q.val("state"))
+	t, err := q.s.store.UpdateTenant(q.ctx(), q.a, q.id(), interact.TenantUpdate{State: &st})
+	if err != nil {
+		return "", "", err
+	}
+	return "/admin/tenants", fmt.Sprintf("Tenant %q is now %s.", t.Name, t.State), nil
+}
