@@ -139,7 +139,13 @@ func TestMultiNode(t *testing.T) {
 
 	// The visitors' node dies; they resume on B and resend what was not acknowledged.
 	sender.stop()
+	aOwned := routingOwner(a)
 	a.kill()
+	killed = time.Now()
+	if aOwned {
+		waitUntil(t, 30*time.Second, "node B to own routing", func() bool { return routingOwner(b) })
+		t.Logf("node A owned routing too: node B took over after %v", time.Since(killed).Round(time.Millisecond))
+	}
 	lastSeen := map[*visitor]int64{}
 	for _, v := range w.chats {
 		if v == ended {
