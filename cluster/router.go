@@ -131,8 +131,7 @@ func (n *Node) forward(ctx context.Context, req request, out any, wait bool) err
 				err = json.Unmarshal(data, &rep)
 			}
 		}
-		switch {
-		case err == nil && !rep.NotOwner:
+		if err == nil && !rep.NotOwner {
 			if rep.Code != "" {
 				return interact.Errorf(rep.Code, "%s", rep.Message)
 			}
