@@ -77,10 +77,13 @@ type Node struct {
 	rpc      interact.Subscription
 	watchdog *time.Timer
 
-	syncMu sync.Mutex
-	synced int64 // the owner epoch this node's connections were last sent to
+	syncMu  sync.Mutex
+	synced  int64 // the owner epoch this node's connections were last sent to
+	closing bool  // no new sync goroutines
 
 	sub       interact.Subscription
+	ctx       context.Context // ends when the node closes
+	cancel    context.CancelFunc
 	stop      chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
@@ -114,6 +117,7 @@ func Start(cfg Config) (*Node, error) {
 		return nil, errors.New("cluster: Renew must be shorter than LeaseTTL")
 	}
 	n := &Node{cfg: cfg, id: cfg.NodeID, log: cfg.Log.With("node", cfg.NodeID), local: newLocalConns(), stop: make(chan struct{})}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
 	sub, err := cfg.Bus.Subscribe(eventSubjects, n.event)
 	if err != nil {
 		return nil, err
@@ -141,7 +145,11 @@ func (n *Node) Close() {
 }
 
 func (n *Node) close() {
+	n.syncMu.Lock()
+	n.closing = true
+	n.syncMu.Unlock()
 	close(n.stop)
+	n.cancel()
 	n.wg.Wait()
 	n.sub.Unsubscribe()
 	if n.stepDown("shutting down") {
@@ -305,7 +313,7 @@ func (n *Node) event(subject string, data []byte) {
 		var o ownerNote
 		if json.Unmarshal(data, &o) == nil && o.Node != n.id {
 			// Snapshot now, before the new owner's engine publishes anything.
-			go n.syncTo(o.Epoch, n.local.snapshot(), false)
+			n.goSync(o.Epoch, n.local.snapshot(), false)
 		}
 	case presenceSubject:
 		var p presenceNote
@@ -342,8 +350,22 @@ func (n *Node) heartbeat() {
 	stale := !hb.Known || hb.Epoch != n.synced
 	n.syncMu.Unlock()
 	if stale {
-		go n.syncTo(hb.Epoch, n.local.snapshot(), true)
+		n.goSync(hb.Epoch, n.local.snapshot(), true)
 	}
+}
+
+// goSync runs syncTo on a goroutine that Close waits for.
+func (n *Node) goSync(epoch int64, s syncState, force bool) {
+	n.syncMu.Lock()
+	defer n.syncMu.Unlock()
+	if n.closing {
+		return
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.syncTo(epoch, s, force)
+	}()
 }
 
 // syncTo sends this node's connections to the owner of epoch, retrying
@@ -355,10 +377,8 @@ func (n *Node) syncTo(epoch int64, s syncState, force bool) {
 	if done && !force {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.CallTimeout)
-	defer cancel()
 	var got heartbeatReply
-	if err := n.call(ctx, request{Op: opSync, Sync: &s}, &got); err != nil {
+	if err := n.call(n.ctx, request{Op: opSync, Sync: &s}, &got); err != nil {
 		n.log.Warn("send connections to the routing owner", "err", err)
 		return
 	}

@@ -55,8 +55,9 @@ type Bus struct {
 	nc     *nats.Conn
 	opts   Options
 	log    *slog.Logger
-	closed atomic.Bool
-	done   chan struct{} // closed when the connection has closed
+	closed   atomic.Bool
+	done     chan struct{} // closed when the connection has closed
+	handlers sync.WaitGroup
 }
 
 // Connect connects to the NATS server(s) at url (comma-separated for a
@@ -206,8 +207,9 @@ func (b *Bus) Handle(subject, queue string, fn func(data []byte) []byte) (intera
 			return
 		}
 		sem <- struct{}{}
+		b.handlers.Add(1)
 		go func() {
-			defer func() { <-sem }()
+			defer func() { <-sem; b.handlers.Done() }()
 			if err := m.Respond(fn(m.Data)); err != nil && !errors.Is(err, nats.ErrMsgNoReply) {
 				b.log.Warn("nats reply", "subject", subject, "err", err)
 			}
@@ -233,8 +235,8 @@ func (b *Bus) Flush() error {
 func (b *Bus) Connected() bool { return b.nc.IsConnected() }
 
 // Close refuses new publishes and subscriptions, lets subscriptions finish
-// the messages they already received, sends what is buffered, and closes
-// the connection (at most DrainTimeout).
+// the messages they already received, sends what is buffered, closes the
+// connection (at most DrainTimeout) and waits for running request handlers.
 func (b *Bus) Close() error {
 	if b.closed.Swap(true) {
 		<-b.done
@@ -248,5 +250,6 @@ func (b *Bus) Close() error {
 	case <-time.After(b.opts.DrainTimeout + time.Second):
 		b.nc.Close()
 	}
+	b.handlers.Wait()
 	return nil
 }
