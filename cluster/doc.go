@@ -53,13 +53,19 @@
 //
 // # Failure behaviour
 //
-//   - Owner killed: no routing decisions for up to about 4 s; calls wait. Queued
-//     and connected tasks are rebuilt from the store; offers that were ringing
-//     end as cancelled and are made again; messages do not depend on the owner.
+//   - Owner killed: no routing decisions for up to about 4 s (2.2–3 s measured
+//     by the multi-node test); calls wait, and so do chat messages, since web
+//     checks a message's task with the engine. Queued and connected tasks are
+//     rebuilt from the store; offers that were ringing end as cancelled and
+//     are made again. Nothing acknowledged is lost.
 //   - Database unreachable: the owner steps down within LeaseTTL; no node can
 //     become owner until it is back.
 //   - NATS unreachable: nodes cannot reach the owner and calls fail after
 //     CallTimeout; the bus reconnects forever and buffers events meanwhile.
+//     A task that cannot be looked up counts as not open to web (its socket
+//     says "ended" until the client reconnects), so such outages should stay
+//     shorter than CallTimeout. After 5 s the owner drops the connections of
+//     nodes it cannot hear; they are sent again once the nodes are heard.
 //   - A paused owner (stopped process, long GC) that resumes after its lease
 //     ran out stops as soon as its watchdog runs; a store write already under
 //     way when the pause struck can still land late. Engine writes carry no
