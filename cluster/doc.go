@@ -62,8 +62,8 @@
 //     become owner until it is back.
 //   - NATS unreachable: nodes cannot reach the owner and calls fail after
 //     CallTimeout; the bus reconnects forever and buffers events meanwhile.
-//     A task that cannot be looked up counts as not open to web (its socket
-//     says "ended" until the client reconnects), so such outages should stay
+//     A task that cannot be looked up counts as not open to web (a visitor
+//     socket opened then is told its task ended), so such outages must stay
 //     shorter than CallTimeout. After 5 s the owner drops the connections of
 //     nodes it cannot hear; they are sent again once the nodes are heard.
 //   - A paused owner (stopped process, long GC) that resumes after its lease
