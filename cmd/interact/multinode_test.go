@@ -103,6 +103,9 @@ func TestMultiNode(t *testing.T) {
 	waitUntil(t, 30*time.Second, "messages to flow across nodes", func() bool {
 		return w.stats.acked.Load() >= 200 && agentsB.delivered() > 0 && agentsC.delivered() > 0
 	})
+	lat := agentsB.latency()
+	t.Logf("before the kill: visitor on A → agent on B p50 %v p99 %v (%d messages); acknowledgement on A p50 %v p99 %v",
+		lat.quantile(0.5), lat.quantile(0.99), lat.count(), w.ackHist.quantile(0.5), w.ackHist.quantile(0.99))
 	c.kill()
 	killed := time.Now()
 	waitUntil(t, 30*time.Second, "another node to own routing", func() bool { return routingOwner(a) || routingOwner(b) })
