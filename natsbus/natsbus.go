@@ -52,9 +52,9 @@ type Options struct {
 
 // Bus is an interact.Bus over one NATS connection.
 type Bus struct {
-	nc     *nats.Conn
-	opts   Options
-	log    *slog.Logger
+	nc       *nats.Conn
+	opts     Options
+	log      *slog.Logger
 	closed   atomic.Bool
 	done     chan struct{} // closed when the connection has closed
 	handlers sync.WaitGroup
