@@ -113,5 +113,5 @@ func (s *Server) routeTable() []route {
 			query: []string{"entityKind", "entityId", "actorId", "action", "since", "until", "cursor", "limit"}, h: s.listAudit},
 	}
 	routes = append(routes, s.agentConsoleRoutes()...)
-	return append(routes, s.adminConsoleRoutes()...)
+	return append(append(routes, s.adminConsoleRoutes()...), s.adminCodesRoutes()...)
 }
