@@ -209,3 +209,15 @@ func (db *DB) SessionLabels(ctx context.Context, a interact.Actor, offerID strin
 	}
 	return m[offerID], nil
 }
+
+// HandledOffer returns the actor's latest accepted offer (user session) of
+// a task: the one the console labels while the task runs or in ACW.
+func (db *DB) HandledOffer(ctx context.Context, a interact.Actor, taskID string) (string, error) {
+	var id string
+	err := db.read.QueryRowContext(ctx, `SELECT id FROM offers WHERE tenant_id = $1 AND task_id = $2 AND agent_id = $3 AND answered_at > 0
+		ORDER BY answered_at DESC, id DESC LIMIT 1`, a.TenantID, taskID, a.UserID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", interact.Errorf(interact.EFORBIDDEN, "%s You did not handle task %q.", errNotHandledMsg, taskID)
+	}
+	return id, err
+}

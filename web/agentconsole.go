@@ -25,21 +25,30 @@ type agentConsoleStore interface {
 	AgentOffers(ctx context.Context, a interact.Actor, f sqlstore.AgentSessionFilter) ([]sqlstore.AgentSession, string, error)
 	ServiceCodes(ctx context.Context, a interact.Actor, serviceID string) ([]sqlstore.Code, error)
 	SetSessionLabels(ctx context.Context, a interact.Actor, offerID string, codeIDs, tags []string) (*sqlstore.Labels, error)
+	SessionLabels(ctx context.Context, a interact.Actor, offerID string) (*sqlstore.Labels, error)
+	HandledOffer(ctx context.Context, a interact.Actor, taskID string) (string, error)
 	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []sqlstore.RoutingMember, error)
 }
 
 // Membership is one of the signed-in agent's services with their own
 // active toggle.
 type Membership struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Active bool   `json:"active"`
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Active       bool   `json:"active"`
+	Distribution string `json:"distribution"` // the chat distribution type: pickup services list their waiting tasks
 }
 
 // labelsRequest sets a session's codes (by id) and free tags.
 type labelsRequest struct {
 	CodeIDs []string `json:"codeIds"`
 	Tags    []string `json:"tags"`
+}
+
+// taskLabels are the labels of the user's session of a task.
+type taskLabels struct {
+	OfferID string `json:"offerId"`
+	sqlstore.Labels
 }
 
 // offerPreview is what an offer card shows beyond the offer frame.
@@ -64,6 +73,10 @@ func (s *Server) agentConsoleRoutes() []route {
 			out: list[sqlstore.AgentSession]{}, query: []string{"limit", "cursor"}, h: s.mySessions},
 		{method: "PUT", path: me + "/sessions/{id}/labels", tag: "agent", summary: "Set the codes (of the service's OU or above) and free tags of a session the signed-in user handled.", auth: authUser,
 			in: labelsRequest{}, out: sqlstore.Labels{}, h: s.setMyLabels},
+		{method: "GET", path: me + "/tasks/{id}/labels", tag: "agent", summary: "The codes and tags of the signed-in user's session of a task they handled.", auth: authUser,
+			out: taskLabels{}, h: s.myTaskLabels},
+		{method: "PUT", path: me + "/tasks/{id}/labels", tag: "agent", summary: "Set the codes and tags of the signed-in user's latest session of a task they handled (during the task or in ACW).", auth: authUser,
+			in: labelsRequest{}, out: taskLabels{}, h: s.setMyTaskLabels},
 		{method: "GET", path: me + "/services/{id}/codes", tag: "agent", summary: "The codes a service offers: those of its OU and every OU above it.", auth: authUser,
 			out: list[sqlstore.Code]{}, h: s.serviceCodes},
 		{method: "GET", path: me + "/tasks/{id}/preview", tag: "agent", summary: "The first visitor message of a task offered to the signed-in user.", auth: authUser,
@@ -153,7 +166,7 @@ func (s *Server) myServices(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, m := range members {
 			if m.UserID == a.UserID {
-				out = append(out, Membership{ID: svc.ID, Name: svc.Name, Active: m.Active})
+				out = append(out, Membership{ID: svc.ID, Name: svc.Name, Active: m.Active, Distribution: svc.Distribution.Type})
 			}
 		}
 	}
@@ -199,6 +212,48 @@ func (s *Server) setMyLabels(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// myTaskLabels returns the labels of the user's session of a task.
+func (s *Server) myTaskLabels(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	a := actorFrom(r)
+	id, err := cs.HandledOffer(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	l, err := cs.SessionLabels(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, taskLabels{OfferID: id, Labels: *l})
+	return nil
+}
+
+// setMyTaskLabels labels the user's latest session of a task.
+func (s *Server) setMyTaskLabels(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	var req labelsRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	a := actorFrom(r)
+	id, err := cs.HandledOffer(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	l, err := cs.SetSessionLabels(r.Context(), a, id, req.CodeIDs, req.Tags)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, taskLabels{OfferID: id, Labels: *l})
 	return nil
 }
 

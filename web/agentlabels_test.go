@@ -83,6 +83,9 @@ func TestAgentSessionLabels(t *testing.T) {
 	if st, body := call("PUT", labels, l.tokens[0], map[string]any{"tags": []string{"vip"}}, nil); st != 403 || !strings.Contains(body, "Only an agent who handled the task may label it.") {
 		t.Fatalf("labelling a ringing offer: %d %s", st, body)
 	}
+	if st, _ := call("GET", "/api/v1/me/tasks/"+taskID+"/labels", l.tokens[0], nil, nil); st != 403 {
+		t.Fatalf("labels of a task not yet handled: %d, want 403", st)
+	}
 	agent.reply(agent.send("offer.accept", map[string]any{"offerId": offerID}))
 
 	type labelSet struct {
@@ -112,8 +115,17 @@ func TestAgentSessionLabels(t *testing.T) {
 	// Ended, in ACW or later: still the agent's to label; the labels show
 	// in My Sessions and in the sessions list, which filters by them.
 	agent.reply(agent.send("task.end", map[string]any{"taskId": taskID}))
-	if st, body := call("PUT", labels, l.tokens[0], map[string]any{"codeIds": []string{billing.ID}, "tags": []string{"VIP"}}, &got); st != 200 {
-		t.Fatalf("labelling after the end: %d %s", st, body)
+	var byTask struct {
+		OfferID string
+		Codes   []string
+		Tags    []string
+	}
+	if st, body := call("PUT", "/api/v1/me/tasks/"+taskID+"/labels", l.tokens[0], map[string]any{"codeIds": []string{billing.ID}, "tags": []string{"VIP"}}, &byTask); st != 200 ||
+		byTask.OfferID != offerID || !slices.Equal(byTask.Tags, []string{"VIP"}) {
+		t.Fatalf("labelling by task after the end: %d %s", st, body)
+	}
+	if st, _ := call("PUT", "/api/v1/me/tasks/"+taskID+"/labels", l.tokens[1], map[string]any{"tags": []string{"x"}}, nil); st != 403 {
+		t.Errorf("another agent labelling the task: %d, want 403", st)
 	}
 	var mine struct {
 		Items []struct {
