@@ -253,6 +253,17 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	e.screenshot(t, a1, "console-my-sessions")
 	waitConsole(t, a2, "my sessions 2", `JSON.stringify([...document.querySelectorAll('tr.session')].map(r => r.dataset.outcome + ' ' + r.className + ' ' + r.dataset.live)) ===
 	  JSON.stringify(['transferred session c-green false'])`)
+	// Agent 2 labels the transferred session later, from My Sessions, with
+	// the keyboard: the editor opens below the row, Enter saves, Esc closes.
+	eval[any](t, a2, `document.querySelector('tr.session .label-btn').focus()`)
+	keys(t, a2, "\r")
+	waitConsole(t, a2, "editor open", `!!document.querySelector('tr.edit form.labels .code input') && document.activeElement.matches('tr.edit input')`)
+	eval[any](t, a2, `document.querySelector('tr.edit .tags-input').focus()`)
+	keys(t, a2, "wrong department\r")
+	waitConsole(t, a2, "saved from My Sessions", `document.querySelector('tr.edit .label-status').textContent === 'Saved.' &&
+	  document.querySelector('tr.session .labels-cell').textContent === '#wrong department'`)
+	keys(t, a2, "\x1b")
+	waitConsole(t, a2, "editor closed", `!document.querySelector('tr.edit') && document.activeElement.matches('tr.session .label-btn')`)
 	if got := eval[string](t, a1, `document.querySelector('tr.session').textContent`); !strings.Contains(got, "Support") || !strings.Contains(got, "Vera Visitor") || !strings.Contains(got, "Chat") {
 		t.Errorf("a My Sessions row: %q", got)
 	}
@@ -447,7 +458,7 @@ func waitAcrossReload(t *testing.T, ctx context.Context, what, js string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(` + js + `); } catch { return false; } })()`))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+js+`); } catch { return false; } })()`))
 		if err == nil && ok {
 			return
 		}
