@@ -47,6 +47,11 @@ func TestAdminConsoleCodes(t *testing.T) {
 	c.ok(subCodes, url.Values{"form": {"code-create"}, "name": {"Desk only"}})
 	c.refused(rootCodes, url.Values{"form": {"code-create"}, "name": {"Billing"}}, 409, `A code named "Billing" already exists on this OU.`)
 	c.refused(rootCodes, url.Values{"form": {"code-create"}, "name": {" "}}, 400, "The code's name must not be empty.")
+	for _, page := range []string{rootCodes, subCodes} {
+		for _, problem := range labelProblems(t, c.get(page).body) {
+			t.Errorf("%s: %s", page, problem)
+		}
+	}
 	if p := c.get(subCodes); !p.has("Tenant A: Billing") || !p.has("Desk only") {
 		t.Fatalf("the sub OU's page should show its code and the inherited one: %s", p.body)
 	}
