@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -286,4 +287,59 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b) && len(slices.Compact(a)) == len(b)
+}
+
+// BenchmarkMySessionsPage measures one My Sessions page (50 sessions with
+// their codes and tags) of an agent with 2,000 labelled sessions, and one
+// label change, on SQLite.
+func BenchmarkMySessionsPage(b *testing.B) {
+	db := openURL(b, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
+	ctx := b.Context()
+	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+		Tenant: interact.Tenant{Name: "Bench"}, AdminEmail: "bench@example.test", AdminPassword: pw})
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := actorOf(admin)
+	svc, err := db.CreateService(ctx, a, interact.Service{Name: "Support", OUID: admin.OUID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	code, err := db.CreateCode(ctx, a, admin.OUID, "Billing")
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	var last string
+	for i := range 2000 {
+		at := now.Add(time.Duration(i) * time.Millisecond)
+		task := &interact.Task{ID: interact.NewID(), TenantID: tn.ID, ServiceID: svc.ID, ContactID: "c", Modality: interact.ModalityChat,
+			State: interact.TaskEnded, Outcome: interact.OutcomeHandled, QueueSeq: int64(i + 1), CreatedAt: at, QueuedAt: at, EndedAt: &at}
+		if err := db.CreateTask(ctx, task, ""); err != nil {
+			b.Fatal(err)
+		}
+		o := &interact.Offer{ID: interact.NewID(), TenantID: tn.ID, TaskID: task.ID, ServiceID: svc.ID, AgentID: a.UserID,
+			Modality: interact.ModalityChat, OfferedAt: at, AnsweredAt: &at, EndedAt: &at, Outcome: interact.OfferAccepted}
+		if err := db.SaveRouting(ctx, nil, []*interact.Offer{o}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.SetSessionLabels(ctx, a, o.ID, []string{code.ID}, []string{"vip", "follow up"}); err != nil {
+			b.Fatal(err)
+		}
+		last = o.ID
+	}
+	b.Run("page", func(b *testing.B) {
+		for b.Loop() {
+			if page, _, err := db.AgentOffers(ctx, a, sqlstore.AgentSessionFilter{Limit: 50}); err != nil || len(page) != 50 {
+				b.Fatal(len(page), err)
+			}
+		}
+	})
+	b.Run("label", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.SetSessionLabels(ctx, a, last, []string{code.ID}, []string{"vip"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

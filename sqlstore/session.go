@@ -46,10 +46,10 @@ func (db *DB) Sessions(ctx context.Context, a interact.Actor, f SessionFilter) (
 	w.span("created_at", f.Since, f.Until)
 	w.before("id", f.Cursor)
 	if f.Code != "" {
-		w.add("id IN (SELECT task_id FROM session_labels WHERE kind = 'code' AND ref = $%d)", f.Code)
+		w.add("id IN (SELECT task_id FROM session_labels WHERE tenant_id = $1 AND kind = 'code' AND ref = $%d)", f.Code)
 	}
 	if f.Tag != "" {
-		w.add("id IN (SELECT task_id FROM session_labels WHERE kind = 'tag' AND LOWER(ref) = LOWER($%d))", strings.TrimSpace(f.Tag))
+		w.add("id IN (SELECT task_id FROM session_labels WHERE tenant_id = $1 AND kind = 'tag' AND LOWER(ref) = LOWER($%d))", strings.TrimSpace(f.Tag))
 	}
 	conds, args := w.conds, w.args
 	q := `SELECT ` + taskCols + ` FROM tasks WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY id DESC`
