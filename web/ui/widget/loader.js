@@ -132,7 +132,7 @@ const MODES = ['chat', 'audio', 'video'];
   function setLabel() {
     const ok = on() || ctx.active;
     // A service's overrides of these texts come with the config.
-    const o = (ctx.cfg && ctx.cfg.texts && ctx.cfg.texts[lang]) || {};
+    const o = (ctx.cfg && ctx.cfg.widget && ctx.cfg.widget.texts && ctx.cfg.widget.texts[lang]) || {};
     const t = (i, k) => o[k] || L[i];
     btn.setAttribute('aria-label', (ok || !ctx.err ? t(0, 'launcher') : t(1, 'launcherOff')) + (unread ? ' (' + unread + ' ' + t(2, 'unreadMessages') + ')' : ''));
   }
