@@ -320,7 +320,10 @@ function createUI(ctx) {
         if (f.req && !val) msg = f.consent ? T.mustConsent : f.kind === 'checkbox' ? T.mustCheck : T.required;
         else if (val && f.kind === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(val)) msg = T.badEmail;
         else if (val && f.kind === 'phone' && !/^\+?[0-9 ()./-]{3,30}$/.test(val)) msg = T.badPhone;
-        if (msg) bad = bad || f.set(msg);
+        if (msg) {
+          const el = f.set(msg);
+          bad = bad || el;
+        }
         if (!val) continue;
         if (f.consent) v.fields.consent = 'accepted';
         else if (f.custom) v.fields[f.key] = f.kind === 'checkbox' ? 'yes' : val;
@@ -401,11 +404,19 @@ function createUI(ctx) {
       grow();
       composer.focus();
     });
+    // Enter sends; the line break it would type is dropped (also when it
+    // arrives as a separate text event after the keydown).
+    let sentByEnter = false;
     composer.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
+        sentByEnter = true;
         form.requestSubmit();
       }
+    });
+    composer.addEventListener('keyup', () => (sentByEnter = false));
+    composer.addEventListener('beforeinput', (e) => {
+      if (sentByEnter && /^insert(LineBreak|Paragraph|Text)$/.test(e.inputType) && /^[\r\n]*$/.test(e.data || '')) e.preventDefault();
     });
     composer.addEventListener('input', () => {
       tabSet(DRAFT, composer.value);
