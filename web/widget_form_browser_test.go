@@ -31,7 +31,7 @@ func (e *browserEnv) testPreChatForm(t *testing.T) {
 	base := "/admin/services/" + e.l.svc.ID + "/widget"
 	c.ok(base, url.Values{"form": {"widget"}, "name": {"required"}, "email": {"off"}, "consentOn": {"on"},
 		"consent.en": {"I accept the <b>rules</b>."},
-		"f0.key": {"order"}, "f0.type": {"text"}, "f0.required": {"on"}, "f0.max": {"10"}, "f0.label.en": {"Order number"}, "f0.label.de": {"Bestellnummer"},
+		"f0.key":     {"order"}, "f0.type": {"text"}, "f0.required": {"on"}, "f0.max": {"10"}, "f0.label.en": {"Order number"}, "f0.label.de": {"Bestellnummer"},
 		"f1.key": {"topic"}, "f1.type": {"choice"}, "f1.required": {"on"}, "f1.label.en": {"Topic"}, "f1.options": {"Billing\nTechnical"},
 		"f2.key": {"phone"}, "f2.type": {"phone"}, "f2.label.en": {"Phone"},
 	})
