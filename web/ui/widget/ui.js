@@ -404,20 +404,13 @@ function createUI(ctx) {
       grow();
       composer.focus();
     });
-    // Enter sends; the line break it would type is dropped (also when it
-    // arrives as a separate text event after the keydown).
-    let sentByEnter = false;
     composer.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
-        sentByEnter = true;
         form.requestSubmit();
       }
     });
-    composer.addEventListener('keyup', () => (sentByEnter = false));
-    composer.addEventListener('beforeinput', (e) => {
-      if (sentByEnter && /^insert(LineBreak|Paragraph|Text)$/.test(e.inputType) && /^[\r\n]*$/.test(e.data || '')) e.preventDefault();
-    });
+
     composer.addEventListener('input', () => {
       tabSet(DRAFT, composer.value);
       grow();
