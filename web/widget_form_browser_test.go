@@ -162,3 +162,32 @@ func enter(t *testing.T, ctx context.Context) {
 	t.Helper()
 	eval[any](t, ctx, `__q('.composer textarea').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}))`)
 }
+
+// The Widget tab in a real browser: the form is checked as it is typed,
+// with the bad field named, then saved; the texts editor saves one language.
+func (e *browserEnv) testAdminWidgetTab(t *testing.T) {
+	defer e.defaultForm(t)
+	a := adminTab{t: t, ctx: e.tab(t), base: e.l.url}
+	a.signIn("admin@live.test", "admin-password")
+	a.open("/admin/services/" + e.l.svc.ID)
+	a.follow(`document.querySelector('#widget-tab-link').click()`)
+	a.wait(`location.pathname.endsWith('/widget') && !!document.querySelector('#prechat-form')`)
+	a.set(`input[name="f0.key"]`, "9lives")
+	a.wait(`document.querySelector('#prechat-check').textContent.includes('Custom field 1 ("9lives"): the key must start with a letter')`)
+	a.set(`input[name="f0.key"]`, "order")
+	a.wait(`document.querySelector('#prechat-check').textContent.includes('Custom field 1 ("order"): give it a label in at least one language.') && !document.querySelector('#prechat-check').hidden`)
+	e.screenshot(t, a.ctx, "admin-widget-tab")
+	a.set(`input[name="f0.label.en"]`, "Order number")
+	a.check(`input[name="f0.required"]`, true)
+	a.wait(`document.querySelector('#prechat-check').textContent === '' && document.querySelector('#prechat-check').hidden`)
+	a.submit("#prechat-form")
+	a.flash("Pre-chat form saved.")
+	a.open("/admin/services/" + e.l.svc.ID + "/widget?lang=de")
+	a.set(`input[name="t.start"]`, "Los geht's")
+	a.submit("#texts")
+	a.flash("Texts saved.")
+	w, err := e.l.db.ContactWidget(context.Background(), e.l.tenant.ID, e.l.svc.ID)
+	if err != nil || w == nil || len(w.Fields) != 1 || w.Fields[0].Key != "order" || !w.Fields[0].Required || w.Texts["de"]["start"] != "Los geht's" {
+		t.Fatalf("saved settings: %+v %v", w, err)
+	}
+}

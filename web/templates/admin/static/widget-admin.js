@@ -25,6 +25,7 @@
       }
       if (mine !== seq) return;
       out.textContent = res.error || '';
+      out.hidden = !res.error;
       form.querySelector('button[type=submit]').setAttribute('aria-describedby', out.id);
       form.toggleAttribute('data-invalid', !!res.error);
     };
