@@ -357,7 +357,10 @@ func (e *Engine) connect(o *offer, c *change) {
 	e.agentChanged(a, c)
 }
 
-// Decline declines an offer; the task moves on.
+// Decline declines an offer; the task moves on. In direct distribution a
+// decline counts like a ring timeout (DESIGN §5: "decline or ring timeout
+// → RONA → next agent"): with persistent RONA on, the agent is flagged,
+// while the user session's outcome stays "declined".
 func (e *Engine) Decline(ctx context.Context, userID, offerID string) error {
 	return e.do(ctx, func(c *change) error {
 		o, ok := e.offers[offerID]
@@ -366,9 +369,24 @@ func (e *Engine) Decline(ctx context.Context, userID, offerID string) error {
 		}
 		t, a := o.task, o.agent
 		e.endOffer(o, interact.OfferDeclined, c)
+		if e.declineFlagsRONA(ctx, t) {
+			s, _ := e.serviceInfo(ctx, t.TenantID, t.ServiceID)
+			e.setRONA(a, s, c)
+		}
 		e.missed(t, a, c)
 		return nil
 	})
+}
+
+// declineFlagsRONA: only the queue's own offers of a direct-distribution
+// service; broadcast has no RONA, and declining a transfer to oneself or a
+// direct contact is an answer, not a missed offer.
+func (e *Engine) declineFlagsRONA(ctx context.Context, t *task) bool {
+	if t.DirectUserID != "" || t.TargetAgentID != "" {
+		return false
+	}
+	s, err := e.serviceInfo(ctx, t.TenantID, t.ServiceID)
+	return err == nil && s.svc.Distribution.Type == interact.DistributeDirect
 }
 
 // Claim takes a waiting task of a pickup service.

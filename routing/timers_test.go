@@ -1,6 +1,7 @@
 package routing_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -275,5 +276,66 @@ func TestVisitorGrace(t *testing.T) {
 		if o.EndedAt == nil || (o.Outcome != interact.OfferRONA && o.Outcome != interact.OfferCancelled) {
 			t.Fatalf("offer %+v", o)
 		}
+	}
+}
+
+// A decline in direct distribution flags persistent RONA like a ring
+// timeout (DESIGN §5), while the user session stays "declined"; broadcast
+// has no RONA, and declining a transfer to oneself flags nothing.
+func TestDeclineRONA(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		dist    interact.Distribution
+		flagged bool
+	}{
+		{"direct, persistent", interact.Distribution{Type: interact.DistributeDirect, PersistentRONA: true, RONAResetSeconds: 60}, true},
+		{"direct, not persistent", interact.Distribution{Type: interact.DistributeDirect}, false},
+		{"broadcast, persistent", interact.Distribution{Type: interact.DistributeBroadcast, PersistentRONA: true, RONAResetSeconds: 60}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorldCfg(t, tc.dist, 2, routing.Config{ChatCapacity: 1})
+			w.online(0)
+			w.online(1)
+			t1 := w.start(w.svc.ID)
+			w.decline(0, w.offerFor(0, t1.ID))
+			w.accept(1, w.offerFor(1, t1.ID)) // agent 1 is now full
+			if got := w.offerLog(t1.ID); !slices.Contains(got, "0:declined") {
+				t.Fatalf("offers of task 1: %v", got)
+			}
+			a, _ := w.eng.Agent(w.id(0))
+			if got := a.State == routing.StateRONA && a.RONAUntil != nil; got != tc.flagged {
+				t.Fatalf("agent 0 after declining: %+v, want flagged %v", a, tc.flagged)
+			}
+			if ev := w.pub.take(routing.AgentSubject(w.id(0)), "rona"); (len(ev) == 1) != tc.flagged {
+				t.Fatalf("rona events %+v", ev)
+			}
+			t2 := w.start(w.svc.ID)
+			if tc.flagged {
+				w.noOffer(0)
+				w.wantTask(t2.ID, interact.TaskWaiting, "")
+				w.clock.Advance(60 * time.Second) // the reset time
+			}
+			w.offerFor(0, t2.ID)
+		})
+	}
+}
+
+// Declining a transfer to oneself is an answer, not a missed offer: no
+// RONA even with persistent RONA on.
+func TestDeclineTransferNoRONA(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, interact.Distribution{Type: interact.DistributeDirect, PersistentRONA: true}, 2)
+	w.online(0)
+	w.online(1)
+	task := w.take(0, w.svc.ID)
+	if err := w.eng.Transfer(w.ctx, w.id(0), task.ID, w.id(1), ""); err != nil {
+		t.Fatal(err)
+	}
+	w.decline(1, w.offerFor(1, task.ID))
+	if a, _ := w.eng.Agent(w.id(1)); a.RONAUntil != nil || a.State == routing.StateRONA {
+		t.Fatalf("agent 1 after declining a transfer: %+v", a)
 	}
 }

@@ -4,15 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/interact-oss/interact"
 )
 
 // AgentSession is one of an agent's own user sessions (an offer) as the
-// agent console's My Sessions lists it: the offer with its outcome, the
-// service's name, the visitor's name and the task's state.
+// agent console's My Sessions lists it: the offer with its outcome and
+// labels, the service's name, the visitor's name and the task's state.
 type AgentSession struct {
 	interact.Offer
+	CodeIDs     []string           `json:"codeIds"`
 	ServiceName string             `json:"serviceName"`
 	VisitorName string             `json:"visitorName"`
 	TaskState   interact.TaskState `json:"taskState"`
@@ -22,42 +25,86 @@ type AgentSession struct {
 // MaxAgentSessions bounds one page of an agent's sessions.
 const MaxAgentSessions = 200
 
+// AgentSessionFilter pages through an agent's sessions.
+type AgentSessionFilter struct {
+	Cursor string // from the previous page: sessions older than its last
+	Limit  int    // default 50, at most MaxAgentSessions
+}
+
+// agentCursor is "offeredAtMS.offerID" of a page's last session.
+func agentCursor(s AgentSession) string {
+	return strconv.FormatInt(ms(s.OfferedAt), 10) + "." + s.ID
+}
+
+func parseAgentCursor(c string) (int64, string, error) {
+	at, id, ok := strings.Cut(c, ".")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil || id == "" {
+		return 0, "", interact.Errorf(interact.EINVALID, "The cursor %q is not one this list returned.", c)
+	}
+	return n, id, nil
+}
+
 // AgentOffers returns the actor's own offers (user sessions), newest
-// first: at most limit (default 50, at most MaxAgentSessions). An agent
-// sees only offers made to themselves, whatever their roles.
-func (db *DB) AgentOffers(ctx context.Context, a interact.Actor, limit int) ([]AgentSession, error) {
-	if limit <= 0 || limit > MaxAgentSessions {
-		limit = 50
+// first, a page at a time, and the cursor of the next page ("" at the
+// end). An agent sees only offers made to themselves, whatever their roles.
+func (db *DB) AgentOffers(ctx context.Context, a interact.Actor, f AgentSessionFilter) ([]AgentSession, string, error) {
+	if f.Limit <= 0 || f.Limit > MaxAgentSessions {
+		f.Limit = 50
+	}
+	cond, args := "", []any{a.TenantID, a.UserID, f.Limit + 1}
+	if f.Cursor != "" {
+		at, id, err := parseAgentCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		cond = ` AND (o.offered_at < $4 OR (o.offered_at = $4 AND o.id < $5))`
+		args = append(args, at, id)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT o.id, o.tenant_id, o.task_id, o.service_id, o.agent_id, o.modality, o.offered_at,
-		o.answered_at, o.ended_at, o.outcome, o.codes, o.tags, COALESCE(s.name, ''), t.visitor, t.state, t.outcome
+		o.answered_at, o.ended_at, o.outcome, COALESCE(s.name, ''), t.visitor, t.state, t.outcome
 		FROM offers o JOIN tasks t ON t.id = o.task_id LEFT JOIN services s ON s.id = o.service_id AND s.tenant_id = o.tenant_id
-		WHERE o.tenant_id = $1 AND o.agent_id = $2 ORDER BY o.offered_at DESC, o.id DESC LIMIT $3`, a.TenantID, a.UserID, limit)
+		WHERE o.tenant_id = $1 AND o.agent_id = $2`+cond+` ORDER BY o.offered_at DESC, o.id DESC LIMIT $3`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("agent offers: %w", err)
+		return nil, "", fmt.Errorf("agent offers: %w", err)
 	}
 	defer rows.Close()
 	out := []AgentSession{}
 	for rows.Next() {
 		var s AgentSession
 		var offered, answered, ended int64
-		var codes, tags, visitor string
+		var visitor string
 		if err := rows.Scan(&s.ID, &s.TenantID, &s.TaskID, &s.ServiceID, &s.AgentID, &s.Modality, &offered, &answered, &ended,
-			&s.Outcome, &codes, &tags, &s.ServiceName, &visitor, &s.TaskState, &s.TaskOutcome); err != nil {
-			return nil, fmt.Errorf("agent offers: %w", err)
+			&s.Outcome, &s.ServiceName, &visitor, &s.TaskState, &s.TaskOutcome); err != nil {
+			return nil, "", fmt.Errorf("agent offers: %w", err)
 		}
 		s.OfferedAt, s.AnsweredAt, s.EndedAt = fromMS(offered), optMS(answered), optMS(ended)
 		var v interact.Visitor
 		if json.Unmarshal([]byte(visitor), &v) == nil {
 			s.VisitorName = v.Name
 		}
-		if json.Unmarshal([]byte(codes), &s.Codes) != nil || s.Codes == nil {
-			s.Codes = []string{}
-		}
-		if json.Unmarshal([]byte(tags), &s.Tags) != nil || s.Tags == nil {
-			s.Tags = []string{}
-		}
 		out = append(out, s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("agent offers: %w", err)
+	}
+	rows.Close()
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = agentCursor(out[len(out)-1])
+	}
+	ids := make([]string, len(out))
+	for i := range out {
+		ids[i] = out[i].ID
+	}
+	labels, err := db.labels(ctx, db.read, a.TenantID, ids)
+	if err != nil {
+		return nil, "", fmt.Errorf("agent offers: %w", err)
+	}
+	for i := range out {
+		l := labels[out[i].ID]
+		out[i].CodeIDs, out[i].Codes, out[i].Tags = l.CodeIDs, l.Codes, l.Tags
+	}
+	return out, next, nil
 }

@@ -16,6 +16,8 @@ type SessionFilter struct {
 	Outcome   string
 	Since     time.Time // created at or after
 	Until     time.Time // created before
+	Code      string    // labelled with this code (by id)
+	Tag       string    // labelled with this tag
 	Cursor    string    // sessions older than this task id
 	Limit     int
 }
@@ -43,6 +45,12 @@ func (db *DB) Sessions(ctx context.Context, a interact.Actor, f SessionFilter) (
 	w.eq("outcome", f.Outcome)
 	w.span("created_at", f.Since, f.Until)
 	w.before("id", f.Cursor)
+	if f.Code != "" {
+		w.add("id IN (SELECT task_id FROM session_labels WHERE tenant_id = $1 AND kind = 'code' AND ref = $%d)", f.Code)
+	}
+	if f.Tag != "" {
+		w.add("id IN (SELECT task_id FROM session_labels WHERE tenant_id = $1 AND kind = 'tag' AND LOWER(ref) = LOWER($%d))", strings.TrimSpace(f.Tag))
+	}
 	conds, args := w.conds, w.args
 	q := `SELECT ` + taskCols + ` FROM tasks WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY id DESC`
 	var out []Session
@@ -120,6 +128,17 @@ func (db *DB) Sessions(ctx context.Context, a interact.Actor, f SessionFilter) (
 		offers, err := db.TaskOffers(ctx, out[i].ID)
 		if err != nil {
 			return nil, "", err
+		}
+		ids := make([]string, len(offers))
+		for j, o := range offers {
+			ids[j] = o.ID
+		}
+		labels, err := db.labels(ctx, db.read, out[i].TenantID, ids)
+		if err != nil {
+			return nil, "", err
+		}
+		for j := range offers {
+			offers[j].Codes, offers[j].Tags = labels[offers[j].ID].Codes, labels[offers[j].ID].Tags
 		}
 		out[i].Offers = nonNilOffers(offers)
 	}

@@ -308,7 +308,8 @@ func auditFilter(q url.Values) interact.AuditFilter {
 }
 
 func sessionFilter(q url.Values) sqlstore.SessionFilter {
-	return sqlstore.SessionFilter{ServiceID: q.Get("serviceId"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor")}
+	return sqlstore.SessionFilter{ServiceID: q.Get("serviceId"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor"),
+		Code: q.Get("code"), Tag: q.Get("tag")}
 }
 
 // pageParams reads the since, until and limit query parameters of a list.

@@ -91,6 +91,7 @@ func (s *Server) adminConsoleRoutes() []route {
 		{method: "POST", path: "/admin/signin", tag: "admin", summary: "Sign in.", h: s.signinPost},
 		{method: "POST", path: "/admin/signout", tag: "admin", summary: "Sign out.", h: s.signoutPost},
 		{method: "POST", path: "/admin/api/validate-origins", tag: "admin", summary: "Validate domain template entries.", h: s.validateOrigins},
+		{method: "POST", path: "/admin/api/validate-widget", tag: "admin", summary: "Validate a service's widget settings.", h: s.validateWidget},
 
 		get("/admin/tenant", viewTenant),
 		post("/admin/tenant", actTenant, viewTenant),
@@ -137,6 +138,9 @@ func (s *Server) adminConsoleRoutes() []route {
 		get("/admin/services/{id}/interact", viewServiceTab("interact")),
 		post("/admin/services/{id}/interact", actInteract(interact.OwnerService), viewServiceTab("interact")),
 		post("/admin/services/{id}/interact/rotate", actRotate(interact.OwnerService), viewServiceTab("interact")),
+		get("/admin/services/{id}/widget", viewServiceWidget),
+		post("/admin/services/{id}/widget", actServiceWidget, viewServiceWidget),
+		post("/admin/services/{id}/widget/texts", actServiceWidgetTexts, viewServiceWidget),
 
 		get("/admin/templates", viewTemplates),
 		post("/admin/templates", actCreateTemplate, viewTemplates),

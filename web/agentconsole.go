@@ -22,16 +22,33 @@ import (
 // agentConsoleStore is what the console's endpoints need of the store
 // beyond Store.
 type agentConsoleStore interface {
-	AgentOffers(ctx context.Context, a interact.Actor, limit int) ([]sqlstore.AgentSession, error)
+	AgentOffers(ctx context.Context, a interact.Actor, f sqlstore.AgentSessionFilter) ([]sqlstore.AgentSession, string, error)
+	ServiceCodes(ctx context.Context, a interact.Actor, serviceID string) ([]sqlstore.Code, error)
+	SetSessionLabels(ctx context.Context, a interact.Actor, offerID string, codeIDs, tags []string) (*sqlstore.Labels, error)
+	SessionLabels(ctx context.Context, a interact.Actor, offerID string) (*sqlstore.Labels, error)
+	HandledOffer(ctx context.Context, a interact.Actor, taskID string) (string, error)
 	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []sqlstore.RoutingMember, error)
 }
 
 // Membership is one of the signed-in agent's services with their own
 // active toggle.
 type Membership struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Active bool   `json:"active"`
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Active       bool   `json:"active"`
+	Distribution string `json:"distribution"` // the chat distribution type: pickup services list their waiting tasks
+}
+
+// labelsRequest sets a session's codes (by id) and free tags.
+type labelsRequest struct {
+	CodeIDs []string `json:"codeIds"`
+	Tags    []string `json:"tags"`
+}
+
+// taskLabels are the labels of the user's session of a task.
+type taskLabels struct {
+	OfferID string `json:"offerId"`
+	sqlstore.Labels
 }
 
 // offerPreview is what an offer card shows beyond the offer frame.
@@ -52,8 +69,16 @@ func (s *Server) agentConsoleRoutes() []route {
 		{method: "GET", path: "/agent/{file}", tag: "agent", summary: "The agent console's script, at a content-hashed name.", h: s.agentConsoleFile},
 		{method: "GET", path: me + "/services", tag: "agent", summary: "The signed-in user's services with their own active toggle.", auth: authUser,
 			out: []Membership{}, h: s.myServices},
-		{method: "GET", path: me + "/sessions", tag: "agent", summary: "The signed-in user's own user sessions (offers), newest first.", auth: authUser,
-			out: list[sqlstore.AgentSession]{}, query: []string{"limit"}, h: s.mySessions},
+		{method: "GET", path: me + "/sessions", tag: "agent", summary: "The signed-in user's own user sessions (offers) with their codes and tags, newest first, a page at a time.", auth: authUser,
+			out: list[sqlstore.AgentSession]{}, query: []string{"limit", "cursor"}, h: s.mySessions},
+		{method: "PUT", path: me + "/sessions/{id}/labels", tag: "agent", summary: "Set the codes (of the service's OU or above) and free tags of a session the signed-in user handled.", auth: authUser,
+			in: labelsRequest{}, out: sqlstore.Labels{}, h: s.setMyLabels},
+		{method: "GET", path: me + "/tasks/{id}/labels", tag: "agent", summary: "The codes and tags of the signed-in user's session of a task they handled.", auth: authUser,
+			out: taskLabels{}, h: s.myTaskLabels},
+		{method: "PUT", path: me + "/tasks/{id}/labels", tag: "agent", summary: "Set the codes and tags of the signed-in user's latest session of a task they handled (during the task or in ACW).", auth: authUser,
+			in: labelsRequest{}, out: taskLabels{}, h: s.setMyTaskLabels},
+		{method: "GET", path: me + "/services/{id}/codes", tag: "agent", summary: "The codes a service offers: those of its OU and every OU above it.", auth: authUser,
+			out: list[sqlstore.Code]{}, h: s.serviceCodes},
 		{method: "GET", path: me + "/tasks/{id}/preview", tag: "agent", summary: "The first visitor message of a task offered to the signed-in user.", auth: authUser,
 			out: offerPreview{}, h: s.taskPreview},
 	}
@@ -141,7 +166,7 @@ func (s *Server) myServices(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, m := range members {
 			if m.UserID == a.UserID {
-				out = append(out, Membership{ID: svc.ID, Name: svc.Name, Active: m.Active})
+				out = append(out, Membership{ID: svc.ID, Name: svc.Name, Active: m.Active, Distribution: svc.Distribution.Type})
 			}
 		}
 	}
@@ -162,11 +187,87 @@ func (s *Server) mySessions(w http.ResponseWriter, r *http.Request) error {
 			return interact.Errorf(interact.EINVALID, "limit must be 1 to %d.", sqlstore.MaxAgentSessions)
 		}
 	}
-	items, err := cs.AgentOffers(r.Context(), actorFrom(r), limit)
+	items, next, err := cs.AgentOffers(r.Context(), actorFrom(r), sqlstore.AgentSessionFilter{Cursor: r.URL.Query().Get("cursor"), Limit: limit})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listOf(items))
+	l := listOf(items)
+	l.NextCursor = next
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// setMyLabels replaces the codes and tags of one of the user's sessions.
+func (s *Server) setMyLabels(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	var req labelsRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	l, err := cs.SetSessionLabels(r.Context(), actorFrom(r), r.PathValue("id"), req.CodeIDs, req.Tags)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+// myTaskLabels returns the labels of the user's session of a task.
+func (s *Server) myTaskLabels(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	a := actorFrom(r)
+	id, err := cs.HandledOffer(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	l, err := cs.SessionLabels(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, taskLabels{OfferID: id, Labels: *l})
+	return nil
+}
+
+// setMyTaskLabels labels the user's latest session of a task.
+func (s *Server) setMyTaskLabels(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	var req labelsRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	a := actorFrom(r)
+	id, err := cs.HandledOffer(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	l, err := cs.SetSessionLabels(r.Context(), a, id, req.CodeIDs, req.Tags)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, taskLabels{OfferID: id, Labels: *l})
+	return nil
+}
+
+// serviceCodes lists the codes of a service the user belongs to or sees.
+func (s *Server) serviceCodes(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	codes, err := cs.ServiceCodes(r.Context(), actorFrom(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listOf(codes))
 	return nil
 }
 
@@ -178,7 +279,7 @@ func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a, id := actorFrom(r), r.PathValue("id")
-	offers, err := cs.AgentOffers(r.Context(), a, sqlstore.MaxAgentSessions)
+	offers, _, err := cs.AgentOffers(r.Context(), a, sqlstore.AgentSessionFilter{Limit: sqlstore.MaxAgentSessions})
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,14 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	l := newLive(t, 2, interact.Distribution{Type: interact.DistributeDirect,
 		ACWEnabled: true, ACWSeconds: 600, ACWExtensionSeconds: 900, PersistentRONA: true})
 	l.restrictTo("*.example.test:*")
+	// Codes on the service's OU (offered) and on an OU below it (not).
+	delivery, err := l.db.CreateCode(context.Background(), l.admin, l.ouID, "Delivery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.db.CreateCode(context.Background(), l.admin, l.ouID, "Complaint"); err != nil {
+		t.Fatal(err)
+	}
 	proxy := newCutProxy(t) // agent 1's way to interact
 	proxy.setTarget(strings.TrimPrefix(l.url, "http://"))
 	e := &browserEnv{l: l, pagePort: pageServer(t, l, l.url), browser: newBrowser(t, chromium), shots: os.Getenv("INTERACT_SCREENSHOTS")}
@@ -134,10 +142,16 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	setPresence(t, a2, "available")
 	waitConsole(t, a2, "agent 2 available", `document.querySelector('.side .state').textContent === 'Available'`)
 
-	// Agent 1 declines; agent 2 is offered the chat and accepts with Alt+A.
+	// Agent 1 declines: with persistent RONA on, a decline in direct
+	// distribution flags RONA (DESIGN §5); agent 2 is offered the chat and
+	// accepts with Alt+A. Agent 1 resets RONA with the keyboard.
 	click(t, a1, `.offer .decline`)
 	waitConsole(t, a1, "offer gone", `!document.querySelector('.offer')`)
+	waitConsole(t, a1, "RONA after declining", `!document.querySelector('.banner.rona').hidden && document.querySelector('.side .state').textContent === 'RONA'`)
 	waitConsole(t, a2, "offer to agent 2", `!!document.querySelector('.offer .accept')`)
+	eval[any](t, a1, `document.querySelector('.banner.rona .rona-reset').focus()`)
+	keys(t, a1, "\r")
+	waitConsole(t, a1, "RONA reset", `document.querySelector('.banner.rona').hidden && document.querySelector('.side .state').textContent === 'Available'`)
 	altKey(t, a2, "a")
 	waitConsole(t, a2, "chat open", `!document.querySelector('.offer') && document.querySelectorAll('[role=tab]').length === 1 &&
 	  document.querySelector('[role=tab]').textContent.includes('Vera Visitor')`)
@@ -209,6 +223,17 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	click(t, a1, `.panel:not([hidden]) .end-btn`)
 	waitJS(t, visitor, `__text('.sub') === 'This chat has ended.'`, 10*time.Second)
 	waitConsole(t, a1, "ACW", `!document.querySelector('.banner.acw').hidden && document.querySelector('.side .state').textContent === 'After-call work'`)
+
+	// In ACW, agent 1 attaches a code and a tag with the keyboard: only the
+	// codes of the service's OU and above are offered.
+	waitConsole(t, a1, "codes offered", `JSON.stringify([...document.querySelectorAll('.panel:not([hidden]) form.labels .code label')].map(l => l.textContent)) === '["Complaint","Delivery"]'`)
+	eval[any](t, a1, fmt.Sprintf(`document.querySelector('.panel:not([hidden]) form.labels input[data-code=%q]').focus()`, delivery.ID))
+	keys(t, a1, " ")
+	eval[any](t, a1, `document.querySelector('.panel:not([hidden]) form.labels .tags-input').focus()`)
+	keys(t, a1, "parcel late, Parcel late \r")
+	waitConsole(t, a1, "labels saved", `document.querySelector('.panel:not([hidden]) .label-status').textContent === 'Saved.' &&
+	  document.querySelector('.panel:not([hidden]) .tags-input').value === 'parcel late' && document.querySelector('.side .state').textContent === 'After-call work'`)
+	e.screenshot(t, a1, "console-codes-acw")
 	click(t, a1, `.banner.acw .acw-end`)
 	waitConsole(t, a1, "ACW ended early", `document.querySelector('.banner.acw').hidden && document.querySelector('.side .state').textContent === 'Available'`)
 	click(t, a2, `.banner.acw .acw-extend`)
@@ -222,9 +247,23 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	click(t, a1, `nav [data-view=sessions]`)
 	waitConsole(t, a1, "my sessions", `JSON.stringify([...document.querySelectorAll('tr.session')].map(r => r.dataset.outcome + ' ' + r.className)) ===
 	  JSON.stringify(['accepted session c-green', 'declined session c-red'])`)
+	waitConsole(t, a1, "labels in My Sessions", `(() => { const r = document.querySelector('tr.session[data-outcome=accepted]');
+	  return r.querySelector('.labels-cell').textContent === 'Delivery, #parcel late' && !!r.querySelector('.label-btn') &&
+	    !document.querySelector('tr.session[data-outcome=declined] .label-btn'); })()`)
 	e.screenshot(t, a1, "console-my-sessions")
 	waitConsole(t, a2, "my sessions 2", `JSON.stringify([...document.querySelectorAll('tr.session')].map(r => r.dataset.outcome + ' ' + r.className + ' ' + r.dataset.live)) ===
 	  JSON.stringify(['transferred session c-green false'])`)
+	// Agent 2 labels the transferred session later, from My Sessions, with
+	// the keyboard: the editor opens below the row, Enter saves, Esc closes.
+	eval[any](t, a2, `document.querySelector('tr.session .label-btn').focus()`)
+	keys(t, a2, "\r")
+	waitConsole(t, a2, "editor open", `!!document.querySelector('tr.edit form.labels .code input') && document.activeElement.matches('tr.edit input')`)
+	eval[any](t, a2, `document.querySelector('tr.edit .tags-input').focus()`)
+	keys(t, a2, "wrong department\r")
+	waitConsole(t, a2, "saved from My Sessions", `document.querySelector('tr.edit .label-status').textContent === 'Saved.' &&
+	  document.querySelector('tr.session .labels-cell').textContent === '#wrong department'`)
+	keys(t, a2, "\x1b")
+	waitConsole(t, a2, "editor closed", `!document.querySelector('tr.edit') && document.activeElement.matches('tr.session .label-btn')`)
 	if got := eval[string](t, a1, `document.querySelector('tr.session').textContent`); !strings.Contains(got, "Support") || !strings.Contains(got, "Vera Visitor") || !strings.Contains(got, "Chat") {
 		t.Errorf("a My Sessions row: %q", got)
 	}
@@ -369,5 +408,64 @@ func TestAgentConsoleEndpoints(t *testing.T) {
 	wantErrorFrame(t, "watch a foreign service", ag.reply(ag.send("queue.watch", map[string]any{"serviceId": sales.ID})), interact.ENOTFOUND)
 	if code, _ := get("/api/v1/me/sessions?limit=0", l.tokens[0], nil); code != 400 {
 		t.Errorf("limit=0: %d, want 400", code)
+	}
+}
+
+// TestAgentConsolePickupInBrowser: a pickup service lists its waiting
+// tasks live in the console; the agent picks one up with Alt+P and another
+// with Tab and Enter on its "Pick up" button, and the console switches its
+// language from its own setting.
+func TestAgentConsolePickupInBrowser(t *testing.T) {
+	chromium := chromiumOrSkip(t)
+	l := newLive(t, 1, interact.Distribution{Type: interact.DistributePickup})
+	e := &browserEnv{l: l, browser: newBrowser(t, chromium), shots: os.Getenv("INTERACT_SCREENSHOTS")}
+	a := e.tab(t)
+	signInConsole(t, a, l.url, "agent0@live.test", "agent-password")
+	setPresence(t, a, "available")
+	waitConsole(t, a, "available", `document.querySelector('.side .state').textContent === 'Available'`)
+	waitConsole(t, a, "an empty pick-up list", `!document.querySelector('.pickup').hidden && document.querySelector('.pickup h2').textContent.endsWith('(0)')`)
+
+	first, _, _ := l.begin(shopOrigin, chatReq(l.st.WidgetKey))
+	second, _, _ := l.begin(shopOrigin, map[string]any{"widgetKey": l.st.WidgetKey, "modality": "chat", "visitor": map[string]any{"name": "<b>Bo</b>"}})
+	waitConsole(t, a, "both waiting, live", fmt.Sprintf(`JSON.stringify([...document.querySelectorAll('.pickup tbody tr')].map(r => r.dataset.task + ' ' + r.cells[0].textContent + ' ' + r.cells[1].textContent)) === %q`,
+		fmt.Sprintf(`["%s Vera Visitor Support","%s <b>Bo</b> Support"]`, first, second)))
+	if n := eval[float64](t, a, `document.querySelectorAll('.offer, .pickup b').length`); n != 0 {
+		t.Errorf("a pickup task rang, or a visitor's markup became elements: %v", n)
+	}
+	e.screenshot(t, a, "console-pickup")
+
+	altKey(t, a, "p")
+	waitConsole(t, a, "first picked up", fmt.Sprintf(`document.querySelectorAll('[role=tab]').length === 1 && document.querySelector('[role=tab]').dataset.task === %q &&
+	  document.querySelectorAll('.pickup tbody tr').length === 1 && !document.querySelector('.offer')`, first))
+	eval[any](t, a, `document.querySelector('.pickup button.pickup-btn').focus()`)
+	keys(t, a, "\r")
+	waitConsole(t, a, "second picked up", `document.querySelectorAll('[role=tab]').length === 2 && document.querySelectorAll('.pickup tbody tr').length === 0`)
+	for _, id := range []string{first, second} {
+		if task, ok := l.engine.Task(id); !ok || task.State != interact.TaskConnected || task.AgentID != l.agents[0].ID {
+			t.Errorf("task %s after the pick-up: %+v", id, task)
+		}
+	}
+
+	// The language: German from the console's setting, kept on reload.
+	eval[any](t, a, `(() => { const s = document.getElementById('lang'); s.value = 'de'; s.dispatchEvent(new Event('change')); })()`)
+	waitAcrossReload(t, a, "German", `document.documentElement.lang === 'de' && document.querySelector('nav [data-view=sessions]').textContent === 'Meine Sitzungen' &&
+	  document.querySelector('.pickup h2').textContent.startsWith('Warten auf Übernahme') && document.querySelectorAll('[role=tab]').length === 2`)
+}
+
+// waitAcrossReload waits until js is true in a page that is reloading: the
+// evaluation fails while the old document goes away, and is retried.
+func waitAcrossReload(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+js+`); } catch { return false; } })()`))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[any](consoleState))
+			t.Fatalf("%s: waiting for %s: %v\nconsole: %v", what, js, err, state)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -107,11 +107,11 @@ func (s *Server) routeTable() []route {
 		{method: "DELETE", path: v1 + "/domain-templates/{id}", tag: "domain-templates", summary: "Delete a domain template no one selects.", auth: authAdmin, status: 204, h: s.deleteTemplate},
 		{method: "POST", path: v1 + "/origin-check", tag: "interact", summary: "Would a web page at this origin be allowed to contact this Contact ID, and by which entry?", auth: authAdmin, in: originCheckRequest{}, out: originCheckResponse{}, h: s.originCheck},
 
-		{method: "GET", path: v1 + "/sessions", tag: "sessions", summary: "Service sessions (tasks) with their outcome and user sessions (offers).", auth: authAdmin, out: list[sqlstore.Session]{},
-			query: []string{"serviceId", "outcome", "since", "until", "cursor", "limit"}, h: s.listSessions},
+		{method: "GET", path: v1 + "/sessions", tag: "sessions", summary: "Service sessions (tasks) with their outcome and user sessions (offers) with their codes and tags.", auth: authAdmin, out: list[sqlstore.Session]{},
+			query: []string{"serviceId", "outcome", "code", "tag", "since", "until", "cursor", "limit"}, h: s.listSessions},
 		{method: "GET", path: v1 + "/audit", tag: "audit", summary: "The audit log, newest first (tenant admins).", auth: authAdmin, out: audit{},
 			query: []string{"entityKind", "entityId", "actorId", "action", "since", "until", "cursor", "limit"}, h: s.listAudit},
 	}
 	routes = append(routes, s.agentConsoleRoutes()...)
-	return append(routes, s.adminConsoleRoutes()...)
+	return append(append(routes, s.adminConsoleRoutes()...), s.adminCodesRoutes()...)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/ui"
+	"github.com/interact-oss/interact/web/ui/widget"
 )
 
 // The bundles of the widget and of the agent console are committed in
@@ -183,25 +184,15 @@ func TestWidgetAssetsServed(t *testing.T) {
 // TestWidgetTexts checks that every language has every text, and that every
 // refusal code of the widget endpoints is explained in plain words.
 func TestWidgetTexts(t *testing.T) {
-	src, err := os.ReadFile("ui/widget/i18n.js")
-	if err != nil {
-		t.Fatal(err)
+	texts := widget.Defaults()
+	if len(texts.Default) != 4 {
+		t.Fatalf("%d languages in texts.json, want en, de, fr, it", len(texts.Default))
 	}
-	langs := regexp.MustCompile(`(?m)^  (\w\w): \{$`).FindAllSubmatchIndex(src, -1)
-	if len(langs) != 4 {
-		t.Fatalf("%d languages in i18n.js, want en, de, fr, it", len(langs))
-	}
-	key := regexp.MustCompile(`(?m)^\s+(\w+): `)
 	keys := map[string]map[string]bool{}
-	for i, m := range langs {
-		end := len(src)
-		if i+1 < len(langs) {
-			end = langs[i+1][0]
-		}
-		lang := string(src[m[2]:m[3]])
+	for lang, m := range texts.Default {
 		keys[lang] = map[string]bool{}
-		for _, k := range key.FindAllSubmatch(src[m[1]:end], -1) {
-			keys[lang][string(k[1])] = true
+		for k := range m {
+			keys[lang][strings.TrimPrefix(k, "errors.")] = true
 		}
 	}
 	for lang, ks := range keys {

@@ -19,8 +19,21 @@ import (
 type contactKey struct{}
 
 func contactFrom(r *http.Request) *sqlstore.Contact {
-	c, _ := r.Context().Value(contactKey{}).(*sqlstore.Contact)
-	return c
+	c, _ := r.Context().Value(contactKey{}).(*cachedContact)
+	if c == nil {
+		return nil
+	}
+	return c.c
+}
+
+// widgetOf returns the saved widget settings of the request's contact, or
+// nil when the contact has none (the widget shows its defaults).
+func widgetOf(r *http.Request) *interact.WidgetSettings {
+	c, _ := r.Context().Value(contactKey{}).(*cachedContact)
+	if c == nil {
+		return nil
+	}
+	return c.widget
 }
 
 // contactCache keeps contacts for a short time: widget config is read on
@@ -33,28 +46,44 @@ type contactCache struct {
 }
 
 type cachedContact struct {
-	c  *sqlstore.Contact
-	at time.Time
+	c      *sqlstore.Contact
+	widget *interact.WidgetSettings // nil: none saved
+	at     time.Time
 }
 
 func (cc *contactCache) get(ctx context.Context, store Store, id string) (*sqlstore.Contact, error) {
+	e, err := cc.entry(ctx, store, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.c, nil
+}
+
+// entry returns the contact with its saved widget settings.
+func (cc *contactCache) entry(ctx context.Context, store Store, id string) (*cachedContact, error) {
 	cc.mu.Lock()
 	e, ok := cc.m[id]
 	cc.mu.Unlock()
 	if ok && time.Since(e.at) < cc.ttl {
-		return e.c, nil
+		return &e, nil
 	}
 	c, err := store.ContactByID(ctx, "", id)
 	if err != nil {
 		return nil, err
 	}
+	e = cachedContact{c: c, at: time.Now()}
+	if ws, ok := store.(widgetStore); ok {
+		if e.widget, err = ws.ContactWidget(ctx, c.Settings.TenantID, c.Settings.OwnerID); err != nil {
+			return nil, err
+		}
+	}
 	cc.mu.Lock()
 	if len(cc.m) > 10000 {
 		clear(cc.m)
 	}
-	cc.m[id] = cachedContact{c, time.Now()}
+	cc.m[id] = e
 	cc.mu.Unlock()
-	return c, nil
+	return &e, nil
 }
 
 func (cc *contactCache) clear() {
@@ -85,11 +114,12 @@ func (s *Server) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Reque
 			w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
 		}
 	}
-	c, err := s.contacts.get(r.Context(), s.store, id)
+	cached, err := s.contacts.entry(r.Context(), s.store, id)
 	if err != nil {
 		grant()
 		return r, false, err
 	}
+	c := cached.c
 	if _, err := c.Settings.CheckOrigin(c.Templates, origin); err != nil {
 		s.originRefusals.Inc()
 		return r, false, err // no CORS grant
@@ -108,7 +138,7 @@ func (s *Server) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Reque
 		w.WriteHeader(http.StatusNoContent)
 		return r, true, nil
 	}
-	return r.WithContext(context.WithValue(r.Context(), contactKey{}, c)), false, nil
+	return r.WithContext(context.WithValue(r.Context(), contactKey{}, cached)), false, nil
 }
 
 // checkModality refuses a modality the contact does not offer now.
@@ -143,6 +173,8 @@ type widgetConfig struct {
 	Name       string          `json:"name"`
 	Modalities map[string]bool `json:"modalities"`
 	Available  map[string]bool `json:"available"`
+	// Widget is the pre-chat form and the overrides of the widget's texts.
+	Widget *interact.WidgetSettings `json:"widget"`
 }
 
 func (s *Server) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error {
@@ -156,7 +188,8 @@ func (s *Server) widgetConfigHandler(w http.ResponseWriter, r *http.Request) err
 	if err := s.operatorGate(); err != nil {
 		return err
 	}
-	cfg := widgetConfig{ContactID: c.Settings.ContactID, Kind: c.Settings.OwnerKind, Modalities: map[string]bool{}, Available: map[string]bool{}}
+	cfg := widgetConfig{ContactID: c.Settings.ContactID, Kind: c.Settings.OwnerKind, Modalities: map[string]bool{}, Available: map[string]bool{},
+		Widget: effectiveWidget(widgetOf(r))}
 	serviceID, userID := "", ""
 	if c.Service != nil {
 		cfg.Name, serviceID = c.Service.Name, c.Service.ID
@@ -208,7 +241,13 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
 		if !req.Modality.Valid() {
 			return interact.Errorf(interact.EINVALID, "modality must be chat, audio or video.")
 		}
-		if err := req.Visitor.Validate(); err != nil {
+		// A contact with saved widget settings gets its pre-chat form
+		// checked; one without keeps the bounds checks only.
+		check := req.Visitor.Validate
+		if w := widgetOf(r); w != nil {
+			check = func() error { return w.CheckVisitor(&req.Visitor) }
+		}
+		if err := check(); err != nil {
 			return err
 		}
 	}

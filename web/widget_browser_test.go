@@ -116,6 +116,9 @@ func TestWidgetInBrowser(t *testing.T) {
 			t.Errorf("CSP violations on the demo page: %v", v)
 		}
 	})
+	t.Run("AdminWidgetTab", e.testAdminWidgetTab)
+	t.Run("PreChatFormAndTexts", e.testPreChatForm)
+	t.Run("TwoTabDrafts", e.testTwoTabDrafts)
 	t.Run("LeaveAMessage", e.testLeaveMessage) // last: it moves the engine's clock
 }
 

@@ -9,6 +9,7 @@ package ui
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,11 +37,35 @@ func Bundle(dir string) (map[string][]byte, error) {
 	}
 	sum := sha256.Sum256(ui)
 	name := "ui." + hex.EncodeToString(sum[:6]) + ".js"
-	loader, err := build(abs, "loader.js", map[string]string{"__UI_FILE__": strconv.Quote(name)})
+	labels, err := launcherLabels(filepath.Join(abs, "texts.json"))
+	if err != nil {
+		return nil, err
+	}
+	loader, err := build(abs, "loader.js", map[string]string{"__UI_FILE__": strconv.Quote(name), "__LABELS__": labels})
 	if err != nil {
 		return nil, err
 	}
 	return map[string][]byte{Loader: loader, name: ui}, nil
+}
+
+// launcherLabels returns the loader's texts from texts.json as a JSON
+// object, language → [launcher, launcherOff, unreadMessages]: the loader
+// carries only these, not every text.
+func launcherLabels(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var texts map[string]map[string]any
+	if err := json.Unmarshal(b, &texts); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	out := map[string][]any{}
+	for lang, t := range texts {
+		out[lang] = []any{t["launcher"], t["launcherOff"], t["unreadMessages"]}
+	}
+	j, err := json.Marshal(out)
+	return string(j), err
 }
 
 // Console is the prefix of the agent console's bundle, served at

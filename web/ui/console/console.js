@@ -7,13 +7,15 @@ import css from './console.css';
 import {h, fill, clock, timeOf, newClientId} from './dom.js';
 import {AgentSocket} from './socket.js';
 import {createCall} from './call.js';
-import {texts as T, states, outcomes} from './texts.js';
+import {texts as T, states, outcomes, languages, language, setLanguage} from './texts.js';
+import {labelEditor, labelText} from './labels.js';
 
 const S = {
   me: null, csrf: '', agent: null, services: [], supervised: [],
   offers: new Map(), chats: new Map(), order: [], active: '',
   outbox: new Map(), view: 'chats', queues: new Map(), watched: new Set(),
   sock: null, up: false, ronaUntil: 0, beeps: 0,
+  claiming: new Set(), sessionsCursor: '',
 };
 const E = {}; // the shell's elements
 
@@ -26,7 +28,7 @@ async function api(method, path, body) {
   const r = await fetch(path, {method, headers, body: body ? JSON.stringify(body) : undefined, credentials: 'same-origin'});
   if (r.status === 204) return null;
   const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw (j.error || {code: 'http_' + r.status, message: 'Request failed (' + r.status + ').'});
+  if (!r.ok) throw (j.error || {code: 'http_' + r.status, message: T.requestFailed + ' (' + r.status + ')'});
   return j;
 }
 
@@ -36,7 +38,7 @@ function toast(msg) {
   setTimeout(() => el.remove(), 6000);
 }
 
-const fail = e => toast((e && e.message) || 'Something went wrong.');
+const fail = e => toast((e && e.message) || T.somethingWrong);
 
 function serviceName(id, fallback) {
   const s = S.services.find(x => x.id === id) || S.supervised.find(x => x.id === id);
@@ -58,7 +60,7 @@ function signIn(msg) {
     try {
       start(await api('POST', '/api/v1/session', {email: email.value, password: pw.value}));
     } catch (x) {
-      err.textContent = x.message || 'Sign-in failed.';
+      err.textContent = x.message || T.signInFailed;
       btn.disabled = false;
       btn.textContent = T.signIn;
       pw.focus();
@@ -80,6 +82,7 @@ function start(session) {
   const roles = (S.me.roles || []).map(r => r.role);
   const supervisor = roles.some(r => r === 'tenantAdmin' || r === 'ouAdmin' || r === 'serviceOwner');
   document.title = 'interact · ' + T.title;
+  document.documentElement.lang = language();
 
   const navBtn = (view, label, key) => h('button', {type: 'button', class: 'nav', 'data-view': view,
     'aria-keyshortcuts': 'Alt+' + key, onclick: () => show(view)}, label);
@@ -104,21 +107,25 @@ function start(session) {
     ['available', 'busy', 'away', 'offline'].map(p => h('option', {value: p, text: T[p]})));
   E.reason = h('input', {id: 'reason', list: 'reasons', maxlength: 100, placeholder: T.reasonHint,
     onchange: () => setPresence(), onkeydown: e => { if (e.key === 'Enter') setPresence(); }});
-  const reasons = h('datalist', {id: 'reasons'}, ['Break', 'Lunch', 'Meeting', 'Training', 'Back office'].map(r => h('option', {value: r})));
+  const reasons = h('datalist', {id: 'reasons'}, T.reasons.map(r => h('option', {value: r})));
   E.servicesList = h('ul', {class: 'services'});
+  E.lang = h('select', {id: 'lang', onchange: () => { setLanguage(E.lang.value); location.reload(); }},
+    languages.map(([code, name]) => h('option', {value: code, text: name, selected: code === language()})));
   const side = h('aside', {class: 'side', 'aria-label': T.status},
     h('h2', {text: T.status}), E.stateBadge,
     h('label', {for: 'presence', text: T.presence}), E.presence,
     h('label', {for: 'reason', text: T.reason}), E.reason, reasons,
     h('h2', {text: T.myServices}), E.servicesList,
+    h('label', {for: 'lang', text: T.language}), E.lang,
     h('p', {class: 'hint', text: T.shortcuts}));
 
   E.offers = h('section', {class: 'offers', 'aria-label': T.incomingChat, 'aria-live': 'assertive'});
   E.tabs = h('div', {class: 'tabs', role: 'tablist', 'aria-label': T.viewChats, onkeydown: tabKeys});
   E.panels = h('div', {class: 'panels'});
   E.noChats = h('p', {class: 'empty', text: T.noChats});
+  E.pickup = h('section', {class: 'pickup', 'aria-labelledby': 'pickup-h', hidden: true});
   E.views = {
-    chats: h('section', {class: 'view', id: 'view-chats', 'aria-label': T.viewChats}, E.tabs, E.noChats, E.panels),
+    chats: h('section', {class: 'view', id: 'view-chats', 'aria-label': T.viewChats}, E.pickup, E.tabs, E.noChats, E.panels),
     sessions: h('section', {class: 'view', id: 'view-sessions', 'aria-label': T.viewSessions, hidden: true}),
     supervisor: h('section', {class: 'view', id: 'view-supervisor', 'aria-label': T.viewSupervisor, hidden: true}),
   };
@@ -171,6 +178,7 @@ function shortcuts(e) {
   const first = S.offers.values().next().value;
   if (k === 'a' && first) accept(first.offer.offerId);
   else if (k === 'd' && first) decline(first.offer.offerId);
+  else if (k === 'p') pickFirst();
   else if (k === '1') show('chats');
   else if (k === '2') show('sessions');
   else if (k === '3') show('supervisor');
@@ -270,7 +278,14 @@ async function loadServices() {
     fail(e);
   }
   renderServices();
+  for (const s of pickupServices()) {
+    S.watched.add(s.id);
+    if (S.up) watch(s.id);
+  }
+  renderPickup();
 }
+
+const pickupServices = () => S.services.filter(s => s.distribution === 'pickup');
 
 function renderServices() {
   fill(E.servicesList, S.services.length ? S.services.map(s => {
@@ -336,6 +351,7 @@ function notify(title, body, tag) {
 }
 
 function addOffer(o) {
+  if (o.task && S.claiming.has(o.task.id)) return; // our own pick-up: no card, no ring
   const now = Date.now();
   let deadline = Date.parse(o.expiresAt);
   const ring = (o.ringSeconds || 30) * 1000;
@@ -523,7 +539,12 @@ function buildChat(c) {
       t.origin ? [h('dt', {text: T.origin}), h('dd', {text: t.origin})] : null,
       t.queuedAt ? [h('dt', {text: T.waitingSince}), h('dd', {text: timeOf(t.queuedAt)})] : null),
     h('h3', {text: T.prechat}), h('div', {class: 'fields'}, dl(v.fields)),
-    h('h3', {text: T.context}), h('div', {class: 'context'}, dl(v.context)));
+    h('h3', {text: T.context}), h('div', {class: 'context'}, dl(v.context)),
+    h('h3', {text: T.labels}),
+    labelEditor({api, serviceId: t.serviceId, idPrefix: 'l-' + c.id,
+      load: () => api('GET', '/api/v1/me/tasks/' + encodeURIComponent(c.id) + '/labels').catch(() => null),
+      save: l => api('PUT', '/api/v1/me/tasks/' + encodeURIComponent(c.id) + '/labels', l),
+      onSaved: () => refreshSessions()}));
   c.call = createCall(c.id, S.sock, who, fail);
   c.panel = h('div', {class: 'panel', role: 'tabpanel', id: 'panel-' + c.id, 'aria-labelledby': 'tab-' + c.id, hidden: true, 'data-task': c.id},
     c.call.el,
@@ -587,7 +608,7 @@ function renderChatCount() {
   const open = [...S.chats.values()].filter(c => !c.done).length;
   const unread = [...S.chats.values()].reduce((n, c) => n + c.unread, 0);
   E.chatCount.hidden = !open && !unread;
-  E.chatCount.textContent = unread ? open + ' · ' + unread + ' new' : String(open);
+  E.chatCount.textContent = unread ? open + ' · ' + unread + ' ' + T.unreadNew : String(open);
 }
 
 // ---------------------------------------------------------------- messages
@@ -683,7 +704,7 @@ function flush(clientId) {
 function renderUnread(c) {
   c.unreadEl.hidden = !c.unread;
   c.unreadEl.textContent = String(c.unread);
-  c.unreadEl.setAttribute('aria-label', c.unread + ' unread');
+  c.unreadEl.setAttribute('aria-label', c.unread + ' ' + T.unread);
   renderChatCount();
 }
 
@@ -773,7 +794,7 @@ async function openTransfer(c) {
       finish(c, T.chatTransferred);
       refreshSessions();
     } catch (x) {
-      err.textContent = x.message || 'The transfer failed.';
+      err.textContent = x.message || T.transferFailed;
     }
   }},
   h('h2', {id: 'tr-title', text: T.transferTitle}),
@@ -851,7 +872,7 @@ function tick() {
       c.typingEl.hidden = true;
     }
   }
-  if (S.view === 'supervisor') tickWaits();
+  if (S.view === 'supervisor' || !E.pickup.hidden) tickWaits();
 }
 
 // ---------------------------------------------------------------- My Sessions
@@ -863,24 +884,77 @@ function refreshSessions() {
   sessionsTimer = setTimeout(loadSessions, 200);
 }
 
-async function loadSessions() {
+const sessionPage = 25;
+
+async function sessionsPage(cursor) {
+  const r = await api('GET', '/api/v1/me/sessions?limit=' + sessionPage + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+  return {items: r.items || [], next: r.nextCursor || ''};
+}
+
+// loadSessions shows the first page again; an open label editor holds
+// the refresh back until it is closed.
+async function loadSessions(force) {
   const el = E.views.sessions;
-  let items;
+  if (force !== true && el.querySelector('tr.edit')) return;
+  let page;
   try {
-    items = (await api('GET', '/api/v1/me/sessions?limit=100')).items || [];
+    page = await sessionsPage('');
   } catch (e) {
     fail(e);
     return;
   }
   const head = h('div', {class: 'view-head'}, h('h2', {text: T.sessionsTitle}),
-    h('button', {type: 'button', onclick: loadSessions, text: T.refresh}));
-  if (!items.length) {
+    h('button', {type: 'button', onclick: () => loadSessions(true), text: T.refresh}));
+  if (!page.items.length) {
     fill(el, head, h('p', {class: 'empty', text: T.noSessions}));
     return;
   }
+  E.sessionRows = h('tbody', null, page.items.map(sessionRow));
+  E.more = h('button', {type: 'button', class: 'more', onclick: loadMoreSessions, text: T.loadMore});
+  S.sessionsCursor = page.next;
+  E.more.hidden = !page.next;
   fill(el, head, h('table', {class: 'sessions'},
-    h('thead', null, h('tr', null, [' ', T.time, T.modality, T.service, T.visitor, T.outcome].map(x => h('th', {scope: 'col', text: x})))),
-    h('tbody', null, items.map(sessionRow))));
+    h('thead', null, h('tr', null, [' ', T.time, T.modality, T.service, T.visitor, T.outcome, T.labels, ' '].map(x => h('th', {scope: 'col', text: x})))),
+    E.sessionRows), E.more);
+}
+
+async function loadMoreSessions() {
+  if (!S.sessionsCursor) return;
+  E.more.disabled = true;
+  try {
+    const page = await sessionsPage(S.sessionsCursor);
+    const rows = page.items.map(sessionRow);
+    E.sessionRows.append(...rows);
+    S.sessionsCursor = page.next;
+    E.more.hidden = !page.next;
+    if (rows.length) rows[0].querySelector('td:nth-child(2)').focus();
+  } catch (e) {
+    fail(e);
+  }
+  E.more.disabled = false;
+}
+
+// editLabels opens (or closes) the label editor below a session's row.
+function editLabels(s, row, btn) {
+  const open = row.nextElementSibling && row.nextElementSibling.classList.contains('edit') ? row.nextElementSibling : null;
+  if (open) {
+    open.remove();
+    btn.setAttribute('aria-expanded', 'false');
+    return;
+  }
+  const form = labelEditor({api, serviceId: s.serviceId, idPrefix: 's-' + s.id,
+    load: () => Promise.resolve(s),
+    save: l => api('PUT', '/api/v1/me/sessions/' + encodeURIComponent(s.id) + '/labels', l),
+    onSaved: l => {
+      Object.assign(s, l);
+      row.querySelector('.labels-cell').textContent = labelText(s);
+    }});
+  const close = h('button', {type: 'button', class: 'link', text: T.close, onclick: () => { editRow.remove(); btn.setAttribute('aria-expanded', 'false'); btn.focus(); }});
+  const editRow = h('tr', {class: 'edit', 'data-offer': s.id}, h('td', {colspan: 8}, form, close));
+  row.after(editRow);
+  btn.setAttribute('aria-expanded', 'true');
+  form.addEventListener('keydown', e => { if (e.key === 'Escape') close.click(); });
+  setTimeout(() => { const f = form.querySelector('input'); if (f) f.focus(); }, 0);
 }
 
 function sessionRow(s) {
@@ -888,13 +962,74 @@ function sessionRow(s) {
   const outcome = live && !s.answeredAt ? 'ringing' : s.outcome || 'ringing';
   const color = {accepted: 'green', transferred: 'green', declined: 'red', rona: 'yellow', ringing: 'yellow'}[outcome] || 'grey';
   const pulse = live ? h('span', {class: 'pulse ' + (s.answeredAt ? 'green' : 'yellow'), title: T.live, 'aria-label': T.live}) : null;
-  return h('tr', {class: 'session c-' + color, 'data-task': s.taskId, 'data-outcome': outcome, 'data-live': live ? 'true' : 'false'},
+  const btn = s.answeredAt ? h('button', {type: 'button', class: 'label-btn', 'aria-expanded': 'false',
+    'aria-label': T.editLabels + ': ' + (s.visitorName || T.anonymous) + ', ' + timeOf(s.offeredAt), text: T.editLabels}) : null;
+  const row = h('tr', {class: 'session c-' + color, 'data-task': s.taskId, 'data-offer': s.id, 'data-outcome': outcome, 'data-live': live ? 'true' : 'false'},
     h('td', {class: 'bar'}, pulse),
-    h('td', {text: timeOf(s.offeredAt)}),
-    h('td', {text: (s.modality === 'chat' ? 'Chat' : s.modality === 'video' ? 'Video' : 'Audio') + ' · inbound'}),
+    h('td', {text: timeOf(s.offeredAt), tabindex: '-1'}),
+    h('td', {text: (s.modality === 'chat' ? T.chat : s.modality === 'video' ? T.video : T.audio) + ' · ' + T.inbound}),
     h('td', {text: s.serviceName || '—'}),
     h('td', {text: s.visitorName || T.anonymous}),
-    h('td', {class: 'outcome', text: outcomes[outcome] || outcome}));
+    h('td', {class: 'outcome', text: outcomes[outcome] || outcome}),
+    h('td', {class: 'labels-cell', text: labelText(s)}),
+    h('td', null, btn));
+  if (btn) btn.addEventListener('click', () => editLabels(s, row, btn));
+  return row;
+}
+
+// ---------------------------------------------------------------- pick-up
+
+// renderPickup lists the waiting tasks of the agent's pickup services.
+function renderPickup() {
+  const svcs = pickupServices();
+  E.pickup.hidden = !svcs.length;
+  if (!svcs.length) return;
+  const focused = document.activeElement && E.pickup.contains(document.activeElement) ? document.activeElement.dataset.task : '';
+  const rows = [];
+  for (const s of svcs) {
+    const x = S.queues.get(s.id);
+    if (!x) continue;
+    for (const w of x.q.waiting) {
+      if (w.targetAgentId || w.ringing) continue;
+      const who = (w.visitor && w.visitor.name) || T.anonymous;
+      rows.push(h('tr', {'data-task': w.id, 'data-service': s.id},
+        h('td', {text: who}),
+        h('td', {text: s.name}),
+        h('td', {class: 'wait', 'data-since': String(x.at - w.waitMs), text: clock(w.waitMs / 1000)}),
+        h('td', null, h('button', {type: 'button', class: 'primary pickup-btn', 'data-task': w.id, 'aria-label': T.pickUp + ': ' + who + ' (' + s.name + ')',
+          onclick: () => claim(w.id)}, T.pickUp))));
+    }
+  }
+  fill(E.pickup, h('h2', {id: 'pickup-h', text: T.pickupTitle + ' (' + rows.length + ')'}),
+    rows.length ? h('table', {class: 'pickup-list'},
+      h('thead', null, h('tr', null, [T.visitor, T.service, T.wait, ' '].map(t => h('th', {scope: 'col', text: t})))),
+      h('tbody', null, rows)) : h('p', {class: 'hint', text: T.nobodyWaiting}),
+    h('p', {class: 'hint', text: T.pickupHint}));
+  if (focused) {
+    const b = E.pickup.querySelector('button[data-task="' + CSS.escape(focused) + '"]') || E.pickup.querySelector('button.pickup-btn');
+    if (b) b.focus();
+  }
+}
+
+function pickFirst() {
+  const b = E.pickup.hidden ? null : E.pickup.querySelector('button.pickup-btn');
+  if (b) claim(b.dataset.task);
+}
+
+async function claim(taskId) {
+  if (S.claiming.has(taskId)) return;
+  S.claiming.add(taskId);
+  for (const b of E.pickup.querySelectorAll('button[data-task="' + CSS.escape(taskId) + '"]')) b.disabled = true;
+  try {
+    const r = await S.sock.request('task.claim', {taskId});
+    for (const [id, x] of S.offers) if (x.offer.task && x.offer.task.id === taskId) dropOffer(id);
+    assigned(r.task);
+  } catch (e) {
+    fail(e);
+    queueChanged();
+  } finally {
+    S.claiming.delete(taskId);
+  }
 }
 
 // ---------------------------------------------------------------- supervisor
@@ -914,6 +1049,7 @@ function watch(id) {
   S.sock.request('queue.watch', {serviceId: id}).then(q => {
     S.queues.set(id, {q, at: Date.now()});
     if (S.view === 'supervisor') renderSupervisor();
+    renderPickup();
   }).catch(() => {});
 }
 
@@ -970,13 +1106,13 @@ function renderSupervisor() {
         h('tbody', null, agents.map(a => h('tr', {'data-agent': a.id, 'data-state': a.state},
           h('td', {text: a.name}),
           h('td', null, h('span', {class: 'state s-' + a.state, text: (states[a.state] || a.state) + (a.reason ? ' — ' + a.reason : '')})),
-          h('td', {text: a.chats + ' chat' + (a.chats === 1 ? '' : 's') + (a.calls ? ', ' + a.calls + ' call' : '') + (a.ringing ? ', ' + a.ringing + ' ringing' : '')}))))));
+          h('td', {text: a.chats + ' ' + (a.chats === 1 ? T.chatOne : T.chatMany) + (a.calls ? ', ' + a.calls + ' ' + T.callOne : '') + (a.ringing ? ', ' + a.ringing + ' ' + T.ringing : '')}))))));
   }));
 }
 
 function tickWaits() {
   const now = Date.now();
-  for (const td of E.views.supervisor.querySelectorAll('td.wait')) td.textContent = clock((now - +td.dataset.since) / 1000);
+  for (const td of document.querySelectorAll('td.wait')) td.textContent = clock((now - +td.dataset.since) / 1000);
 }
 
 // ---------------------------------------------------------------- boot

@@ -15,14 +15,11 @@
 import css from './launcher.css';
 import { pickLang, readStore, storeKey } from './shared.js';
 
-/* global __UI_FILE__ */
+/* global __UI_FILE__, __LABELS__ */
 
-const LABELS = {
-  en: ['Chat with us', 'Chat is not available', 'unread messages'],
-  de: ['Chatten Sie mit uns', 'Chat ist nicht verfügbar', 'ungelesene Nachrichten'],
-  fr: ['Discutez avec nous', 'Le chat n’est pas disponible', 'messages non lus'],
-  it: ['Chatta con noi', 'La chat non è disponibile', 'messaggi non letti'],
-};
+// LABELS are the launcher's texts per language (from texts.json, baked in
+// at build time): [launcher, launcherOff, unreadMessages].
+const LABELS = __LABELS__;
 const POLL_MS = 4000;
 const MODES = ['chat', 'audio', 'video'];
 
@@ -134,7 +131,10 @@ const MODES = ['chat', 'audio', 'video'];
 
   function setLabel() {
     const ok = on() || ctx.active;
-    btn.setAttribute('aria-label', (ok || !ctx.err ? L[0] : L[1]) + (unread ? ' (' + unread + ' ' + L[2] + ')' : ''));
+    // A service's overrides of these texts come with the config.
+    const o = (ctx.cfg && ctx.cfg.widget && ctx.cfg.widget.texts && ctx.cfg.widget.texts[lang]) || {};
+    const t = (i, k) => o[k] || L[i];
+    btn.setAttribute('aria-label', (ok || !ctx.err ? t(0, 'launcher') : t(1, 'launcherOff')) + (unread ? ' (' + unread + ' ' + t(2, 'unreadMessages') + ')' : ''));
   }
 
   // Loading the UI bundle.

@@ -12,7 +12,12 @@
 //   - messages carry a clientId and are resent until acknowledged;
 //   - the task ({taskId, resumeToken, lastSeq, …}) lives in localStorage
 //     under "interact:<contactId>", so it survives reloads and navigation,
-//     and tabs follow each other through the storage event.
+//     and tabs follow each other through the storage event;
+//   - what a tab has not sent yet (the composer's draft, unacknowledged
+//     messages) is the tab's own, in sessionStorage, so tabs never overwrite
+//     each other's;
+//   - the service's pre-chat form and text overrides come with the config
+//     (ctx.cfg.widget) and apply live.
 
 import css from './panel.css';
 import { TEXTS, fmt } from './i18n.js';
@@ -29,11 +34,19 @@ if (ctx && !ctx.ui) ctx.attach(createUI(ctx));
 
 function createUI(ctx) {
   const d = document;
-  const T = TEXTS[ctx.lang] || TEXTS.en;
+  const BASE = TEXTS[ctx.lang] || TEXTS.en;
+  // T is BASE with the service's overrides (plain text), updated in place
+  // when they change, so every part of the UI sees the current texts.
+  const T = {};
+  let textsSig = null;
+  let formSig = null;
+  applyTexts();
   const errText = (code, msg) => T.errors[code] || msg || T.errors.internal;
   const root = ctx.root;
   const launcher = ctx.launcher;
   const KEY = storeKey(ctx.contactId);
+  const DRAFT = KEY + ':draft'; // this tab's unsent text (sessionStorage)
+  const PENDING = KEY + ':pending'; // this tab's unacknowledged messages
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(css);
   root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
@@ -114,6 +127,61 @@ function createUI(ctx) {
     }
   });
   let composer = null; // the chat view's textarea
+
+  // ---- texts and the pre-chat form from the config
+
+  function overrides() {
+    const w = ctx.cfg && ctx.cfg.widget;
+    return (w && w.texts && w.texts[ctx.lang]) || {};
+  }
+
+  function applyTexts() {
+    const o = overrides();
+    Object.assign(T, BASE, { errors: { ...BASE.errors } });
+    for (const k in o) {
+      if (k.startsWith('errors.')) T.errors[k.slice(7)] = o[k];
+      else if (k in BASE && typeof BASE[k] === 'string') T[k] = o[k];
+    }
+    textsSig = JSON.stringify(o);
+  }
+
+  // form is the pre-chat form: the service's, or the built-in one.
+  function form() {
+    const w = ctx.cfg && ctx.cfg.widget;
+    return w || { name: 'required', email: 'optional', fields: [], consent: { [ctx.lang]: T.consent } };
+  }
+
+  // pick chooses a per-language text: this language, else English, else any.
+  function pick(m) {
+    m = m || {};
+    return m[ctx.lang] || m.en || Object.values(m).find(Boolean) || '';
+  }
+
+  // configChanged applies new texts or a new form to the open widget,
+  // keeping what the visitor typed.
+  function configChanged() {
+    const w = ctx.cfg && ctx.cfg.widget;
+    const fs = JSON.stringify(w ? { ...w, texts: null } : null);
+    const ts = JSON.stringify(overrides());
+    if (fs === formSig && ts === textsSig) return false;
+    formSig = fs;
+    if (ts !== textsSig) applyTexts();
+    closeBtn.setAttribute('aria-label', T.close);
+    banner.textContent = T.reconnecting;
+    log.setAttribute('aria-label', T.log);
+    const kept = {};
+    const focused = bottom.contains(root.activeElement) && root.activeElement.name;
+    for (const el of bottom.querySelectorAll('input[name], select[name], textarea[name]')) kept[el.name] = el.type === 'checkbox' ? el.checked : el.value;
+    view = '';
+    render();
+    for (const el of bottom.querySelectorAll('input[name], select[name], textarea[name]')) {
+      if (!(el.name in kept)) continue;
+      if (el.type === 'checkbox') el.checked = kept[el.name];
+      else el.value = kept[el.name];
+      if (el.name === focused) el.focus();
+    }
+    return true;
+  }
 
   // ---- rendering
 
@@ -200,44 +268,69 @@ function createUI(ctx) {
   }
 
   function prechatForm() {
+    const F = form();
     const err = h('p', { class: 'err', role: 'alert' });
-    const name = field('text', 'name', T.name, visitor.name, 'name');
-    const email = field('email', 'email', T.email + ' ' + T.optional, visitor.email, 'email');
-    const consent = h('input', { type: 'checkbox', name: 'consent', 'aria-required': 'true', 'aria-describedby': 'ic-e-consent' });
-    const consentErr = h('span', { class: 'err', id: 'ic-e-consent' });
+    const inputs = []; // {key, kind, get, set, el, req}
+    const mark = (label, req) => [label, req ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : ' ' + T.optional];
+    const std = (key, type, label, mode, auto) => {
+      if (mode === 'off') return null;
+      const f = field(type, key, mark(label, mode === 'required'), visitor[key], auto, 200, mode === 'required');
+      inputs.push({ key, kind: type, req: mode === 'required', ...f });
+      return f.label;
+    };
+    const kids = [std('name', 'text', T.name, F.name, 'name'), std('email', 'email', T.email, F.email, 'email')];
+    for (const c of F.fields || []) {
+      const key = 'x-' + c.key;
+      const label = pick(c.label) || c.key;
+      if (c.type === 'checkbox') {
+        const f = checkField(key, label, c.required);
+        inputs.push({ key: c.key, custom: true, kind: 'checkbox', req: c.required, ...f });
+        kids.push(f.label);
+        continue;
+      }
+      let f;
+      if (c.type === 'choice') {
+        const sel = h('select', { name: key, 'aria-describedby': 'ic-e-' + key }, h('option', { value: '' }, T.choose), ...(c.options || []).map((o) => h('option', { value: o }, o)));
+        f = field(null, key, mark(label, c.required), '', '', 0, c.required, sel);
+      } else {
+        f = field(c.type === 'phone' ? 'tel' : c.type === 'email' ? 'email' : 'text', key, mark(label, c.required), '', c.type === 'phone' ? 'tel' : c.type === 'email' ? 'email' : 'off', c.maxLength || 200, c.required);
+      }
+      inputs.push({ key: c.key, custom: true, kind: c.type, req: c.required, ...f });
+      kids.push(f.label);
+    }
+    const consentText = Object.keys(F.consent || {}).length ? pick(F.consent) : '';
+    if (consentText) {
+      const f = checkField('consent', consentText, true);
+      inputs.push({ key: 'consent', consent: true, kind: 'checkbox', req: true, ...f });
+      kids.push(f.label);
+    }
     const btns = MODES.map((m) =>
       h('button', { type: 'submit', class: 'primary', 'data-m': m, value: m }, m === 'chat' ? T.start : m === 'audio' ? T.callStart : T.videoStart),
     );
-    const form = h(
-      'form',
-      { class: 'form grow', novalidate: true, 'aria-labelledby': 'ic-title' },
-      h('p', { class: 'intro' }),
-      name.label,
-      email.label,
-      h('label', { class: 'check' }, consent, h('span', {}, T.consent)),
-      consentErr,
-      err,
-      h('div', { class: 'starts' }, ...btns),
-    );
-    name.input.required = true;
-    name.input.setAttribute('aria-required', 'true');
-    form.addEventListener('submit', async (e) => {
+    const formEl = h('form', { class: 'form grow', novalidate: true, 'aria-labelledby': 'ic-title' }, h('p', { class: 'intro' }), ...kids, err, h('div', { class: 'starts' }, ...btns));
+    formEl.addEventListener('submit', async (e) => {
       e.preventDefault();
-      for (const f of [name, email]) f.set('');
-      consentErr.textContent = err.textContent = '';
-      consent.removeAttribute('aria-invalid');
-      const n = name.input.value.trim();
-      const m = email.input.value.trim();
+      err.textContent = '';
       let bad = null;
-      if (!n) bad = bad || name.set(T.required);
-      if (m && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(m)) bad = bad || email.set(T.badEmail);
-      if (!consent.checked) {
-        consentErr.textContent = T.mustConsent;
-        consent.setAttribute('aria-invalid', 'true');
-        bad = bad || consent;
+      const v = { fields: {} };
+      for (const f of inputs) {
+        f.set('');
+        const val = f.kind === 'checkbox' ? f.input.checked : f.input.value.trim();
+        let msg = '';
+        if (f.req && !val) msg = f.consent ? T.mustConsent : f.kind === 'checkbox' ? T.mustCheck : T.required;
+        else if (val && f.kind === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(val)) msg = T.badEmail;
+        else if (val && f.kind === 'phone' && !/^\+?[0-9 ()./-]{3,30}$/.test(val)) msg = T.badPhone;
+        if (msg) {
+          const el = f.set(msg);
+          bad = bad || el;
+        }
+        if (!val) continue;
+        if (f.consent) v.fields.consent = 'accepted';
+        else if (f.custom) v.fields[f.key] = f.kind === 'checkbox' ? 'yes' : val;
+        else v[f.key] = val;
       }
       if (bad) return bad.focus();
-      visitor = { name: n, email: m };
+      visitor = { name: v.name || '', email: v.email || '' };
       let btn = e.submitter && !e.submitter.hidden ? e.submitter : btns.find((b) => !b.hidden);
       if (!btn) return;
       const mode = btn.value;
@@ -249,46 +342,65 @@ function createUI(ctx) {
           call.use(await media(mode));
         }
         btn.textContent = T.starting;
-        const v = { name: n, fields: { consent: 'accepted' } };
-        if (m) v.email = m;
+        if (!Object.keys(v.fields).length) delete v.fields;
         if (Object.keys(context).length) v.context = context;
         const g = await api('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, modality: mode, visitor: v });
         begin(g);
         ctx.emit('chat.started', { taskId: g.taskId, modality: mode });
       } catch (x) {
         call.stop();
-        err.textContent = x.key ? T[x.key] : x.code === 'modality_disabled' && mode !== 'chat' ? T.callsOff : errText(x.code, x.message);
+        // The server names a refused field: "key: why".
+        const at = x.code === 'invalid_input' && /^([\w-]+): /.exec(x.message || '');
+        const f = at && inputs.find((i) => i.key === at[1]);
+        if (f) f.set(T.errors.invalid_input).focus();
+        else err.textContent = x.key ? T[x.key] : x.code === 'modality_disabled' && mode !== 'chat' ? T.callsOff : errText(x.code, x.message);
         for (const b of btns) b.disabled = false;
         btn.textContent = label;
       }
     });
-    return form;
+    return formEl;
   }
 
-  function field(type, key, label, value, autocomplete) {
+  // field is a labelled input (or the given control) with its inline error.
+  function field(type, key, label, value, autocomplete, max, req, control) {
     const id = 'ic-e-' + key;
-    const input = h('input', { type, name: key, autocomplete, dir: 'auto', 'aria-describedby': id, maxlength: '200' });
-    input.value = value || '';
+    const input = control || h('input', { type, name: key, autocomplete, dir: 'auto', 'aria-describedby': id, maxlength: String(max) });
+    if (!control) input.value = value || '';
+    if (req) {
+      input.required = true;
+      input.setAttribute('aria-required', 'true');
+    }
     const e = h('span', { class: 'err', id });
-    return {
-      input,
-      label: h('label', {}, h('span', {}, label), input, e),
-      set(msg) {
-        e.textContent = msg;
-        if (msg) input.setAttribute('aria-invalid', 'true');
-        else input.removeAttribute('aria-invalid');
-        return input;
-      },
+    return { input, label: h('label', {}, h('span', {}, ...label), input, e), set: setter(input, e) };
+  }
+
+  function checkField(key, text, req) {
+    const id = 'ic-e-' + key;
+    const input = h('input', { type: 'checkbox', name: key, 'aria-describedby': id });
+    if (req) input.setAttribute('aria-required', 'true');
+    const e = h('span', { class: 'err', id });
+    const label = h('div', {}, h('label', { class: 'check' }, input, h('span', { dir: 'auto' }, text, req ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null)), e);
+    return { input, label, set: setter(input, e) };
+  }
+
+  function setter(input, e) {
+    return (msg) => {
+      e.textContent = msg;
+      if (msg) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+      return input;
     };
   }
 
   function chatControls() {
-    composer = h('textarea', { rows: '1', maxlength: '4000', placeholder: T.placeholder, 'aria-label': T.message, dir: 'auto' });
+    composer = h('textarea', { rows: '1', maxlength: '4000', placeholder: T.placeholder, 'aria-label': T.message, dir: 'auto', name: 'draft' });
+    composer.value = tabGet(DRAFT) || '';
     const form = h('form', { class: 'composer' }, composer, h('button', { type: 'submit', class: 'primary' }, T.send));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       sendText(composer.value);
       composer.value = '';
+      tabSet(DRAFT, '');
       grow();
       composer.focus();
     });
@@ -298,7 +410,9 @@ function createUI(ctx) {
         form.requestSubmit();
       }
     });
+
     composer.addEventListener('input', () => {
+      tabSet(DRAFT, composer.value);
       grow();
       if (!composer.value) return stopTyping();
       if (!typingOn && sendFrame('typing', { on: true })) typingOn = true;
@@ -791,7 +905,11 @@ function createUI(ctx) {
 
   function save() {
     try {
-      if (!task) return localStorage.removeItem(KEY);
+      if (!task) {
+        tabSet(PENDING, '');
+        tabSet(DRAFT, '');
+        return localStorage.removeItem(KEY);
+      }
       localStorage.setItem(
         KEY,
         JSON.stringify({
@@ -803,9 +921,9 @@ function createUI(ctx) {
           ended,
           leave,
           outcome,
-          pending: [...pending].map(([id, p]) => [id, p.text]),
         }),
       );
+      tabSet(PENDING, pending.size ? JSON.stringify([...pending].map(([id, p]) => [id, p.text])) : '');
     } catch {
       // storage full or blocked: the chat still works in this page
     }
@@ -823,7 +941,11 @@ function createUI(ctx) {
       leave = !!st.leave;
       outcome = st.outcome || '';
     }
-    for (const [id, text] of st.pending || []) pendingEl(id, text, '');
+    let mine = [];
+    try {
+      mine = JSON.parse(tabGet(PENDING) || '[]');
+    } catch {}
+    for (const [id, text] of mine) pendingEl(id, text, '');
     render();
     try {
       await resume();
@@ -857,6 +979,24 @@ function createUI(ctx) {
   addEventListener('online', () => {
     if (task && !ws && !ended) reconnect();
   });
+
+  // tabGet and tabSet keep this tab's own state (sessionStorage: per tab,
+  // kept across reloads and the site's pages in that tab).
+  function tabGet(k) {
+    try {
+      return sessionStorage.getItem(k);
+    } catch {
+      return null;
+    }
+  }
+  function tabSet(k, v) {
+    try {
+      if (v) sessionStorage.setItem(k, v);
+      else sessionStorage.removeItem(k);
+    } catch {
+      // blocked storage: the draft lives in the page only
+    }
+  }
 
   // ---- download
 
@@ -918,8 +1058,9 @@ function createUI(ctx) {
   }
 
   ctx.onConfig = () => {
-    render();
+    if (!configChanged()) render();
   };
+  formSig = JSON.stringify(ctx.cfg && ctx.cfg.widget ? { ...ctx.cfg.widget, texts: null } : null);
 
   const st = readStore(KEY);
   if (st && st.resumeToken) {

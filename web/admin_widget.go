@@ -1,0 +1,262 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/ui/widget"
+)
+
+// The service's Widget tab: the pre-chat form and the overrides of the
+// widget's texts (interact.WidgetSettings), with a live check of the form.
+
+// widgetStore is what the Widget tab and the widget endpoints need of the store.
+type widgetStore interface {
+	WidgetSettings(ctx context.Context, a interact.Actor, kind, id string) (*interact.WidgetSettings, error)
+	SaveWidgetSettings(ctx context.Context, a interact.Actor, kind, id string, w *interact.WidgetSettings) error
+	ContactWidget(ctx context.Context, tenantID, ownerID string) (*interact.WidgetSettings, error)
+}
+
+func (s *Server) widgetStore() (widgetStore, error) {
+	ws, ok := s.store.(widgetStore)
+	if !ok {
+		return nil, interact.Errorf(interact.EINTERNAL, "the store does not keep widget settings")
+	}
+	return ws, nil
+}
+
+// widgetTextKeys are the text keys a service may override: every text of
+// the widget but the consent text, which the pre-chat form sets.
+func widgetTextKeys() []string {
+	return slices.DeleteFunc(slices.Clone(widget.Defaults().Keys), func(k string) bool { return k == interact.ConsentFieldKey })
+}
+
+// defaultConsent is the widget's default consent text per language.
+func defaultConsent() map[string]string {
+	m := map[string]string{}
+	for _, l := range interact.WidgetLangs {
+		m[l] = widget.Defaults().Default[l][interact.ConsentFieldKey]
+	}
+	return m
+}
+
+// effectiveWidget is what a widget shows: the saved settings, else the defaults.
+func effectiveWidget(saved *interact.WidgetSettings) *interact.WidgetSettings {
+	if saved != nil {
+		return saved
+	}
+	return interact.DefaultWidgetSettings(defaultConsent())
+}
+
+// customFieldRows is how many blank rows the form offers for new fields.
+const customFieldRows = 2
+
+// widgetFromForm reads the pre-chat form of the Widget tab. Texts are kept
+// from current (they have their own form).
+func widgetFromForm(f url.Values, current *interact.WidgetSettings) (*interact.WidgetSettings, error) {
+	w := &interact.WidgetSettings{Name: f.Get("name"), Email: f.Get("email"), Consent: map[string]string{}, Texts: current.Texts}
+	if f.Get("consentOn") != "" {
+		for _, l := range interact.WidgetLangs {
+			w.Consent[l] = f.Get("consent." + l)
+		}
+		if strings.TrimSpace(strings.Join(mapValues(w.Consent), "")) == "" {
+			return nil, interact.Errorf(interact.EINVALID, "Consent text: write it in at least one language, or switch consent off.")
+		}
+	}
+	for i := 0; i < interact.MaxPreChatFields+customFieldRows; i++ {
+		p := "f" + strconv.Itoa(i) + "."
+		key := strings.TrimSpace(f.Get(p + "key"))
+		if key == "" {
+			continue // a blank row, or a field removed by clearing its key
+		}
+		fd := interact.PreChatField{Key: key, Type: f.Get(p + "type"), Required: f.Get(p+"required") != "", Label: map[string]string{}}
+		if m := strings.TrimSpace(f.Get(p + "max")); m != "" {
+			n, err := strconv.Atoi(m)
+			if err != nil {
+				return nil, interact.Errorf(interact.EINVALID, "Custom field %d (%q): the maximum length must be a whole number (got %q).", len(w.Fields)+1, key, m)
+			}
+			fd.MaxLength = n
+		}
+		for _, l := range interact.WidgetLangs {
+			fd.Label[l] = f.Get(p + "label." + l)
+		}
+		fd.Options = strings.Split(f.Get(p+"options"), "\n")
+		w.Fields = append(w.Fields, fd)
+	}
+	w.Normalize()
+	return w, w.Validate(widgetTextKeys())
+}
+
+func mapValues(m map[string]string) []string {
+	out := []string{}
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// textsFromForm reads one language's overrides ("t.<key>") of the texts form.
+func textsFromForm(f url.Values, lang string, current *interact.WidgetSettings) (*interact.WidgetSettings, error) {
+	if !slices.Contains(interact.WidgetLangs, lang) {
+		return nil, interact.Errorf(interact.EINVALID, "Texts: unknown language %q; use en, de, fr or it.", lang)
+	}
+	w := *current
+	w.Texts = map[string]map[string]string{}
+	for l, m := range current.Texts {
+		if l != lang {
+			w.Texts[l] = m
+		}
+	}
+	m := map[string]string{}
+	for k, vs := range f {
+		if key, ok := strings.CutPrefix(k, "t."); ok && len(vs) > 0 {
+			m[key] = vs[0]
+		}
+	}
+	// An override equal to the default is no override.
+	for k, v := range m {
+		if strings.TrimSpace(v) == widget.Defaults().Default[lang][k] {
+			delete(m, k)
+		}
+	}
+	w.Texts[lang] = m
+	w.Normalize()
+	return &w, w.Validate(widgetTextKeys())
+}
+
+// widgetRow is one row of the custom fields table (existing or blank).
+type widgetRow struct {
+	Index int
+	interact.PreChatField
+	Options string
+}
+
+// widgetText is one row of the texts editor.
+type widgetText struct {
+	Key, Default, Override string
+}
+
+func viewServiceWidget(q *adminReq) error {
+	svc, err := q.s.store.Service(q.ctx(), q.a, q.id())
+	if err != nil {
+		return err
+	}
+	ws, err := q.s.widgetStore()
+	if err != nil {
+		return err
+	}
+	saved, err := ws.WidgetSettings(q.ctx(), q.a, interact.OwnerService, svc.ID)
+	if err != nil {
+		return err
+	}
+	cur := effectiveWidget(saved)
+	rows := []widgetRow{}
+	for i, f := range cur.Fields {
+		rows = append(rows, widgetRow{Index: i, PreChatField: f, Options: strings.Join(f.Options, "\n")})
+	}
+	for i := 0; i < customFieldRows && len(rows) < interact.MaxPreChatFields; i++ {
+		rows = append(rows, widgetRow{Index: len(rows), PreChatField: interact.PreChatField{Type: interact.FieldText, Label: map[string]string{}}})
+	}
+	lang := q.r.URL.Query().Get("lang")
+	if q.r.Method == http.MethodPost {
+		lang = q.r.PostFormValue("lang")
+	}
+	if !slices.Contains(interact.WidgetLangs, lang) {
+		lang = "en"
+	}
+	texts := []widgetText{}
+	for _, k := range widgetTextKeys() {
+		texts = append(texts, widgetText{Key: k, Default: widget.Defaults().Default[lang][k], Override: cur.Texts[lang][k]})
+	}
+	q.render("widget", svc.Name+": widget", map[string]any{
+		"Service": svc, "Saved": saved != nil, "W": cur, "Rows": rows, "Langs": interact.WidgetLangs, "Lang": lang, "Texts": texts,
+		"ConsentOn": len(cur.Consent) > 0, "Types": []string{interact.FieldText, interact.FieldEmail, interact.FieldPhone, interact.FieldChoice, interact.FieldCheckbox},
+		"Modes": []string{interact.FieldRequired, interact.FieldOptional, interact.FieldOff}, "MaxLen": interact.MaxFieldValueLen,
+	})
+	return nil
+}
+
+// currentWidget returns the service's widget settings for a change.
+func (q *adminReq) currentWidget(ws widgetStore) (*interact.WidgetSettings, error) {
+	saved, err := ws.WidgetSettings(q.ctx(), q.a, interact.OwnerService, q.id())
+	return effectiveWidget(saved), err
+}
+
+func actServiceWidget(q *adminReq) (string, string, error) {
+	ws, err := q.s.widgetStore()
+	if err != nil {
+		return "", "", err
+	}
+	cur, err := q.currentWidget(ws)
+	if err != nil {
+		return "", "", err
+	}
+	w, err := widgetFromForm(q.r.PostForm, cur)
+	if err != nil {
+		return "", "", err
+	}
+	if err := ws.SaveWidgetSettings(q.ctx(), q.a, interact.OwnerService, q.id(), w); err != nil {
+		return "", "", err
+	}
+	return "/admin/services/" + q.id() + "/widget", "Pre-chat form saved.", nil
+}
+
+func actServiceWidgetTexts(q *adminReq) (string, string, error) {
+	ws, err := q.s.widgetStore()
+	if err != nil {
+		return "", "", err
+	}
+	cur, err := q.currentWidget(ws)
+	if err != nil {
+		return "", "", err
+	}
+	lang := q.r.PostFormValue("lang")
+	w, err := textsFromForm(q.r.PostForm, lang, cur)
+	if err != nil {
+		return "", "", err
+	}
+	if err := ws.SaveWidgetSettings(q.ctx(), q.a, interact.OwnerService, q.id(), w); err != nil {
+		return "", "", err
+	}
+	return "/admin/services/" + q.id() + "/widget?lang=" + lang + "#texts", "Texts saved.", nil
+}
+
+// validateWidget checks a pre-chat or texts form as it is typed: the same
+// checks as saving, nothing stored. Body: {"form": {field: value}, "lang": …}.
+func (s *Server) validateWidget(w http.ResponseWriter, r *http.Request) error {
+	r, err := s.authorize(route{auth: authAdmin}, r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Form map[string]string `json:"form"`
+		Kind string            `json:"kind"` // prechat or texts
+	}
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	f := url.Values{}
+	for k, v := range req.Form {
+		f.Set(k, v)
+	}
+	empty := interact.DefaultWidgetSettings(nil)
+	if req.Kind == "texts" {
+		_, err = textsFromForm(f, f.Get("lang"), empty)
+	} else {
+		_, err = widgetFromForm(f, empty)
+	}
+	out := map[string]string{}
+	if err != nil {
+		if interact.ErrorCode(err) != interact.EINVALID {
+			return err
+		}
+		out["error"] = interact.ErrorMessage(err)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
