@@ -5,6 +5,7 @@
 // added with addEventListener (no on* properties).
 
 const RESTART_MS = 2000; // a "disconnected" call this long gets an ICE restart
+const RETRY_MS = 5000; // a restarted call not connected again this long restarts again
 
 // media runs the pre-call check: it asks for the microphone (and the
 // camera for video) and fails with the key of a text that says why not.
@@ -127,16 +128,29 @@ export function createCall(io) {
     // few restarts without success, start afresh.
     if (restart && ++restarts > 2) return renew();
     const p = (starting = offer(restart)
-      .catch(() => {
-        // The offer was refused or lost: offer again, as an ICE restart.
-        if (pc) restartTimer = setTimeout(() => start(true), RESTART_MS);
-      })
+      // A restart that finds no path (the network is still down) is tried again.
+      .then(() => restart && retry(RETRY_MS))
+      // The offer was refused or lost: offer again, as an ICE restart.
+      .catch(() => retry(RESTART_MS))
       .finally(() => {
         if (starting === p) starting = null;
       }));
   }
 
+  // retry restarts ICE in ms unless the call is connected by then.
+  function retry(ms) {
+    clearTimeout(restartTimer);
+    restartTimer = setTimeout(() => pc && pc.connectionState !== 'connected' && start(true), ms);
+  }
+
   async function offer(restart) {
+    if (pc && restart) {
+      // Fresh TURN credentials: those the call started with may have expired.
+      const p = pc;
+      const cfg = await request('rtc.config', {});
+      if (pc !== p) return;
+      p.setConfiguration({ ...p.getConfiguration(), iceServers: cfg.iceServers || [] });
+    }
     if (!pc) {
       const cfg = await request('rtc.config', {});
       if (!mode || !stream || pc) return;
@@ -178,8 +192,8 @@ export function createCall(io) {
       sendMedia();
       emit('call.connected', { modality: mode });
     }
-    if (s === 'disconnected') restartTimer = setTimeout(() => start(true), RESTART_MS);
     if (s === 'failed') start(true);
+    else if (s !== 'connected' && startedAt) retry(s === 'disconnected' ? RESTART_MS : RETRY_MS);
     render();
   }
 

@@ -1,0 +1,125 @@
+package web_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/turnserver"
+)
+
+// A call survives a network drop: media forced through the embedded TURN
+// relay, which is closed and started again on the same port. The relay's
+// allocations are lost, as when a relay restarts or a NAT mapping goes
+// away; both browsers see the call disconnect, the visitor's page restarts
+// ICE, and the call comes back on the same peer connections and task.
+
+// dropRelay is an embedded TURN server on a fixed UDP port that can be
+// stopped and started again.
+type dropRelay struct {
+	t      *testing.T
+	addr   string
+	secret string
+	srv    *turnserver.Server
+}
+
+func newDropRelay(t *testing.T, secret string) *dropRelay {
+	r := &dropRelay{t: t, addr: "127.0.0.1:0", secret: secret}
+	r.start()
+	t.Cleanup(func() {
+		if r.srv != nil {
+			r.srv.Close()
+		}
+	})
+	return r
+}
+
+func (r *dropRelay) start() {
+	r.t.Helper()
+	udp, err := net.ListenPacket("udp4", r.addr)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.addr = udp.LocalAddr().String() // the same port from now on
+	if r.srv, err = turnserver.New(turnserver.Config{PacketConn: udp, RelayIP: net.IPv4(127, 0, 0, 1), Secret: r.secret}); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// stop closes the server with its relays: their allocations are gone.
+func (r *dropRelay) stop() {
+	r.t.Helper()
+	if err := r.srv.Close(); err != nil {
+		r.t.Fatal(err)
+	}
+	r.srv = nil
+}
+
+// watchPC records the connection states of a side's peer connection in
+// the page (window.__states, with performance.now() times) and keeps it
+// as window.__pc0, to tell an ICE restart from a new peer connection.
+func watchPC(pc string) string {
+	return `(() => { const pc = ` + pc + `; window.__pc0 = pc; window.__states = [];
+	  pc.addEventListener('connectionstatechange', () => __states.push({state: pc.connectionState, at: performance.now()})); })()`
+}
+
+// outage is how long a side was not connected, from its first state
+// change after the drop to its connected state again, in the page's clock.
+const outage = `(() => { const s = window.__states; const c = s.findLast(x => x.state === 'connected');
+  return s.length && c ? c.at - s[0].at : -1; })()`
+
+func TestCallICERestartInBrowser(t *testing.T) {
+	chromiumOrSkip(t)
+	const secret = "call-ice-restart-secret"
+	// Short-lived credentials: those the call started with have expired
+	// when the relay comes back, so the restart needs fresh ones, as a
+	// call does that outlives the default TTL.
+	const ttl = 4 * time.Second
+	relay := newDropRelay(t, secret)
+	stun, turnURLs := relay.srv.URLs()
+	ice := &turnserver.ICE{STUN: stun, TURN: turnURLs, Credentials: turnserver.Credentials{Secret: secret, TTL: ttl}, ForceRelay: true}
+	e := newCallEnv(t, ice.Config)
+	e.relay = true
+
+	t.Run("BriefDrop", func(t *testing.T) {
+		began := time.Now()
+		v := e.callTask(t, "video")
+		taskID := eval[string](t, e.agent, `[...window.interactCalls.keys()][0]`)
+		eval[any](t, v, watchPC(widgetPC))
+		eval[any](t, e.agent, watchPC(consolePC))
+		time.Sleep(time.Until(began.Add(ttl + time.Second))) // the call's credentials expire
+
+		dropped := time.Now()
+		relay.stop()
+		waitJS(t, v, `['disconnected', 'failed'].includes(`+widgetPC+`.connectionState) && __text('.call .cst') === 'Connection unstable. Reconnecting the call…'`, 30*time.Second)
+		waitConsole(t, e.agent, "console sees the drop", `['disconnected', 'failed'].includes(`+consolePC+`.connectionState) && document.querySelector('.call-status').textContent === 'Connection unstable: reconnecting the call…'`)
+		noticed := time.Since(dropped)
+
+		relay.start()
+		back := time.Now()
+		e.connected(t, v)
+		recovered := time.Since(back)
+		e.mediaFlows(t, v, "audio", "video")
+		if !eval[bool](t, v, widgetPC+` === window.__pc0`) || !eval[bool](t, e.agent, consolePC+` === window.__pc0`) {
+			t.Error("the call came back on a new peer connection, not by an ICE restart")
+		}
+		if id := eval[string](t, e.agent, `[...window.interactCalls.keys()][0]`); id != taskID {
+			t.Errorf("the call moved from task %s to %s", taskID, id)
+		}
+		if tv, open := e.l.engine.Task(taskID); !open || tv.State != interact.TaskConnected || tv.Call != interact.ModalityVideo {
+			t.Errorf("task after the drop: %+v (open %v)", tv, open)
+		}
+		waitJS(t, v, `__text('.call .cst').startsWith('In a call with')`, 5*time.Second)
+		waitConsole(t, e.agent, "console in call again", `document.querySelector('.call-status').textContent.startsWith('Call connected.')`)
+		t.Logf("relay dropped: both sides disconnected after %v; connected again %v after the relay was back; outage seen by the visitor %v, by the agent %v",
+			noticed.Round(time.Millisecond), recovered.Round(time.Millisecond),
+			ms(eval[float64](t, v, outage)), ms(eval[float64](t, e.agent, outage)))
+
+		eval[any](t, v, `__q('.call .hang').click()`)
+		e.callEnded(t, v)
+		e.closeEnded(t)
+	})
+}
+
+func ms(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)).Round(time.Millisecond) }
