@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
@@ -65,7 +66,8 @@ func watchPC(pc string) string {
 }
 
 // outage is how long a side was not connected, from its first state
-// change after the drop to its connected state again, in the page's clock.
+// change after the drop to its connected state again, in the page's
+// clock; -1 when the watched peer connection did not come back.
 const outage = `(() => { const s = window.__states; const c = s.findLast(x => x.state === 'connected');
   return s.length && c ? c.at - s[0].at : -1; })()`
 
@@ -82,44 +84,88 @@ func TestCallICERestartInBrowser(t *testing.T) {
 	e := newCallEnv(t, ice.Config)
 	e.relay = true
 
+	// A drop shorter than the time to notice it: the restart finds the
+	// relay back. The call returns on the same peer connections.
 	t.Run("BriefDrop", func(t *testing.T) {
-		began := time.Now()
-		v := e.callTask(t, "video")
-		taskID := eval[string](t, e.agent, `[...window.interactCalls.keys()][0]`)
-		eval[any](t, v, watchPC(widgetPC))
-		eval[any](t, e.agent, watchPC(consolePC))
-		time.Sleep(time.Until(began.Add(ttl + time.Second))) // the call's credentials expire
-
-		dropped := time.Now()
-		relay.stop()
-		waitJS(t, v, `['disconnected', 'failed'].includes(`+widgetPC+`.connectionState) && __text('.call .cst') === 'Connection unstable. Reconnecting the call…'`, 30*time.Second)
-		waitConsole(t, e.agent, "console sees the drop", `['disconnected', 'failed'].includes(`+consolePC+`.connectionState) && document.querySelector('.call-status').textContent === 'Connection unstable: reconnecting the call…'`)
-		noticed := time.Since(dropped)
-
-		relay.start()
-		back := time.Now()
-		e.connected(t, v)
-		recovered := time.Since(back)
-		e.mediaFlows(t, v, "audio", "video")
+		v, taskID := e.callForDrop(t, ttl)
+		e.drop(t, v, relay, taskID, 0)
 		if !eval[bool](t, v, widgetPC+` === window.__pc0`) || !eval[bool](t, e.agent, consolePC+` === window.__pc0`) {
 			t.Error("the call came back on a new peer connection, not by an ICE restart")
 		}
-		if id := eval[string](t, e.agent, `[...window.interactCalls.keys()][0]`); id != taskID {
-			t.Errorf("the call moved from task %s to %s", taskID, id)
-		}
-		if tv, open := e.l.engine.Task(taskID); !open || tv.State != interact.TaskConnected || tv.Call != interact.ModalityVideo {
-			t.Errorf("task after the drop: %+v (open %v)", tv, open)
-		}
-		waitJS(t, v, `__text('.call .cst').startsWith('In a call with')`, 5*time.Second)
-		waitConsole(t, e.agent, "console in call again", `document.querySelector('.call-status').textContent.startsWith('Call connected.')`)
-		t.Logf("relay dropped: both sides disconnected after %v; connected again %v after the relay was back; outage seen by the visitor %v, by the agent %v",
-			noticed.Round(time.Millisecond), recovered.Round(time.Millisecond),
-			ms(eval[float64](t, v, outage)), ms(eval[float64](t, e.agent, outage)))
-
-		eval[any](t, v, `__q('.call .hang').click()`)
-		e.callEnded(t, v)
-		e.closeEnded(t)
+		e.hangUp(t, v)
+	})
+	// A drop through several restarts: each finds no path, the page keeps
+	// trying, and the call returns once the relay does.
+	t.Run("LongDrop", func(t *testing.T) {
+		v, taskID := e.callForDrop(t, ttl)
+		e.drop(t, v, relay, taskID, 15*time.Second)
+		t.Logf("after the long drop: the same peer connections: visitor %v, agent %v",
+			eval[bool](t, v, widgetPC+` === window.__pc0`), eval[bool](t, e.agent, consolePC+` === window.__pc0`))
+		e.hangUp(t, v)
 	})
 }
 
-func ms(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)).Round(time.Millisecond) }
+// callForDrop starts a video call, watches both peer connections and
+// waits until the call's TURN credentials expired.
+func (e *callEnv) callForDrop(t *testing.T, ttl time.Duration) (v context.Context, taskID string) {
+	t.Helper()
+	began := time.Now()
+	v = e.callTask(t, "video")
+	taskID = eval[string](t, e.agent, `[...window.interactCalls.keys()][0]`)
+	eval[any](t, v, watchPC(widgetPC))
+	eval[any](t, e.agent, watchPC(consolePC))
+	time.Sleep(time.Until(began.Add(ttl + time.Second)))
+	return v, taskID
+}
+
+// drop stops the relay until both sides see the call disconnected and
+// for down longer, starts it again and checks that the call comes back
+// by itself: connected, media flowing both ways through the relay, the
+// same task, the status texts back to "in call".
+func (e *callEnv) drop(t *testing.T, v context.Context, relay *dropRelay, taskID string, down time.Duration) {
+	t.Helper()
+	const (
+		visitorReconnecting = `__text('.call .cst') === 'Connection unstable. Reconnecting the call…'`
+		agentReconnecting   = `document.querySelector('.call-status').textContent === 'Connection unstable: reconnecting the call…'`
+	)
+	dropped := time.Now()
+	relay.stop()
+	waitJS(t, v, `['disconnected', 'failed'].includes(`+widgetPC+`.connectionState) && `+visitorReconnecting, 30*time.Second)
+	waitConsole(t, e.agent, "console sees the drop", `['disconnected', 'failed'].includes(`+consolePC+`.connectionState) && `+agentReconnecting)
+	noticed := time.Since(dropped)
+	time.Sleep(down) // the network stays down
+	if down > 0 && !eval[bool](t, v, widgetPC+`.connectionState !== 'connected' && `+visitorReconnecting) {
+		t.Errorf("the visitor's page, %v into the drop: %v", time.Since(dropped).Round(time.Millisecond),
+			eval[any](t, v, `[`+widgetPC+`.connectionState, __text('.call .cst')]`))
+	}
+
+	relay.start()
+	back := time.Now()
+	downFor := back.Sub(dropped)
+	e.connected(t, v)
+	recovered := time.Since(back)
+	e.mediaFlows(t, v, "audio", "video")
+	if id := eval[string](t, e.agent, `[...window.interactCalls.keys()][0]`); id != taskID {
+		t.Errorf("the call moved from task %s to %s", taskID, id)
+	}
+	if tv, open := e.l.engine.Task(taskID); !open || tv.State != interact.TaskConnected || tv.Call != interact.ModalityVideo {
+		t.Errorf("task after the drop: %+v (open %v)", tv, open)
+	}
+	waitJS(t, v, `__text('.call .cst').startsWith('In a call with')`, 5*time.Second)
+	waitConsole(t, e.agent, "console in call again", `document.querySelector('.call-status').textContent.startsWith('Call connected.')`)
+	t.Logf("relay down %v: both sides disconnected after %v; connected again %v after the relay was back (disconnected → connected: visitor %v, agent %v)",
+		downFor.Round(time.Millisecond), noticed.Round(time.Millisecond), recovered.Round(time.Millisecond),
+		ms(eval[float64](t, v, outage)), ms(eval[float64](t, e.agent, outage)))
+}
+
+// hangUp ends the call from the visitor's side.
+func (e *callEnv) hangUp(t *testing.T, v context.Context) {
+	t.Helper()
+	eval[any](t, v, `__q('.call .hang').click()`)
+	e.callEnded(t, v)
+	e.closeEnded(t)
+}
+
+func ms(f float64) time.Duration {
+	return time.Duration(f * float64(time.Millisecond)).Round(time.Millisecond)
+}

@@ -111,7 +111,7 @@ export function createCall(io) {
     const s = pc && pc.connectionState;
     let text = note || T.calling;
     if (s === 'connected') text = fmt(T.inCall, { name });
-    else if (startedAt && (s === 'disconnected' || s === 'failed')) text = T.callReconnecting;
+    else if (startedAt) text = T.callReconnecting; // also on a peer connection renewed meanwhile
     if (s === 'connected' && !theirs.audio) text += ' ' + fmt(T.theyMuted, { name });
     if (s === 'connected' && mode === 'video' && !theirs.video) text += ' ' + fmt(T.theirCamOff, { name });
     if (st.textContent !== text) st.textContent = text;
@@ -128,8 +128,10 @@ export function createCall(io) {
     // few restarts without success, start afresh.
     if (restart && ++restarts > 2) return renew();
     const p = (starting = offer(restart)
-      // A restart that finds no path (the network is still down) is tried again.
-      .then(() => restart && retry(RETRY_MS))
+      // An offer after a drop that finds no path (the network is still
+      // down) is tried again: a peer connection without candidates changes
+      // no state.
+      .then(() => (restart || startedAt) && retry(RETRY_MS))
       // The offer was refused or lost: offer again, as an ICE restart.
       .catch(() => retry(RESTART_MS))
       .finally(() => {
