@@ -3,11 +3,14 @@ package web_test
 import (
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/turnserver"
+	"github.com/interact-oss/interact/web"
 )
 
 // A call survives a network drop: media forced through the embedded TURN
@@ -81,7 +84,7 @@ func TestCallICERestartInBrowser(t *testing.T) {
 	relay := newDropRelay(t, secret)
 	stun, turnURLs := relay.srv.URLs()
 	ice := &turnserver.ICE{STUN: stun, TURN: turnURLs, Credentials: turnserver.Credentials{Secret: secret, TTL: ttl}, ForceRelay: true}
-	e := newCallEnv(t, ice.Config)
+	e, proxy := newCallEnvBehind(t, ice.Config)
 	e.relay = true
 
 	// A drop shorter than the time to notice it: the restart finds the
@@ -103,6 +106,48 @@ func TestCallICERestartInBrowser(t *testing.T) {
 			eval[bool](t, v, widgetPC+` === window.__pc0`), eval[bool](t, e.agent, consolePC+` === window.__pc0`))
 		e.hangUp(t, v)
 	})
+	// The whole way to interact drops: the relay and both WebSockets. The
+	// page restarts ICE once its socket is back.
+	t.Run("DropWithSockets", func(t *testing.T) {
+		v, taskID := e.callForDrop(t, ttl)
+		e.drop(t, v, relay, taskID, 0, func(down bool) {
+			proxy.cut(down)
+			if down {
+				waitJS(t, v, `__visible('.banner')`, 10*time.Second)
+				waitConsole(t, e.agent, "console offline", `!!document.querySelector('.conn.down')`)
+			}
+		})
+		if !eval[bool](t, v, widgetPC+` === window.__pc0`) || !eval[bool](t, e.agent, consolePC+` === window.__pc0`) {
+			t.Error("the call came back on a new peer connection, not by an ICE restart")
+		}
+		e.hangUp(t, v)
+	})
+}
+
+// newCallEnvBehind is newCallEnv with every connection to interact (pages,
+// WebSockets; not the TURN relay) through a proxy the test can cut.
+func newCallEnvBehind(t *testing.T, ice func(taskID string) interact.ICEConfig) (*callEnv, *cutProxy) {
+	chromium := chromiumOrSkip(t)
+	proxy := newCutProxy(t)
+	l := newLiveWith(t, 1, interact.Distribution{Type: interact.DistributeDirect}, func(c *web.Config) {
+		proxy.setTarget(strings.TrimPrefix(c.PublicURL, "http://"))
+		c.PublicURL = "http://" + proxy.addr()
+		c.ICE = ice
+	})
+	l.restrictTo("*.example.test:*")
+	e := &callEnv{l: l, port: pageServer(t, l, l.url)}
+	e.visitor = newMediaBrowser(t, chromium, "http://shop.example.test:"+e.port)
+	e.agent = newMediaBrowser(t, chromium, "")
+	tab, cancel := chromedp.NewContext(e.agent)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatal(err)
+	}
+	e.agent = tab
+	signInConsole(t, tab, l.url, "agent0@live.test", "agent-password")
+	setPresence(t, tab, "available")
+	waitConsole(t, tab, "available", `document.querySelector('.side .state').textContent === 'Available'`)
+	return e, proxy
 }
 
 // callForDrop starts a video call, watches both peer connections and
@@ -118,11 +163,11 @@ func (e *callEnv) callForDrop(t *testing.T, ttl time.Duration) (v context.Contex
 	return v, taskID
 }
 
-// drop stops the relay until both sides see the call disconnected and
+// drop stops the relay (and whatever else also drops) until both sides see the call disconnected and
 // for down longer, starts it again and checks that the call comes back
 // by itself: connected, media flowing both ways through the relay, the
 // same task, the status texts back to "in call".
-func (e *callEnv) drop(t *testing.T, v context.Context, relay *dropRelay, taskID string, down time.Duration) {
+func (e *callEnv) drop(t *testing.T, v context.Context, relay *dropRelay, taskID string, down time.Duration, also ...func(down bool)) {
 	t.Helper()
 	const (
 		visitorReconnecting = `__text('.call .cst') === 'Connection unstable. Reconnecting the call…'`
@@ -130,6 +175,9 @@ func (e *callEnv) drop(t *testing.T, v context.Context, relay *dropRelay, taskID
 	)
 	dropped := time.Now()
 	relay.stop()
+	for _, f := range also {
+		f(true)
+	}
 	waitJS(t, v, `['disconnected', 'failed'].includes(`+widgetPC+`.connectionState) && `+visitorReconnecting, 30*time.Second)
 	waitConsole(t, e.agent, "console sees the drop", `['disconnected', 'failed'].includes(`+consolePC+`.connectionState) && `+agentReconnecting)
 	noticed := time.Since(dropped)
@@ -140,6 +188,9 @@ func (e *callEnv) drop(t *testing.T, v context.Context, relay *dropRelay, taskID
 	}
 
 	relay.start()
+	for _, f := range also {
+		f(false)
+	}
 	back := time.Now()
 	downFor := back.Sub(dropped)
 	e.connected(t, v)
