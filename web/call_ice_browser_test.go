@@ -204,9 +204,9 @@ func (e *callEnv) drop(t *testing.T, v context.Context, relay *dropRelay, taskID
 	}
 	waitJS(t, v, `__text('.call .cst').startsWith('In a call with')`, 5*time.Second)
 	waitConsole(t, e.agent, "console in call again", `document.querySelector('.call-status').textContent.startsWith('Call connected.')`)
-	t.Logf("relay down %v: both sides disconnected after %v; connected again %v after the relay was back (disconnected → connected: visitor %v, agent %v)",
+	t.Logf("relay down %v: both sides disconnected after %v; connected again %v after the relay was back (disconnected → connected: visitor %s, agent %s)",
 		downFor.Round(time.Millisecond), noticed.Round(time.Millisecond), recovered.Round(time.Millisecond),
-		ms(eval[float64](t, v, outage)), ms(eval[float64](t, e.agent, outage)))
+		outageOf(t, v), outageOf(t, e.agent))
 }
 
 // hangUp ends the call from the visitor's side.
@@ -217,6 +217,13 @@ func (e *callEnv) hangUp(t *testing.T, v context.Context) {
 	e.closeEnded(t)
 }
 
-func ms(f float64) time.Duration {
-	return time.Duration(f * float64(time.Millisecond)).Round(time.Millisecond)
+// outageOf reports a side's outage, or that its call came back on a new
+// peer connection.
+func outageOf(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	f := eval[float64](t, ctx, outage)
+	if f < 0 {
+		return "a new peer connection"
+	}
+	return time.Duration(f * float64(time.Millisecond)).Round(time.Millisecond).String()
 }
