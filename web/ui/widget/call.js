@@ -130,10 +130,10 @@ export function createCall(io) {
     const p = (starting = offer(restart)
       // An offer after a drop that finds no path (the network is still
       // down) is tried again: a peer connection without candidates changes
-      // no state.
-      .then(() => (restart || startedAt) && retry(RETRY_MS))
+      // no state. Offers of a stopped or renewed call retry nothing.
+      .then(() => starting === p && (restart || startedAt) && retry(RETRY_MS))
       // The offer was refused or lost: offer again, as an ICE restart.
-      .catch(() => retry(RESTART_MS))
+      .catch(() => starting === p && retry(RESTART_MS))
       .finally(() => {
         if (starting === p) starting = null;
       }));
