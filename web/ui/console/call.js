@@ -122,8 +122,12 @@ export function createCall(taskId, sock, visitorName, onError) {
       });
       await p.setRemoteDescription({type: 'offer', sdp: x.sdp});
       if (stream) for (const t of stream.getTracks()) p.addTrack(t, stream); // into the offer's transceivers
-    } else {
-      await pc.setRemoteDescription({type: 'offer', sdp: x.sdp}); // an ICE restart
+    } else { // an ICE restart, with fresh TURN credentials: the call's first may have expired
+      const p = pc;
+      const cfg = await sock.request('rtc.config', {taskId});
+      if (pc !== p) return;
+      p.setConfiguration({...p.getConfiguration(), iceServers: cfg.iceServers || []});
+      await p.setRemoteDescription({type: 'offer', sdp: x.sdp});
     }
     const a = await pc.createAnswer();
     await pc.setLocalDescription(a);

@@ -5,6 +5,7 @@
 // added with addEventListener (no on* properties).
 
 const RESTART_MS = 2000; // a "disconnected" call this long gets an ICE restart
+const RETRY_MS = 5000; // a restarted call not connected again this long restarts again
 
 // media runs the pre-call check: it asks for the microphone (and the
 // camera for video) and fails with the key of a text that says why not.
@@ -110,7 +111,7 @@ export function createCall(io) {
     const s = pc && pc.connectionState;
     let text = note || T.calling;
     if (s === 'connected') text = fmt(T.inCall, { name });
-    else if (startedAt && (s === 'disconnected' || s === 'failed')) text = T.callReconnecting;
+    else if (startedAt) text = T.callReconnecting; // also on a peer connection renewed meanwhile
     if (s === 'connected' && !theirs.audio) text += ' ' + fmt(T.theyMuted, { name });
     if (s === 'connected' && mode === 'video' && !theirs.video) text += ' ' + fmt(T.theirCamOff, { name });
     if (st.textContent !== text) st.textContent = text;
@@ -127,16 +128,31 @@ export function createCall(io) {
     // few restarts without success, start afresh.
     if (restart && ++restarts > 2) return renew();
     const p = (starting = offer(restart)
-      .catch(() => {
-        // The offer was refused or lost: offer again, as an ICE restart.
-        if (pc) restartTimer = setTimeout(() => start(true), RESTART_MS);
-      })
+      // An offer after a drop that finds no path (the network is still
+      // down) is tried again: a peer connection without candidates changes
+      // no state. Offers of a stopped or renewed call retry nothing.
+      .then(() => starting === p && (restart || startedAt) && retry(RETRY_MS))
+      // The offer was refused or lost: offer again, as an ICE restart.
+      .catch(() => starting === p && retry(RESTART_MS))
       .finally(() => {
         if (starting === p) starting = null;
       }));
   }
 
+  // retry restarts ICE in ms unless the call is connected by then.
+  function retry(ms) {
+    clearTimeout(restartTimer);
+    restartTimer = setTimeout(() => pc && pc.connectionState !== 'connected' && start(true), ms);
+  }
+
   async function offer(restart) {
+    if (pc && restart) {
+      // Fresh TURN credentials: those the call started with may have expired.
+      const p = pc;
+      const cfg = await request('rtc.config', {});
+      if (pc !== p) return;
+      p.setConfiguration({ ...p.getConfiguration(), iceServers: cfg.iceServers || [] });
+    }
     if (!pc) {
       const cfg = await request('rtc.config', {});
       if (!mode || !stream || pc) return;
@@ -178,8 +194,8 @@ export function createCall(io) {
       sendMedia();
       emit('call.connected', { modality: mode });
     }
-    if (s === 'disconnected') restartTimer = setTimeout(() => start(true), RESTART_MS);
     if (s === 'failed') start(true);
+    else if (s !== 'connected' && startedAt) retry(s === 'disconnected' ? RESTART_MS : RETRY_MS);
     render();
   }
 
