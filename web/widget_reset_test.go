@@ -124,6 +124,11 @@ func TestWidgetTabs(t *testing.T) {
 		})
 	}
 
+	// A user without the Interact licence has no direct contact to set up.
+	if p := c.get("/admin/users/" + l.agents[0].ID + "/widget"); p.status == 200 || !p.has("Assign the Interact licence to this user.") {
+		t.Errorf("the Widget tab of an unlicensed user: %d %s", p.status, errorsOf(p))
+	}
+
 	// Another tenant's admin finds neither tab; a user who is no admin gets no console.
 	if _, _, err := l.db.CreateTenant(context.Background(), interact.System, sqlstore.NewTenant{
 		Tenant: interact.Tenant{Name: "Other", InteractEnabled: true}, AdminEmail: "admin@other.test", AdminPassword: "other-password",

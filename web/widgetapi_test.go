@@ -31,7 +31,8 @@ func patched(k string, v any) map[string]any {
 
 // TestWidgetSettingsAPI: GET, PUT and DELETE /api/v1/{services,users}/{id}/widget:
 // defaults until saved, validation naming the field with nothing changed,
-// audit, another tenant's owner not found, CSRF as for every admin route.
+// audit, another tenant's owner not found, an OU admin kept to their OU,
+// CSRF as for every admin route.
 func TestWidgetSettingsAPI(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, web.Config{})
@@ -46,6 +47,9 @@ func TestWidgetSettingsAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := e.login(t, "admin@b.test", adminPassword)
+	emea := a.createOU(t, "EMEA", root.ID)
+	a.createUser(t, "ouadmin@a.test", "EMEA admin", emea.ID, interact.Licenses{}, interact.Role{Role: interact.RoleOUAdmin, ScopeID: emea.ID})
+	ouAdmin := e.login(t, "ouadmin@a.test", userPassword)
 	plain := e.login(t, agent.Email, userPassword)
 
 	for _, o := range []struct{ path, id string }{{"/api/v1/services/" + svc.ID + "/widget", svc.ID}, {"/api/v1/users/" + u.ID + "/widget", u.ID}} {
@@ -95,6 +99,9 @@ func TestWidgetSettingsAPI(t *testing.T) {
 			for _, m := range []string{"GET", "PUT", "DELETE"} {
 				other.fail(t, m, path, goodWidget(), 404, interact.ENOTFOUND)
 				plain.fail(t, m, path, goodWidget(), 403, interact.EFORBIDDEN)
+				if m != "GET" { // an OU admin may read above their OU, not change it
+					ouAdmin.fail(t, m, path, goodWidget(), 403, interact.EFORBIDDEN)
+				}
 			}
 			// Writes need the CSRF header (or come from a bearer token); reads do not.
 			for _, m := range []string{"PUT", "DELETE"} {
