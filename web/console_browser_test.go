@@ -158,7 +158,7 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	waitConsole(t, a2, "history", `JSON.stringify(`+logTexts+`).includes('Hello, my order 4711 has not arrived.')`)
 	waitConsole(t, a2, "visitor details", `(() => { const i = document.querySelector('.panel:not([hidden]) .info'); return i.querySelector('.v-name').textContent === 'Vera Visitor' &&
 	  i.querySelector('.v-service').textContent === 'Support' && i.querySelector('.context').textContent.includes('orderId4711') &&
-	  i.querySelector('.fields').textContent.includes('consentaccepted') && i.textContent.includes('shop.example.test'); })()`)
+	  i.querySelector('.fields').textContent.includes('Consentaccepted') && i.textContent.includes('shop.example.test'); })()`)
 	waitConsole(t, sup, "task connected", `document.querySelectorAll('.queue table.waiting').length === 0 &&
 	  [...document.querySelectorAll('.queue tr[data-agent]')].some(r => r.textContent.includes('Agent 1') && r.dataset.state === 'connected')`)
 	e.screenshot(t, sup, "console-supervisor")
