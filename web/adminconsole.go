@@ -91,7 +91,7 @@ func (s *Server) adminConsoleRoutes() []route {
 		{method: "POST", path: "/admin/signin", tag: "admin", summary: "Sign in.", h: s.signinPost},
 		{method: "POST", path: "/admin/signout", tag: "admin", summary: "Sign out.", h: s.signoutPost},
 		{method: "POST", path: "/admin/api/validate-origins", tag: "admin", summary: "Validate domain template entries.", h: s.validateOrigins},
-		{method: "POST", path: "/admin/api/validate-widget", tag: "admin", summary: "Validate a service's widget settings.", h: s.validateWidget},
+		{method: "POST", path: "/admin/api/validate-widget", tag: "admin", summary: "Validate the widget settings of a service or user as they are typed.", h: s.validateWidget},
 
 		get("/admin/tenant", viewTenant),
 		post("/admin/tenant", actTenant, viewTenant),
