@@ -64,6 +64,17 @@ type PreChatField struct {
 	Options   []string          `json:"options,omitempty"` // of a choice
 }
 
+// LabelIn returns the field's label in lang, else in English, else in the
+// first language that has one, else its key.
+func (f *PreChatField) LabelIn(lang string) string {
+	for _, l := range append([]string{lang, "en"}, WidgetLangs...) {
+		if v := f.Label[l]; v != "" {
+			return v
+		}
+	}
+	return f.Key
+}
+
 var (
 	fieldKeyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{0,39}$`)
 	phoneRE    = regexp.MustCompile(`^\+?[0-9 ()./-]{3,30}$`)

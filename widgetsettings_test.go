@@ -102,3 +102,21 @@ func TestWidgetSettingsCheckVisitor(t *testing.T) {
 		t.Errorf("a name the form does not ask for: %v", err)
 	}
 }
+
+func TestPreChatFieldLabelIn(t *testing.T) {
+	for _, c := range []struct {
+		label      map[string]string
+		lang, want string
+	}{
+		{map[string]string{"en": "Order", "de": "Bestellung"}, "de", "Bestellung"},
+		{map[string]string{"en": "Order", "de": "Bestellung"}, "fr", "Order"},
+		{map[string]string{"en": "Order", "de": "Bestellung"}, "", "Order"},
+		{map[string]string{"it": "Ordine", "fr": "Commande"}, "de", "Commande"}, // no English: the first language that has one
+		{map[string]string{}, "de", "order"},
+	} {
+		f := PreChatField{Key: "order", Label: c.label}
+		if got := f.LabelIn(c.lang); got != c.want {
+			t.Errorf("label %v in %q: %q, want %q", c.label, c.lang, got, c.want)
+		}
+	}
+}

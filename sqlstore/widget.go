@@ -77,3 +77,23 @@ func (db *DB) widgetSettings(ctx context.Context, tx *sql.Tx, tenantID, ownerID 
 	}
 	return &w, nil
 }
+
+// ResetWidgetSettings deletes the saved widget settings of a service or user
+// the actor manages, so its widget uses the built-in defaults again. The
+// change is audited; resetting settings that are not saved changes nothing
+// and is not an error.
+func (db *DB) ResetWidgetSettings(ctx context.Context, a interact.Actor, kind, id string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, _, _, err := db.interactOwner(ctx, tx, a, kind, id); err != nil {
+			return err
+		}
+		before, err := db.widgetSettings(ctx, tx, a.TenantID, id)
+		if err != nil || before == nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM widget_settings WHERE tenant_id = $1 AND owner_id = $2`, a.TenantID, id); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, a, "interact.widget_reset", kind, id, before, nil)
+	})
+}

@@ -61,5 +61,23 @@ func testWidgetSettings(t *testing.T) {
 		if len(entries) != 2 {
 			t.Fatalf("%d audit entries, want 2", len(entries))
 		}
+
+		// A reset: another tenant's admin cannot; the owner's admin goes back
+		// to the defaults (none saved), audited once with what was saved;
+		// a second reset changes nothing.
+		wantCode(t, w.db.ResetWidgetSettings(ctx, w.adminB, o.kind, o.id), interact.ENOTFOUND)
+		if got, _ := w.db.ContactWidget(ctx, w.a.ID, o.id); got == nil {
+			t.Fatal("a refused reset deleted the settings")
+		}
+		noErr(t, w.db.ResetWidgetSettings(ctx, w.adminA, o.kind, o.id))
+		noErr(t, w.db.ResetWidgetSettings(ctx, w.adminA, o.kind, o.id))
+		if got, err := w.db.WidgetSettings(ctx, w.adminA, o.kind, o.id); err != nil || got != nil {
+			t.Fatalf("settings after a reset: %+v %v, want none", got, err)
+		}
+		resets, _, err := w.db.AuditEntries(ctx, w.adminA, interact.AuditFilter{EntityID: o.id, Action: "interact.widget_reset"})
+		noErr(t, err)
+		if len(resets) != 1 || len(resets[0].Before) == 0 || string(resets[0].After) != "" {
+			t.Fatalf("reset audit entries: %+v", resets)
+		}
 	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,13 +13,15 @@ import (
 	"github.com/interact-oss/interact/web/ui/widget"
 )
 
-// The service's Widget tab: the pre-chat form and the overrides of the
-// widget's texts (interact.WidgetSettings), with a live check of the form.
+// The Widget tab of a service or of a user's direct contact: the pre-chat
+// form and the overrides of the widget's texts (interact.WidgetSettings),
+// with a live check of the form, and a reset to the built-in defaults.
 
 // widgetStore is what the Widget tab and the widget endpoints need of the store.
 type widgetStore interface {
 	WidgetSettings(ctx context.Context, a interact.Actor, kind, id string) (*interact.WidgetSettings, error)
 	SaveWidgetSettings(ctx context.Context, a interact.Actor, kind, id string, w *interact.WidgetSettings) error
+	ResetWidgetSettings(ctx context.Context, a interact.Actor, kind, id string) error
 	ContactWidget(ctx context.Context, tenantID, ownerID string) (*interact.WidgetSettings, error)
 }
 
@@ -141,89 +144,162 @@ type widgetText struct {
 	Key, Default, Override string
 }
 
-func viewServiceWidget(q *adminReq) error {
-	svc, err := q.s.store.Service(q.ctx(), q.a, q.id())
-	if err != nil {
-		return err
-	}
-	ws, err := q.s.widgetStore()
-	if err != nil {
-		return err
-	}
-	saved, err := ws.WidgetSettings(q.ctx(), q.a, interact.OwnerService, svc.ID)
-	if err != nil {
-		return err
-	}
-	cur := effectiveWidget(saved)
-	rows := []widgetRow{}
-	for i, f := range cur.Fields {
-		rows = append(rows, widgetRow{Index: i, PreChatField: f, Options: strings.Join(f.Options, "\n")})
-	}
-	for i := 0; i < customFieldRows && len(rows) < interact.MaxPreChatFields; i++ {
-		rows = append(rows, widgetRow{Index: len(rows), PreChatField: interact.PreChatField{Type: interact.FieldText, Label: map[string]string{}}})
-	}
-	lang := q.r.URL.Query().Get("lang")
-	if q.r.Method == http.MethodPost {
-		lang = q.r.PostFormValue("lang")
-	}
-	if !slices.Contains(interact.WidgetLangs, lang) {
-		lang = "en"
-	}
-	texts := []widgetText{}
-	for _, k := range widgetTextKeys() {
-		texts = append(texts, widgetText{Key: k, Default: widget.Defaults().Default[lang][k], Override: cur.Texts[lang][k]})
-	}
-	q.render("widget", svc.Name+": widget", map[string]any{
-		"Service": svc, "Saved": saved != nil, "W": cur, "Rows": rows, "Langs": interact.WidgetLangs, "Lang": lang, "Texts": texts,
-		"ConsentOn": len(cur.Consent) > 0, "Types": []string{interact.FieldText, interact.FieldEmail, interact.FieldPhone, interact.FieldChoice, interact.FieldCheckbox},
-		"Modes": []string{interact.FieldRequired, interact.FieldOptional, interact.FieldOff}, "MaxLen": interact.MaxFieldValueLen,
-	})
-	return nil
+// widgetOwner is the service or user whose Widget tab a request shows.
+type widgetOwner struct {
+	Kind, ID, Name string
+	Base           string // the owner's console URL
+	Service        *interact.Service
+	User           *interact.User
 }
 
-// currentWidget returns the service's widget settings for a change.
-func (q *adminReq) currentWidget(ws widgetStore) (*interact.WidgetSettings, error) {
-	saved, err := ws.WidgetSettings(q.ctx(), q.a, interact.OwnerService, q.id())
+// loadWidgetOwner loads the owner of the tab (so an invisible or missing
+// one is not found).
+func (q *adminReq) loadWidgetOwner(kind string) (*widgetOwner, error) {
+	o := &widgetOwner{Kind: kind, Base: ownerURL(kind, q.id())}
+	if kind == interact.OwnerUser {
+		u, err := q.s.store.User(q.ctx(), q.a, q.id())
+		if err != nil {
+			return nil, err
+		}
+		o.ID, o.Name, o.User = u.ID, u.Name, u
+		return o, nil
+	}
+	svc, err := q.s.store.Service(q.ctx(), q.a, q.id())
+	if err != nil {
+		return nil, err
+	}
+	o.ID, o.Name, o.Service = svc.ID, svc.Name, svc
+	return o, nil
+}
+
+// viewWidget shows the Widget tab of a service or user (kind).
+func viewWidget(kind string) func(*adminReq) error {
+	return func(q *adminReq) error {
+		o, err := q.loadWidgetOwner(kind)
+		if err != nil {
+			return err
+		}
+		ws, err := q.s.widgetStore()
+		if err != nil {
+			return err
+		}
+		saved, err := ws.WidgetSettings(q.ctx(), q.a, kind, o.ID)
+		if err != nil {
+			return err
+		}
+		cur := effectiveWidget(saved)
+		rows := []widgetRow{}
+		for i, f := range cur.Fields {
+			rows = append(rows, widgetRow{Index: i, PreChatField: f, Options: strings.Join(f.Options, "\n")})
+		}
+		for i := 0; i < customFieldRows && len(rows) < interact.MaxPreChatFields; i++ {
+			rows = append(rows, widgetRow{Index: len(rows), PreChatField: interact.PreChatField{Type: interact.FieldText, Label: map[string]string{}}})
+		}
+		lang := q.r.URL.Query().Get("lang")
+		if q.r.Method == http.MethodPost {
+			lang = q.r.PostFormValue("lang")
+		}
+		if !slices.Contains(interact.WidgetLangs, lang) {
+			lang = "en"
+		}
+		texts := []widgetText{}
+		for _, k := range widgetTextKeys() {
+			texts = append(texts, widgetText{Key: k, Default: widget.Defaults().Default[lang][k], Override: cur.Texts[lang][k]})
+		}
+		q.render("widget", o.Name+": widget", map[string]any{
+			"Owner": o, "Saved": saved != nil, "W": cur, "Rows": rows, "Langs": interact.WidgetLangs, "Lang": lang, "Texts": texts,
+			"ConsentOn": len(cur.Consent) > 0, "Types": []string{interact.FieldText, interact.FieldEmail, interact.FieldPhone, interact.FieldChoice, interact.FieldCheckbox},
+			"Modes": []string{interact.FieldRequired, interact.FieldOptional, interact.FieldOff}, "MaxLen": interact.MaxFieldValueLen,
+		})
+		return nil
+	}
+}
+
+// currentWidget returns the owner's widget settings for a change.
+func (q *adminReq) currentWidget(ws widgetStore, kind string) (*interact.WidgetSettings, error) {
+	saved, err := ws.WidgetSettings(q.ctx(), q.a, kind, q.id())
 	return effectiveWidget(saved), err
 }
 
-func actServiceWidget(q *adminReq) (string, string, error) {
-	ws, err := q.s.widgetStore()
-	if err != nil {
-		return "", "", err
+// actWidget saves the pre-chat form of a service or user (kind).
+func actWidget(kind string) adminAction {
+	return func(q *adminReq) (string, string, error) {
+		ws, err := q.s.widgetStore()
+		if err != nil {
+			return "", "", err
+		}
+		cur, err := q.currentWidget(ws, kind)
+		if err != nil {
+			return "", "", err
+		}
+		w, err := widgetFromForm(q.r.PostForm, cur)
+		if err != nil {
+			return "", "", err
+		}
+		if err := ws.SaveWidgetSettings(q.ctx(), q.a, kind, q.id(), w); err != nil {
+			return "", "", err
+		}
+		return ownerURL(kind, q.id()) + "/widget", "Pre-chat form saved.", nil
 	}
-	cur, err := q.currentWidget(ws)
-	if err != nil {
-		return "", "", err
-	}
-	w, err := widgetFromForm(q.r.PostForm, cur)
-	if err != nil {
-		return "", "", err
-	}
-	if err := ws.SaveWidgetSettings(q.ctx(), q.a, interact.OwnerService, q.id(), w); err != nil {
-		return "", "", err
-	}
-	return "/admin/services/" + q.id() + "/widget", "Pre-chat form saved.", nil
 }
 
-func actServiceWidgetTexts(q *adminReq) (string, string, error) {
-	ws, err := q.s.widgetStore()
-	if err != nil {
-		return "", "", err
+// actWidgetTexts saves one language's texts of a service or user (kind).
+func actWidgetTexts(kind string) adminAction {
+	return func(q *adminReq) (string, string, error) {
+		ws, err := q.s.widgetStore()
+		if err != nil {
+			return "", "", err
+		}
+		cur, err := q.currentWidget(ws, kind)
+		if err != nil {
+			return "", "", err
+		}
+		lang := q.r.PostFormValue("lang")
+		w, err := textsFromForm(q.r.PostForm, lang, cur)
+		if err != nil {
+			return "", "", err
+		}
+		if err := ws.SaveWidgetSettings(q.ctx(), q.a, kind, q.id(), w); err != nil {
+			return "", "", err
+		}
+		return ownerURL(kind, q.id()) + "/widget?lang=" + lang + "#texts", "Texts saved.", nil
 	}
-	cur, err := q.currentWidget(ws)
-	if err != nil {
-		return "", "", err
+}
+
+// resetWidgetOf describes going back to the built-in widget settings.
+func resetWidgetOf(kind string) deletionOf {
+	return func(q *adminReq) (*deletion, error) {
+		o, err := q.loadWidgetOwner(kind)
+		if err != nil {
+			return nil, err
+		}
+		ws, err := q.s.widgetStore()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ws.WidgetSettings(q.ctx(), q.a, kind, o.ID); err != nil {
+			return nil, err // the tab is not available
+		}
+		return &deletion{
+			Heading:     fmt.Sprintf("Reset the widget of “%s” to the defaults?", o.Name),
+			Consequence: "Its pre-chat form (custom fields, consent text) and its own texts in every language are deleted; open widgets show the built-in form and texts within 5 seconds. This cannot be undone.",
+			Action:      o.Base + "/widget/reset", Cancel: o.Base + "/widget", Button: "Reset to defaults",
+		}, nil
 	}
-	lang := q.r.PostFormValue("lang")
-	w, err := textsFromForm(q.r.PostForm, lang, cur)
-	if err != nil {
-		return "", "", err
+}
+
+// actResetWidget deletes the saved widget settings of a service or user.
+func actResetWidget(kind string) adminAction {
+	return func(q *adminReq) (string, string, error) {
+		ws, err := q.s.widgetStore()
+		if err != nil {
+			return "", "", err
+		}
+		if err := ws.ResetWidgetSettings(q.ctx(), q.a, kind, q.id()); err != nil {
+			return "", "", err
+		}
+		return ownerURL(kind, q.id()) + "/widget", "Widget reset to the defaults.", nil
 	}
-	if err := ws.SaveWidgetSettings(q.ctx(), q.a, interact.OwnerService, q.id(), w); err != nil {
-		return "", "", err
-	}
-	return "/admin/services/" + q.id() + "/widget?lang=" + lang + "#texts", "Texts saved.", nil
 }
 
 // validateWidget checks a pre-chat or texts form as it is typed: the same

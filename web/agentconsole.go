@@ -11,6 +11,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +57,12 @@ type offerPreview struct {
 	FirstMessage string `json:"firstMessage"`
 }
 
+// fieldLabels are the labels of a task's pre-chat fields by key, in one
+// language: the console shows a visitor's fields by label.
+type fieldLabels struct {
+	Labels map[string]string `json:"labels"`
+}
+
 // agentConsoleCSP lets the console load only its own script and talk only
 // to interact; its styles are constructed stylesheets.
 const agentConsoleCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; " +
@@ -81,6 +88,8 @@ func (s *Server) agentConsoleRoutes() []route {
 			out: list[sqlstore.Code]{}, h: s.serviceCodes},
 		{method: "GET", path: me + "/tasks/{id}/preview", tag: "agent", summary: "The first visitor message of a task offered to the signed-in user.", auth: authUser,
 			out: offerPreview{}, h: s.taskPreview},
+		{method: "GET", path: me + "/tasks/{id}/fields", tag: "agent", summary: "The labels of the pre-chat fields of a task offered to the signed-in user, in a language (lang: en, de, fr, it), from its contact's widget settings.", auth: authUser,
+			out: fieldLabels{}, query: []string{"lang"}, h: s.taskFieldLabels},
 	}
 }
 
@@ -278,17 +287,9 @@ func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, id := actorFrom(r), r.PathValue("id")
-	offers, _, err := cs.AgentOffers(r.Context(), a, sqlstore.AgentSessionFilter{Limit: sqlstore.MaxAgentSessions})
-	if err != nil {
+	id := r.PathValue("id")
+	if err := offered(r.Context(), cs, actorFrom(r), id); err != nil {
 		return err
-	}
-	offered := false
-	for _, o := range offers {
-		offered = offered || o.TaskID == id
-	}
-	if !offered {
-		return interact.Errorf(interact.ENOTFOUND, "No task %q was offered to you.", id)
 	}
 	msgs, err := s.store.Messages(r.Context(), id, 0, 50)
 	if err != nil {
@@ -302,5 +303,57 @@ func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// offered returns nil when the task was offered to the actor, else a not
+// found error (so another agent's task stays invisible).
+func offered(ctx context.Context, cs agentConsoleStore, a interact.Actor, taskID string) error {
+	offers, _, err := cs.AgentOffers(ctx, a, sqlstore.AgentSessionFilter{Limit: sqlstore.MaxAgentSessions})
+	if err != nil {
+		return err
+	}
+	for _, o := range offers {
+		if o.TaskID == taskID {
+			return nil
+		}
+	}
+	return interact.Errorf(interact.ENOTFOUND, "No task %q was offered to you.", taskID)
+}
+
+// taskFieldLabels returns the labels of the custom pre-chat fields of the
+// task's contact (a service or a user) in the asked language, else English,
+// else any; keys without a field (removed since) are left out.
+func (s *Server) taskFieldLabels(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.consoleStore()
+	if err != nil {
+		return err
+	}
+	a, id, lang := actorFrom(r), r.PathValue("id"), r.URL.Query().Get("lang")
+	if lang != "" && !slices.Contains(interact.WidgetLangs, lang) {
+		return interact.Errorf(interact.EINVALID, "lang: use en, de, fr or it (got %q).", lang)
+	}
+	if err := offered(r.Context(), cs, a, id); err != nil {
+		return err
+	}
+	t, err := s.store.Task(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	c, err := s.store.ContactByID(r.Context(), a.TenantID, t.ContactID)
+	if err != nil {
+		return err
+	}
+	out := fieldLabels{Labels: map[string]string{}}
+	if ws, ok := s.store.(widgetStore); ok {
+		saved, err := ws.ContactWidget(r.Context(), a.TenantID, c.Settings.OwnerID)
+		if err != nil {
+			return err
+		}
+		for _, f := range effectiveWidget(saved).Fields {
+			out.Labels[f.Key] = f.LabelIn(lang)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }

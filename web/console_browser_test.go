@@ -158,7 +158,7 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	waitConsole(t, a2, "history", `JSON.stringify(`+logTexts+`).includes('Hello, my order 4711 has not arrived.')`)
 	waitConsole(t, a2, "visitor details", `(() => { const i = document.querySelector('.panel:not([hidden]) .info'); return i.querySelector('.v-name').textContent === 'Vera Visitor' &&
 	  i.querySelector('.v-service').textContent === 'Support' && i.querySelector('.context').textContent.includes('orderId4711') &&
-	  i.querySelector('.fields').textContent.includes('consentaccepted') && i.textContent.includes('shop.example.test'); })()`)
+	  i.querySelector('.fields').textContent.includes('Consentaccepted') && i.textContent.includes('shop.example.test'); })()`)
 	waitConsole(t, sup, "task connected", `document.querySelectorAll('.queue table.waiting').length === 0 &&
 	  [...document.querySelectorAll('.queue tr[data-agent]')].some(r => r.textContent.includes('Agent 1') && r.dataset.state === 'connected')`)
 	e.screenshot(t, sup, "console-supervisor")
@@ -425,7 +425,17 @@ func TestAgentConsolePickupInBrowser(t *testing.T) {
 	waitConsole(t, a, "available", `document.querySelector('.side .state').textContent === 'Available'`)
 	waitConsole(t, a, "an empty pick-up list", `!document.querySelector('.pickup').hidden && document.querySelector('.pickup h2').textContent.endsWith('(0)')`)
 
-	first, _, _ := l.begin(shopOrigin, chatReq(l.st.WidgetKey))
+	// The first visitor answers the service's pre-chat form; "legacy" is
+	// removed from the form before the agent sees the chat.
+	if err := l.db.SaveWidgetSettings(context.Background(), l.admin, interact.OwnerService, l.svc.ID, labelledForm(true)); err != nil {
+		t.Fatal(err)
+	}
+	req := chatReq(l.st.WidgetKey)
+	req["visitor"].(map[string]any)["fields"] = map[string]any{"order": "<i>4711</i>", "legacy": "x"}
+	first, _, _ := l.begin(shopOrigin, req)
+	if err := l.db.SaveWidgetSettings(context.Background(), l.admin, interact.OwnerService, l.svc.ID, labelledForm(false)); err != nil {
+		t.Fatal(err)
+	}
 	second, _, _ := l.begin(shopOrigin, map[string]any{"widgetKey": l.st.WidgetKey, "modality": "chat", "visitor": map[string]any{"name": "<b>Bo</b>"}})
 	waitConsole(t, a, "both waiting, live", fmt.Sprintf(`JSON.stringify([...document.querySelectorAll('.pickup tbody tr')].map(r => r.dataset.task + ' ' + r.cells[0].textContent + ' ' + r.cells[1].textContent)) === %q`,
 		fmt.Sprintf(`["%s Vera Visitor Support","%s <b>Bo</b> Support"]`, first, second)))
@@ -437,6 +447,10 @@ func TestAgentConsolePickupInBrowser(t *testing.T) {
 	altKey(t, a, "p")
 	waitConsole(t, a, "first picked up", fmt.Sprintf(`document.querySelectorAll('[role=tab]').length === 1 && document.querySelector('[role=tab]').dataset.task === %q &&
 	  document.querySelectorAll('.pickup tbody tr').length === 1 && !document.querySelector('.offer')`, first))
+	// Its pre-chat fields by their labels, values as text; a key without a
+	// field shows as itself.
+	const shownFields = `JSON.stringify([...document.querySelectorAll('.panel:not([hidden]) .fields dt')].map(d => d.textContent + '=' + d.nextElementSibling.textContent)) + document.querySelectorAll('.fields i').length`
+	waitConsole(t, a, "fields by label", shownFields+` === '["legacy=x","Order number=<i>4711</i>"]0'`)
 	eval[any](t, a, `document.querySelector('.pickup button.pickup-btn').focus()`)
 	keys(t, a, "\r")
 	waitConsole(t, a, "second picked up", `document.querySelectorAll('[role=tab]').length === 2 && document.querySelectorAll('.pickup tbody tr').length === 0`)
@@ -450,6 +464,8 @@ func TestAgentConsolePickupInBrowser(t *testing.T) {
 	eval[any](t, a, `(() => { const s = document.getElementById('lang'); s.value = 'de'; s.dispatchEvent(new Event('change')); })()`)
 	waitAcrossReload(t, a, "German", `document.documentElement.lang === 'de' && document.querySelector('nav [data-view=sessions]').textContent === 'Meine Sitzungen' &&
 	  document.querySelector('.pickup h2').textContent.startsWith('Warten auf Übernahme') && document.querySelectorAll('[role=tab]').length === 2`)
+	click(t, a, fmt.Sprintf(`[role=tab][data-task=%q]`, first))
+	waitConsole(t, a, "fields by their German label", shownFields+` === '["legacy=x","Bestellnummer=<i>4711</i>"]0'`)
 }
 
 // waitAcrossReload waits until js is true in a page that is reloading: the

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/web/ui/widget"
 )
 
 // The service's pre-chat form and texts, changed by an admin in the console
@@ -92,16 +91,15 @@ func (e *browserEnv) testPreChatForm(t *testing.T) {
 }
 
 // defaultForm puts the service's form back to the built-in one (the other
-// tests fill in name and consent).
+// tests fill in name and consent) with the Widget tab's "Reset to
+// defaults", which open widgets and the contact caches follow at once.
 func (e *browserEnv) defaultForm(t *testing.T) {
-	consent := map[string]string{}
-	for _, l := range interact.WidgetLangs {
-		consent[l] = widget.Defaults().Default[l]["consent"]
+	c := (&env{url: e.l.url}).console(t)
+	c.signIn("admin@live.test", "admin-password")
+	c.ok("/admin/services/"+e.l.svc.ID+"/widget/reset", url.Values{"form": {"delete"}, "confirm": {"yes"}})
+	if w := widgetOfConfig(t, e.l); len(w.Fields) != 0 || len(w.Texts) != 0 || w.Email != interact.FieldOptional {
+		t.Fatalf("the config after the reset: %+v", w)
 	}
-	if err := e.l.db.SaveWidgetSettings(context.Background(), e.l.admin, interact.OwnerService, e.l.svc.ID, interact.DefaultWidgetSettings(consent)); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(3 * time.Second) // the contact caches (2 s) forget the old form
 }
 
 // Two tabs of one chat: each keeps its own unsent draft (across a reload),
@@ -189,5 +187,20 @@ func (e *browserEnv) testAdminWidgetTab(t *testing.T) {
 	w, err := e.l.db.ContactWidget(context.Background(), e.l.tenant.ID, e.l.svc.ID)
 	if err != nil || w == nil || len(w.Fields) != 1 || w.Fields[0].Key != "order" || !w.Fields[0].Required || w.Texts["de"]["start"] != "Los geht's" {
 		t.Fatalf("saved settings: %+v %v", w, err)
+	}
+
+	// Reset to defaults: a confirmation page first; Cancel keeps the
+	// settings, confirming deletes them.
+	a.follow(`document.querySelector('#widget-reset').click()`)
+	a.wait(`document.querySelector('#confirm-h').textContent === 'Reset the widget of “Support” to the defaults?' && document.activeElement.id === 'cancel'`)
+	a.follow(`document.querySelector('#cancel').click()`)
+	a.wait(`location.pathname.endsWith('/widget') && !!document.querySelector('#widget-reset')`)
+	a.follow(`document.querySelector('#widget-reset').click()`)
+	a.wait(`!!document.querySelector('#confirm-delete')`)
+	a.submit("form[action$='/widget/reset']")
+	a.flash("Widget reset to the defaults.")
+	a.wait(`!document.querySelector('#widget-reset') && document.querySelector('input[name="f0.key"]').value === ''`)
+	if w, err := e.l.db.ContactWidget(context.Background(), e.l.tenant.ID, e.l.svc.ID); err != nil || w != nil {
+		t.Fatalf("settings after the reset: %+v %v", w, err)
 	}
 }

@@ -498,10 +498,24 @@ function finish(c, why) {
   renderChatCount();
 }
 
-function dl(obj) {
+// dl lists an object's entries as text; labels name the keys (a key
+// without a label shows as itself).
+function dl(obj, labels) {
   const keys = Object.keys(obj || {});
   if (!keys.length) return h('p', {class: 'hint', text: T.none});
-  return h('dl', null, keys.sort().map(k => [h('dt', {text: k}), h('dd', {text: obj[k]})]));
+  labels = labels || {};
+  return h('dl', null, keys.sort().map(k => [h('dt', {text: labels[k] || k, 'data-key': k}), h('dd', {text: obj[k]})]));
+}
+
+// showFields shows the visitor's pre-chat fields by the labels of the
+// task's pre-chat form, in the console's language.
+function showFields(c, fields) {
+  const labels = {consent: T.consentField};
+  fill(c.fieldsEl, dl(fields, labels));
+  if (!Object.keys(fields || {}).length) return;
+  api('GET', '/api/v1/me/tasks/' + encodeURIComponent(c.id) + '/fields?lang=' + language())
+    .then(r => fill(c.fieldsEl, dl(fields, Object.assign(labels, r.labels))))
+    .catch(() => { /* the keys stay */ });
 }
 
 function buildChat(c) {
@@ -531,6 +545,8 @@ function buildChat(c) {
   c.trBtn = h('button', {type: 'button', class: 'transfer-btn', onclick: () => openTransfer(c)}, T.transfer);
   c.endBtn = h('button', {type: 'button', class: 'danger end-btn', onclick: () => endChat(c)}, T.end);
   c.closeBtn = h('button', {type: 'button', class: 'link close-btn', hidden: true, onclick: () => closeChat(c)}, T.close);
+  c.fieldsEl = h('div', {class: 'fields'});
+  showFields(c, v.fields);
   const info = h('aside', {class: 'info', 'aria-label': T.details},
     h('h3', {text: T.visitor}),
     h('dl', null, h('dt', {text: T.name}), h('dd', {class: 'v-name', text: who}),
@@ -538,7 +554,7 @@ function buildChat(c) {
       h('dt', {text: T.service}), h('dd', {class: 'v-service', text: t.serviceName || serviceName(t.serviceId)}),
       t.origin ? [h('dt', {text: T.origin}), h('dd', {text: t.origin})] : null,
       t.queuedAt ? [h('dt', {text: T.waitingSince}), h('dd', {text: timeOf(t.queuedAt)})] : null),
-    h('h3', {text: T.prechat}), h('div', {class: 'fields'}, dl(v.fields)),
+    h('h3', {text: T.prechat}), c.fieldsEl,
     h('h3', {text: T.context}), h('div', {class: 'context'}, dl(v.context)),
     h('h3', {text: T.labels}),
     labelEditor({api, serviceId: t.serviceId, idPrefix: 'l-' + c.id,

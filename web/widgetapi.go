@@ -1,0 +1,74 @@
+package web
+
+// The admin REST API of the widget settings of a service or of a user's
+// direct contact: read, replace, and reset to the built-in defaults.
+
+import (
+	"net/http"
+
+	"github.com/interact-oss/interact"
+)
+
+// widgetSettingsResponse is what a service or user's widget shows: the
+// saved settings, or the built-in defaults when none are saved.
+type widgetSettingsResponse struct {
+	Saved bool `json:"saved"` // false: the built-in defaults
+	interact.WidgetSettings
+}
+
+func (s *Server) widgetResponse(w http.ResponseWriter, r *http.Request, kind string) error {
+	ws, err := s.widgetStore()
+	if err != nil {
+		return err
+	}
+	saved, err := ws.WidgetSettings(r.Context(), actorFrom(r), kind, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, widgetSettingsResponse{Saved: saved != nil, WidgetSettings: *effectiveWidget(saved)})
+	return nil
+}
+
+// getWidget returns a service's or user's widget settings.
+func (s *Server) getWidget(kind string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.widgetResponse(w, r, kind)
+	}
+}
+
+// putWidget replaces a service's or user's widget settings, after the same
+// checks as the Widget tab; an error names the bad field and stores nothing.
+func (s *Server) putWidget(kind string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ws, err := s.widgetStore()
+		if err != nil {
+			return err
+		}
+		var in interact.WidgetSettings
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		in.Normalize()
+		if err := in.Validate(widgetTextKeys()); err != nil {
+			return err
+		}
+		if err := ws.SaveWidgetSettings(r.Context(), actorFrom(r), kind, r.PathValue("id"), &in); err != nil {
+			return err
+		}
+		return s.widgetResponse(w, r, kind)
+	}
+}
+
+// deleteWidget resets a service's or user's widget to the built-in defaults.
+func (s *Server) deleteWidget(kind string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ws, err := s.widgetStore()
+		if err != nil {
+			return err
+		}
+		if err := ws.ResetWidgetSettings(r.Context(), actorFrom(r), kind, r.PathValue("id")); err != nil {
+			return err
+		}
+		return s.widgetResponse(w, r, kind)
+	}
+}
