@@ -242,6 +242,17 @@ func (n *Node) extend(start time.Time) {
 	}
 }
 
+// fenced stops the owner of tenure token, whose write the store refused
+// because the lease changed hands.
+func (n *Node) fenced(token int64) {
+	n.mu.Lock()
+	current := n.engine != nil && n.epoch == token
+	n.mu.Unlock()
+	if current {
+		n.stepDown("the store refused a write: the lease changed hands")
+	}
+}
+
 // expire stops an owner whose lease was not renewed in time.
 func (n *Node) expire() {
 	n.mu.Lock()
@@ -257,7 +268,8 @@ func (n *Node) expire() {
 func (n *Node) takeOver(start time.Time, token int64) {
 	n.publish(ownerSubject, ownerNote{Node: n.id, Epoch: token})
 	own := newOwner(n, token)
-	eng := routing.New(n.cfg.Engine, n.cfg.Store, &ownerPublisher{bus: n.cfg.Bus, own: own, log: n.log})
+	store := fencedStore{Store: n.cfg.Store, token: token, lost: func() { n.fenced(token) }}
+	eng := routing.New(n.cfg.Engine, store, &ownerPublisher{bus: n.cfg.Bus, own: own, log: n.log})
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.LeaseTTL)
 	err := eng.Recover(ctx)
 	cancel()

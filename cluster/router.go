@@ -118,9 +118,10 @@ func (n *Node) call(ctx context.Context, req request, out any) error {
 	return err
 }
 
-// readOnly lists the calls that change no task.
+// readOnly lists the calls that change no task a node may know of (a task
+// being started is new).
 var readOnly = map[string]bool{
-	opTask: true, opAvailable: true, opAgentDisplayName: true, opAgentTasks: true, opQueue: true,
+	opStartTask: true, opTask: true, opAvailable: true, opAgentDisplayName: true, opAgentTasks: true, opQueue: true,
 	opHeartbeat: true, opSync: true,
 }
 
