@@ -42,6 +42,15 @@ package main
 //     agent computes the visitor→agent latency without a shared table
 //     across processes.
 //
+// Two nodes (--nodes 2, with --spawn): both on the PostgreSQL database of
+// --database-url and on NATS (--nats-url, or a NATS server run in this
+// process on loopback). Node B starts first and takes the routing lease;
+// visitors use node A and agents node B, so every message crosses nodes.
+// The cost of the crossing is measured in the same run with --agents-on
+// split: every other agent connects to node A, and the report compares the
+// latency of the agents on B with that of the agents on A (same load, same
+// moment). Server CPU is the sum of both nodes.
+//
 // The server must allow the load: its per-address and per-key widget rate
 // limits (serve --widget-rate, --task-rate, --key-rate) are far below what
 // a load test needs. --spawn starts the server itself with high limits and

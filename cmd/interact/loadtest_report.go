@@ -191,7 +191,7 @@ func (r *loadReport) print(w io.Writer) {
 		}
 	}
 	if r.runSeconds > 0 {
-		if r.cfg.DatabaseURL != "" {
+		if strings.HasPrefix(r.cfg.DatabaseURL, "postgres") {
 			fmt.Fprintf(w, "durable messages on PostgreSQL: %.0f/s acknowledged in the window over %d node(s)\n", float64(r.run.AckedInWindow)/r.runSeconds, r.cfg.Nodes)
 		}
 		fmt.Fprintf(w, "messages: target=%.0f/s sent=%d acknowledged=%d (%.0f/s in the window) throttled=%d errors=%d %s\n",

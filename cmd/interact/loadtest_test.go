@@ -89,6 +89,11 @@ func TestLoadtestFlags(t *testing.T) {
 		{"no password", []string{"--url", "http://127.0.0.1:8080"}, "admin-password"},
 		{"endless", []string{"--spawn", "--duration", "2h"}, "duration"},
 		{"bad range", []string{"--spawn", "--addrs", "127.0.0.9-3"}, "range"},
+		{"two nodes on a running server", []string{"--nodes", "2", "--admin-password", "x"}, "--spawn"},
+		{"two nodes on SQLite", []string{"--spawn", "--nodes", "2"}, "postgres://"},
+		{"three nodes", []string{"--spawn", "--nodes", "3", "--database-url", "postgres://db/x"}, "want 1 or 2"},
+		{"agents nowhere", []string{"--spawn", "--nodes", "2", "--database-url", "postgres://db/x", "--agents-on", "c"}, "agents-on"},
+		{"nats without nodes", []string{"--spawn", "--nats-url", "nats://127.0.0.1:4222"}, "--nodes 2"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
