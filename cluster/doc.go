@@ -51,11 +51,35 @@
 // Events need no forwarding: the engine publishes them on the bus, and with
 // NATS every node's realtime hub receives them.
 //
+// # Task views on other nodes
+//
+// Web checks a message's task (Router.Task) on every visitor and agent
+// message; forwarded, that is a NATS round trip per message. A node that
+// is not the owner keeps the owner's answer for TaskViewTTL (1 s) and
+// answers from it. Every node sees every task.* and agent.* event, and an
+// answer is dropped as soon as anything may have changed it: a frame on
+// the task's subject other than message, typing and read (task.state on
+// accept, transfer and end; task.queue), a task.assigned, task.released or
+// task.ended naming it on an agent's subject, a routing call this node made
+// that changes state (dropped when the call returns, so this node's own
+// change shows at once), a new owner's announcement, or a reconnect of the
+// bus (events may have been lost; while disconnected no answer is used).
+// An answer is stored only if nothing dropped its task since the call
+// began, so an answer overtaken by its task's event is never kept.
+//
+// The check stays a check-then-append, as on a single node: a message that
+// passed it just before the owner ended the task is stored after the end.
+// The window is the time the task's event takes to reach this node — the
+// same as a forwarded call's reply in flight — except when the bus drops
+// an event without a reconnect (a NATS slow consumer), where the TTL bounds
+// it.
+//
 // # Failure behaviour
 //
 //   - Owner killed: no routing decisions for up to about 4 s (2.2–3 s measured
-//     by the multi-node test); calls wait, and so do chat messages, since web
-//     checks a message's task with the engine. Queued and connected tasks are
+//     by the multi-node test); calls wait, and chat messages wait too once
+//     their task's view (at most TaskViewTTL old) has expired or the new owner
+//     announced itself. Queued and connected tasks are
 //     rebuilt from the store; offers that were ringing end as cancelled and
 //     are made again. Nothing acknowledged is lost.
 //   - Database unreachable: the owner steps down within LeaseTTL; no node can
@@ -67,9 +91,12 @@
 //     shorter than CallTimeout. After 5 s the owner drops the connections of
 //     nodes it cannot hear; they are sent again once the nodes are heard.
 //   - A paused owner (stopped process, long GC) that resumes after its lease
-//     ran out stops as soon as its watchdog runs; a store write already under
-//     way when the pause struck can still land late. Engine writes carry no
-//     fencing token.
+//     ran out stops as soon as its watchdog runs. Its engine's writes (task
+//     creation, routing state, outcomes) carry its lease token
+//     (sqlstore.WithFence): the store checks it in the write's transaction,
+//     holding the lease row, so once another node took the lease they fail
+//     and the node steps down at once. Not fenced: system messages, which go
+//     through the store's batched message writer.
 //
 // Single-node mode (no NATS) does not use this package: the one engine
 // serves directly.

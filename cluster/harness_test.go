@@ -110,8 +110,14 @@ func (l *failingLease) AcquireLease(ctx context.Context, name, holder string, tt
 
 func (w *world) node(name string) *node {
 	w.t.Helper()
+	return w.nodeWith(name, nil)
+}
+
+// nodeWith starts a node whose configuration edit may change.
+func (w *world) nodeWith(name string, edit func(*cluster.Config)) *node {
+	w.t.Helper()
 	l := &failingLease{Leaser: w.lease}
-	n, err := cluster.Start(cluster.Config{
+	cfg := cluster.Config{
 		NodeID: name, Bus: w.connect(w.t), Lease: l, Store: w.db,
 		Engine: routing.Config{AgentGrace: 5 * time.Second, VisitorGrace: time.Minute},
 		OnOwner: func(owner bool) {
@@ -120,7 +126,11 @@ func (w *world) node(name string) *node {
 			w.mu.Unlock()
 		},
 		LeaseTTL: 600 * time.Millisecond, Renew: 150 * time.Millisecond, NodeTimeout: time.Second, CallTimeout: 10 * time.Second,
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	n, err := cluster.Start(cfg)
 	if err != nil {
 		w.t.Fatal(err)
 	}

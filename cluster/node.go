@@ -56,6 +56,10 @@ type Config struct {
 	// NodeTimeout is how long the owner keeps the connections of a node it
 	// does not hear from (default 5s).
 	NodeTimeout time.Duration
+	// TaskViewTTL is how long a node that is not the owner keeps the
+	// owner's answer to Task, dropped earlier by the task's events
+	// (default 1s; negative: never kept).
+	TaskViewTTL time.Duration
 	// OnOwner, if set, is called when this node becomes the owner (true)
 	// or stops being it (false).
 	OnOwner func(owner bool)
@@ -82,6 +86,8 @@ type Node struct {
 	closing bool  // no new sync goroutines
 
 	sub       interact.Subscription
+	viewSubs  []interact.Subscription
+	views     *taskViews
 	ctx       context.Context // ends when the node closes
 	cancel    context.CancelFunc
 	stop      chan struct{}
@@ -113,13 +119,28 @@ func Start(cfg Config) (*Node, error) {
 	if cfg.NodeTimeout == 0 {
 		cfg.NodeTimeout = 5 * time.Second
 	}
+	if cfg.TaskViewTTL == 0 {
+		cfg.TaskViewTTL = time.Second
+	}
 	if cfg.Renew >= cfg.LeaseTTL {
 		return nil, errors.New("cluster: Renew must be shorter than LeaseTTL")
 	}
-	n := &Node{cfg: cfg, id: cfg.NodeID, log: cfg.Log.With("node", cfg.NodeID), local: newLocalConns(), stop: make(chan struct{})}
+	n := &Node{cfg: cfg, id: cfg.NodeID, log: cfg.Log.With("node", cfg.NodeID), local: newLocalConns(), stop: make(chan struct{}),
+		views: newTaskViews(cfg.TaskViewTTL)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if cfg.TaskViewTTL > 0 {
+		for subject, fn := range map[string]func(string, []byte){"task.*": n.views.taskEvent, "agent.*": n.views.agentEvent} {
+			sub, err := cfg.Bus.Subscribe(subject, fn)
+			if err != nil {
+				n.unsubscribeViews()
+				return nil, err
+			}
+			n.viewSubs = append(n.viewSubs, sub)
+		}
+	}
 	sub, err := cfg.Bus.Subscribe(eventSubjects, n.event)
 	if err != nil {
+		n.unsubscribeViews()
 		return nil, err
 	}
 	n.sub = sub
@@ -152,12 +173,19 @@ func (n *Node) close() {
 	n.cancel()
 	n.wg.Wait()
 	n.sub.Unsubscribe()
+	n.unsubscribeViews()
 	if n.stepDown("shutting down") {
 		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Renew)
 		defer cancel()
 		if err := n.cfg.Lease.ReleaseLease(ctx, leaseName, n.id); err != nil {
 			n.log.Warn("release routing lease", "err", err)
 		}
+	}
+}
+
+func (n *Node) unsubscribeViews() {
+	for _, s := range n.viewSubs {
+		s.Unsubscribe()
 	}
 }
 
@@ -214,6 +242,17 @@ func (n *Node) extend(start time.Time) {
 	}
 }
 
+// fenced stops the owner of tenure token, whose write the store refused
+// because the lease changed hands.
+func (n *Node) fenced(token int64) {
+	n.mu.Lock()
+	current := n.engine != nil && n.epoch == token
+	n.mu.Unlock()
+	if current {
+		n.stepDown("the store refused a write: the lease changed hands")
+	}
+}
+
 // expire stops an owner whose lease was not renewed in time.
 func (n *Node) expire() {
 	n.mu.Lock()
@@ -229,7 +268,8 @@ func (n *Node) expire() {
 func (n *Node) takeOver(start time.Time, token int64) {
 	n.publish(ownerSubject, ownerNote{Node: n.id, Epoch: token})
 	own := newOwner(n, token)
-	eng := routing.New(n.cfg.Engine, n.cfg.Store, &ownerPublisher{bus: n.cfg.Bus, own: own, log: n.log})
+	store := fencedStore{Store: n.cfg.Store, token: token, lost: func() { n.fenced(token) }}
+	eng := routing.New(n.cfg.Engine, store, &ownerPublisher{bus: n.cfg.Bus, own: own, log: n.log})
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.LeaseTTL)
 	err := eng.Recover(ctx)
 	cancel()
@@ -268,6 +308,7 @@ func (n *Node) takeOver(start time.Time, token int64) {
 	}
 	n.engine, n.own, n.epoch, n.rpc = eng, own, token, rpc
 	n.mu.Unlock()
+	n.views.flush()
 	n.syncMu.Lock()
 	n.synced = max(n.synced, token)
 	n.syncMu.Unlock()
@@ -293,6 +334,7 @@ func (n *Node) stepDown(why string) bool {
 		rpc.Unsubscribe()
 	}
 	eng.Close()
+	n.views.flush()
 	n.log.Warn("routing owner: stepped down", "why", why)
 	if n.cfg.OnOwner != nil {
 		n.cfg.OnOwner(false)
@@ -311,6 +353,7 @@ func (n *Node) event(subject string, data []byte) {
 	switch subject {
 	case ownerSubject:
 		var o ownerNote
+		n.views.flush() // the new owner rebuilt its state: forget the old one's answers
 		if json.Unmarshal(data, &o) == nil && o.Node != n.id {
 			// Snapshot now, before the new owner's engine publishes anything.
 			n.goSync(o.Epoch, n.local.snapshot(), false)

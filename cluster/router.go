@@ -104,7 +104,25 @@ const attemptTimeout = 3 * time.Second
 func (n *Node) call(ctx context.Context, req request, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.CallTimeout)
 	defer cancel()
-	return n.forward(ctx, req, out, true)
+	err := n.forward(ctx, req, out, true)
+	if !readOnly[req.Op] {
+		// This node's own change must show at once, not when its event
+		// arrives: drop what is known of the task (of every task, when the
+		// call names none, such as an agent leaving).
+		if req.TaskID != "" {
+			n.views.drop(req.TaskID)
+		} else {
+			n.views.flush()
+		}
+	}
+	return err
+}
+
+// readOnly lists the calls that change no task a node may know of (a task
+// being started is new).
+var readOnly = map[string]bool{
+	opStartTask: true, opTask: true, opAvailable: true, opAgentDisplayName: true, opAgentTasks: true, opQueue: true,
+	opHeartbeat: true, opSync: true,
 }
 
 // forward runs req on the owner. While no owner answers it retries until
@@ -178,8 +196,19 @@ func (n *Node) StartTask(ctx context.Context, req routing.StartRequest) (*intera
 	return &t.Task, nil
 }
 
-// Task returns an open task's routing state.
+// Task returns an open task's routing state. A node that is not the owner
+// answers from its short-lived copy of the owner's answers when it has one
+// (see taskViews).
 func (n *Node) Task(id string) (routing.TaskView, bool) {
+	own, eng := n.owning()
+	if own != nil {
+		return eng.Task(id)
+	}
+	bus, live := n.busState()
+	if v, open, ok := n.views.get(id, bus); ok && live {
+		return v, open
+	}
+	start := n.views.begin()
 	ctx, cancel := n.background()
 	defer cancel()
 	var v wireTaskView
@@ -188,7 +217,27 @@ func (n *Node) Task(id string) (routing.TaskView, bool) {
 		return routing.TaskView{}, false
 	}
 	v.TaskView.TenantID = v.TenantID
+	if own, _ := n.owning(); own == nil && live {
+		n.views.put(id, v.TaskView, v.Open, start, bus, 2*n.cfg.CallTimeout)
+	}
 	return v.TaskView, v.Open
+}
+
+// connState is a bus that tells whether it is connected and counts its
+// reconnections (natsbus.Bus).
+type connState interface {
+	Connected() bool
+	Reconnects() uint64
+}
+
+// busState is how often the bus reconnected (events may have been lost at
+// each, so answers kept from before are not used) and whether it is
+// connected now (while not, kept answers are not used either).
+func (n *Node) busState() (reconnects uint64, live bool) {
+	if c, ok := n.cfg.Bus.(connState); ok {
+		return c.Reconnects(), c.Connected()
+	}
+	return 0, true
 }
 
 // EndTask ends a task.

@@ -231,6 +231,10 @@ func (b *Bus) Flush() error {
 	return b.nc.Flush()
 }
 
+// Reconnects is how many times the connection was re-established: events
+// published meanwhile may have been missed.
+func (b *Bus) Reconnects() uint64 { return b.nc.Stats().Reconnects }
+
 // Connected reports whether the connection is up now.
 func (b *Bus) Connected() bool { return b.nc.IsConnected() }
 

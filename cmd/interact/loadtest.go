@@ -42,6 +42,15 @@ package main
 //     agent computes the visitor→agent latency without a shared table
 //     across processes.
 //
+// Two nodes (--nodes 2, with --spawn): both on the PostgreSQL database of
+// --database-url and on NATS (--nats-url, or a NATS server run in this
+// process on loopback). Node B starts first and takes the routing lease;
+// visitors use node A and agents node B, so every message crosses nodes.
+// The cost of the crossing is measured in the same run with --agents-on
+// split: every other agent connects to node A, and the report compares the
+// latency of the agents on B with that of the agents on A (same load, same
+// moment). Server CPU is the sum of both nodes.
+//
 // The server must allow the load: its per-address and per-key widget rate
 // limits (serve --widget-rate, --task-rate, --key-rate) are far below what
 // a load test needs. --spawn starts the server itself with high limits and
@@ -85,9 +94,13 @@ type loadConfig struct {
 	TextSize      int
 	Origin        string
 	Settle        time.Duration
-	Keep          bool // keep the spawned server's data directory
-	Timeline      bool // print deliveries and the slowest latency per 100 ms
-	Worker        bool // internal: run as a worker process
+	Keep          bool   // keep the spawned server's data directory
+	Timeline      bool   // print deliveries and the slowest latency per 100 ms
+	Nodes         int    // spawned nodes: 1, or 2 on PostgreSQL and NATS
+	DatabaseURL   string // the spawned nodes' database; empty: SQLite in the data directory
+	NATSURL       string // with 2 nodes; empty: an in-process NATS server on loopback
+	AgentsOn      string // with 2 nodes: "b" (every message crosses nodes), "a" (same node) or "split"
+	Worker        bool   // internal: run as a worker process
 }
 
 // maxVisitorRate is the highest message rate per visitor connection the
@@ -123,6 +136,10 @@ func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer
 	fs.DurationVar(&c.Settle, "settle", 3*time.Second, "pause before each RSS reading")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the spawned server's data directory")
 	fs.BoolVar(&c.Timeline, "timeline", false, "print, per 100 ms of the run, messages delivered to agents and the slowest (to stderr)")
+	fs.IntVar(&c.Nodes, "nodes", 1, "with --spawn: nodes to start; 2 runs visitors on node A and agents on node B (needs --database-url postgres://…)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "with --spawn: the nodes' database (postgres://…); default SQLite in the data directory")
+	fs.StringVar(&c.NATSURL, "nats-url", "", "with --nodes 2: the NATS server (default: one started in this process on loopback)")
+	fs.StringVar(&c.AgentsOn, "agents-on", "b", "with --nodes 2: the agents' node: b (every message crosses nodes), a (the visitors' node), or split (half on each, latency reported per node)")
 	fs.BoolVar(&c.Worker, "worker", false, "internal: run as a visitor worker (JSON lines on stdin/stdout)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -161,6 +178,18 @@ func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer
 		return nil, fmt.Errorf("text size %d: want 32 to 4000", c.TextSize)
 	case c.ReplyEvery < 0:
 		return nil, fmt.Errorf("reply-every must not be negative")
+	case c.Nodes < 1 || c.Nodes > 2:
+		return nil, fmt.Errorf("nodes %d: want 1 or 2", c.Nodes)
+	case c.Nodes == 2 && !c.Spawn:
+		return nil, fmt.Errorf("--nodes 2 needs --spawn")
+	case c.Nodes == 2 && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		return nil, fmt.Errorf("--nodes 2 needs --database-url postgres://… (the nodes share the database)")
+	case c.DatabaseURL != "" && !c.Spawn:
+		return nil, fmt.Errorf("--database-url is for --spawn")
+	case c.NATSURL != "" && c.Nodes != 2:
+		return nil, fmt.Errorf("--nats-url is for --nodes 2")
+	case c.AgentsOn != "a" && c.AgentsOn != "b" && c.AgentsOn != "split":
+		return nil, fmt.Errorf("agents-on %q: want a, b or split", c.AgentsOn)
 	}
 	if c.Visitors > 0 && c.Rate/float64(c.Visitors) > maxVisitorRate {
 		return nil, fmt.Errorf("rate %.0f/s over %d visitors is %.1f messages/s per connection; the server allows 12 (120 frames per 10 s): use at least --visitors %d",
@@ -262,22 +291,46 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 	rep := &loadReport{cfg: cfg}
 	base := cfg.URL
 	pid := cfg.ServerPID
+	agentBase := ""
+	var nodes *loadNodes
 	if cfg.Spawn {
-		srv, err := spawnServer(ctx, cfg.Bin, logw)
-		if err != nil {
+		var err error
+		if nodes, err = spawnNodes(ctx, cfg, logw); err != nil {
 			return nil, err
 		}
-		defer srv.stop(logw, cfg.Keep)
-		base, pid = srv.url, srv.pid
-		cfg.AdminEmail, cfg.AdminPassword = srv.adminEmail, srv.adminPassword
-		logf("spawned server pid %d at %s (data %s)", pid, base, srv.dir)
+		defer nodes.stop(logw, cfg.Keep)
+		base, pid = nodes.a.url, nodes.a.pid
+		cfg.AdminEmail, cfg.AdminPassword = nodes.a.adminEmail, nodes.a.adminPassword
+		logf("spawned server pid %d at %s (data %s)", pid, base, nodes.a.dir)
+		if nodes.b != nil {
+			logf("spawned node B (routing owner) pid %d at %s; visitors on node A, agents on node %s", nodes.b.pid, nodes.b.url, cfg.AgentsOn)
+			if cfg.AgentsOn != "a" {
+				agentBase = nodes.b.url
+			}
+		}
 	}
 	base = strings.TrimRight(base, "/")
+	if agentBase == "" {
+		agentBase = base
+	}
 	if pid == 0 {
 		var err error
 		if pid, err = findServerPID(base); err != nil {
 			logf("server RSS unavailable: %v (pass --server-pid)", err)
 		}
+	}
+	serverPIDs := []int{pid}
+	if nodes != nil {
+		serverPIDs = nodes.pids()
+	}
+	serverCPU := func() time.Duration {
+		var d time.Duration
+		for _, p := range serverPIDs {
+			if p != 0 {
+				d += procCPU(p)
+			}
+		}
+		return d
 	}
 	rep.pid = pid
 	rss := func() int64 {
@@ -308,10 +361,30 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 	}
 	logf("setup: %d chat services, %d idle services, %d agents (%s)", len(plan.ChatServices), len(plan.IdleServices), len(plan.Agents), time.Since(start).Round(time.Millisecond))
 
-	agents := newAgentPool(base, cfg.Addrs[0], cfg.ReplyEvery)
+	agents := newAgentPool(agentBase, cfg.Addrs[0], cfg.ReplyEvery)
 	defer agents.close()
+	// With --agents-on split, every other agent connects to the visitors'
+	// node: the same run then measures the same-node and the cross-node path.
+	var sameNode *agentPool
+	crossCreds := plan.Agents
+	if cfg.AgentsOn == "split" && nodes != nil && nodes.b != nil {
+		sameNode = newAgentPool(base, cfg.Addrs[0], cfg.ReplyEvery)
+		defer sameNode.close()
+		var sameCreds []agentCred
+		crossCreds = nil
+		for i, c := range plan.Agents {
+			if i%2 == 0 {
+				crossCreds = append(crossCreds, c)
+			} else {
+				sameCreds = append(sameCreds, c)
+			}
+		}
+		if err := sameNode.connect(ctx, sameCreds, false); err != nil {
+			return rep, fmt.Errorf("agents on node A: %w", err)
+		}
+	}
 	start = time.Now()
-	if err := agents.connect(ctx, plan.Agents, false); err != nil {
+	if err := agents.connect(ctx, crossCreds, false); err != nil {
 		return rep, fmt.Errorf("agents: %w", err)
 	}
 	if plan.Holder != nil {
@@ -321,7 +394,7 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 	}
 	rep.agents = len(plan.Agents)
 	defer func() { rep.preHello = agents.preHello.Load() }()
-	logf("agents: %d online and available (%s)", agents.count(), time.Since(start).Round(time.Millisecond))
+	logf("agents: %d online and available (%s)", len(plan.Agents), time.Since(start).Round(time.Millisecond))
 
 	workers, err := startWorkers(ctx, cfg, base, plan, logw)
 	if err != nil {
@@ -380,6 +453,9 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 	if cfg.Visitors > 0 && cfg.Duration > 0 && cfg.Rate > 0 {
 		runStart := time.Now().Add(500 * time.Millisecond)
 		agents.reset(runStart)
+		if sameNode != nil {
+			sameNode.reset(runStart)
+		}
 		toolCPU := func() time.Duration {
 			d := procCPU(os.Getpid())
 			for _, p := range workers.pids {
@@ -387,7 +463,7 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 			}
 			return d
 		}
-		serverCPU0, toolCPU0, writes0 := procCPU(pid), toolCPU(), procWriteBytes(pid)
+		serverCPU0, toolCPU0, writes0 := serverCPU(), toolCPU(), procWriteBytes(pid)
 		logf("run: %.0f messages/s over %d visitors for %s", cfg.Rate, cfg.Visitors, cfg.Duration)
 		res, err = workers.call(ctx, workerCmd{Cmd: "run", Rate: cfg.Rate / float64(cfg.Visitors), Start: runStart.UnixNano(), Duration: cfg.Duration},
 			cfg.Duration+2*time.Minute)
@@ -399,16 +475,25 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 		}
 		rep.serverWrites = -1
 		if pid != 0 {
-			rep.serverCPU = procCPU(pid) - serverCPU0
+			rep.serverCPU = serverCPU() - serverCPU0
 			if w := procWriteBytes(pid); w >= 0 && writes0 >= 0 {
 				rep.serverWrites = w - writes0
 			}
 		}
 		rep.toolCPU = toolCPU() - toolCPU0
 		// Give the last deliveries to agents a moment.
-		agents.waitDelivered(rep.run.AckedConnected, 5*time.Second)
-		rep.delivered, rep.agentLat = agents.delivered(), agents.latency()
-		rep.agentErrors = agents.errors()
+		if sameNode == nil {
+			agents.waitDelivered(rep.run.AckedConnected, 5*time.Second)
+		} else {
+			for deadline := time.Now().Add(5 * time.Second); agents.delivered()+sameNode.delivered() < rep.run.AckedConnected && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
+			rep.sameNodeLat = sameNode.latency()
+			rep.delivered, rep.agentErrors = sameNode.delivered(), sameNode.errors()
+		}
+		rep.delivered += agents.delivered()
+		rep.agentLat = agents.latency()
+		rep.agentErrors += agents.errors()
 		if cfg.Timeline {
 			agents.timeline(logw, cfg.Duration)
 		}

@@ -144,6 +144,7 @@ type loadReport struct {
 	metricsAfter                  map[string]float64
 	delivered                     int64
 	agentLat                      *hist
+	sameNodeLat                   *hist // --agents-on split: agents on the visitors' node
 	agentErrors                   int64
 	preHello                      int64         // agent frames that overtook hello
 	serverCPU, toolCPU            time.Duration // used during the run
@@ -190,6 +191,9 @@ func (r *loadReport) print(w io.Writer) {
 		}
 	}
 	if r.runSeconds > 0 {
+		if strings.HasPrefix(r.cfg.DatabaseURL, "postgres") {
+			fmt.Fprintf(w, "durable messages on PostgreSQL: %.0f/s acknowledged in the window over %d node(s)\n", float64(r.run.AckedInWindow)/r.runSeconds, r.cfg.Nodes)
+		}
 		fmt.Fprintf(w, "messages: target=%.0f/s sent=%d acknowledged=%d (%.0f/s in the window) throttled=%d errors=%d %s\n",
 			r.cfg.Rate, r.run.Sent, r.run.Acked, float64(r.run.AckedInWindow)/r.runSeconds, r.run.Throttled, r.run.Errors, fmtCodes(r.run.ErrorCodes))
 		if r.serverCPU > 0 || r.toolCPU > 0 {
@@ -202,7 +206,21 @@ func (r *loadReport) print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "delivered to agents: %d of %d acknowledged in chats an agent had taken (agent errors %d)\n", r.delivered, r.run.AckedConnected, r.agentErrors)
 		if r.agentLat != nil {
-			fmt.Fprintf(w, "latency visitor→agent: %s\n", r.agentLat.summary())
+			where := ""
+			switch {
+			case r.cfg.Nodes == 2 && r.cfg.AgentsOn == "a":
+				where = " (same node)"
+			case r.cfg.Nodes == 2:
+				where = " (visitor on node A, agent on node B)"
+			}
+			fmt.Fprintf(w, "latency visitor→agent%s: %s\n", where, r.agentLat.summary())
+		}
+		if r.sameNodeLat != nil {
+			fmt.Fprintf(w, "latency visitor→agent (both on node A): %s\n", r.sameNodeLat.summary())
+			if r.agentLat.count() > 0 && r.sameNodeLat.count() > 0 {
+				fmt.Fprintf(w, "cross-node hop adds: p50=%s p99=%s (node B agents minus node A agents, same run)\n",
+					fmtDur(r.agentLat.quantile(.5)-r.sameNodeLat.quantile(.5)), fmtDur(r.agentLat.quantile(.99)-r.sameNodeLat.quantile(.99)))
+			}
 		}
 		ack := &hist{}
 		ack.merge(r.run.AckHist)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -88,6 +89,11 @@ func TestLoadtestFlags(t *testing.T) {
 		{"no password", []string{"--url", "http://127.0.0.1:8080"}, "admin-password"},
 		{"endless", []string{"--spawn", "--duration", "2h"}, "duration"},
 		{"bad range", []string{"--spawn", "--addrs", "127.0.0.9-3"}, "range"},
+		{"two nodes on a running server", []string{"--nodes", "2", "--admin-password", "x"}, "--spawn"},
+		{"two nodes on SQLite", []string{"--spawn", "--nodes", "2"}, "postgres://"},
+		{"three nodes", []string{"--spawn", "--nodes", "3", "--database-url", "postgres://db/x"}, "want 1 or 2"},
+		{"agents nowhere", []string{"--spawn", "--nodes", "2", "--database-url", "postgres://db/x", "--agents-on", "c"}, "agents-on"},
+		{"nats without nodes", []string{"--spawn", "--nats-url", "nats://127.0.0.1:4222"}, "--nodes 2"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -147,5 +153,59 @@ func TestVisitorCheck(t *testing.T) {
 	bad := check(v.id, v.snapshot(), []interact.Message{sys, msg(2, "1"), msg(3, "1"), msg(5, "3")})
 	if bad.Missing != 1 || bad.Duplicates != 1 || bad.Gaps != 1 {
 		t.Errorf("want one missing, one duplicate, one gap: %+v", bad)
+	}
+}
+
+// TestLoadtestTwoNodes runs the load tool against two nodes it spawns on
+// PostgreSQL, with an in-process NATS server: visitors on node A, half the
+// agents on node B and half on A, so the report gives both latencies.
+func TestLoadtestTwoNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and spawns two servers")
+	}
+	base := os.Getenv("INTERACT_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("INTERACT_TEST_DATABASE_URL is not set: two nodes need PostgreSQL (scripts/test.sh provides it)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dbURL := freshDatabase(t, ctx, base)
+	bin := buildInteract(t)
+	var stdout, stderr syncBuffer
+	err := run(ctx, []string{"loadtest", "--spawn", "--nodes", "2", "--database-url", dbURL, "--agents-on", "split", "--bin", bin,
+		"--visitors", "24", "--duration", "3s", "--rate", "200", "--settle", "0s"},
+		func(string) string { return "" }, &stdout, &stderr)
+	out := stdout.String()
+	if err != nil {
+		t.Fatalf("loadtest: %v\nstdout:\n%s\nstderr:\n%s", err, out, stderr.String())
+	}
+	t.Logf("report:\n%s\nlog:\n%s", out, stderr.String())
+	num := func(re string) int {
+		t.Helper()
+		m := regexp.MustCompile(re).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("report lacks %s:\n%s", re, out)
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	acked := num(`\nacknowledged=(\d+) `)
+	if acked < 300 {
+		t.Errorf("acknowledged %d, want about 600", acked)
+	}
+	if n := num(`\nacknowledged=\d+ stored=(\d+) `); n != acked {
+		t.Errorf("stored %d, acknowledged %d", n, acked)
+	}
+	if num(`missing=(\d+)`) != 0 || num(`duplicates=(\d+)`) != 0 || num(`seq_gaps=(\d+)`) != 0 || num(`duplicate_acks=(\d+)`) != 0 {
+		t.Errorf("lost, duplicated or out-of-order messages:\n%s", out)
+	}
+	if n := num(`connected to an agent (\d+)`); n != 24 {
+		t.Errorf("%d chats connected, want 24", n)
+	}
+	for _, want := range []string{"durable messages on PostgreSQL: ", "latency visitor→agent (visitor on node A, agent on node B): p50=",
+		"latency visitor→agent (both on node A): p50=", "cross-node hop adds: p50="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
 	}
 }

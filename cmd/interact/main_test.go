@@ -382,4 +382,4 @@ func TestServeWithNATS(t *testing.T) {
 	}
 }
 
-func routingOwnerAt(base string) bool { return routingOwner(&spawnedServer{url: base}) }
+func routingOwnerAt(base string) bool { return routingOwner(base) }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -65,7 +63,7 @@ func TestMultiNode(t *testing.T) {
 	}
 	// C starts first and takes the routing lease; A and B join.
 	c := node("C")
-	waitUntil(t, 20*time.Second, "node C to own routing", func() bool { return routingOwner(c) })
+	waitUntil(t, 20*time.Second, "node C to own routing", func() bool { return routingOwnerNode(c) })
 	a, b := node("A"), node("B")
 
 	plan, err := setupLoad(ctx, a.url, a.adminEmail, password, setupSpec{Visitors: chats, Agents: agentsN, LocalAddr: "127.0.0.1"}, t.Logf)
@@ -108,7 +106,7 @@ func TestMultiNode(t *testing.T) {
 		lat.quantile(0.5), lat.quantile(0.99), lat.count(), w.ackHist.quantile(0.5), w.ackHist.quantile(0.99))
 	c.kill()
 	killed := time.Now()
-	waitUntil(t, 30*time.Second, "another node to own routing", func() bool { return routingOwner(a) || routingOwner(b) })
+	waitUntil(t, 30*time.Second, "another node to own routing", func() bool { return routingOwnerNode(a) || routingOwnerNode(b) })
 	takeOver := time.Since(killed)
 	// C's agent reconnects to B and gets its chats back.
 	agentsC.close()
@@ -142,11 +140,11 @@ func TestMultiNode(t *testing.T) {
 
 	// The visitors' node dies; they resume on B and resend what was not acknowledged.
 	sender.stop()
-	aOwned := routingOwner(a)
+	aOwned := routingOwnerNode(a)
 	a.kill()
 	killed = time.Now()
 	if aOwned {
-		waitUntil(t, 30*time.Second, "node B to own routing", func() bool { return routingOwner(b) })
+		waitUntil(t, 30*time.Second, "node B to own routing", func() bool { return routingOwnerNode(b) })
 		t.Logf("node A owned routing too: node B took over after %v", time.Since(killed).Round(time.Millisecond))
 	}
 	lastSeen := map[*visitor]int64{}
@@ -356,21 +354,8 @@ func isConnected(v *visitor) bool {
 	}
 }
 
-// routingOwner reports whether the node says it runs the routing engine.
-func routingOwner(s *spawnedServer) bool {
-	resp, err := http.Get(s.url + "/metrics")
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if sc.Text() == "interact_routing_owner 1" {
-			return true
-		}
-	}
-	return false
-}
+// routingOwnerNode reports whether the node says it runs the routing engine.
+func routingOwnerNode(s *spawnedServer) bool { return routingOwner(s.url) }
 
 func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
