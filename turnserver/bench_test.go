@@ -224,7 +224,14 @@ func startCoturn(b *testing.B) *benchTarget {
 		"--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--listening-port="+strconv.Itoa(port),
 		"--use-auth-secret", "--static-auth-secret="+benchSecret, "--realm="+DefaultRealm,
 		"--allow-loopback-peers", "--min-port=50000", "--max-port=50999",
-		"--log-file=stdout", "--no-stdout-log", "--pidfile="+filepath.Join(dir, "pid"), "--db="+filepath.Join(dir, "turndb"))
+		"--log-file=stdout", "--pidfile="+filepath.Join(dir, "pid"), "--db="+filepath.Join(dir, "turndb"))
+	logPath := filepath.Join(dir, "log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -235,14 +242,24 @@ func startCoturn(b *testing.B) *benchTarget {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	// Ready once it answers a STUN binding request.
 	c := dial(b, "udp", addr, "", "")
-	deadline := time.Now().Add(10 * time.Second)
+	// A loaded machine may take a while to start coturn's threads.
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := c.SendBindingRequest(); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
-			b.Fatal("coturn did not answer on " + addr)
+			out, _ := os.ReadFile(logPath)
+			b.Fatalf("coturn did not answer on %s; its log:\n%s", addr, tail(out, 2000))
 		}
 	}
 	return &benchTarget{addr: addr, cmd: cmd}
+}
+
+// tail is the last n bytes of b.
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
 }
