@@ -18,8 +18,9 @@ import (
 // Chat messages are written in batches: whatever has queued up shares one
 // transaction ("group commit"), so a message is acknowledged only after its
 // transaction committed, yet thousands share one fsync. A task's sequence
-// numbers come from its row in the database, so several processes may
-// append to one task.
+// numbers come from the database (its locked row, or on SQLite, whose
+// writers take turns, its messages), so several processes may append to
+// one task.
 
 // maxBatch bounds how many messages share one transaction.
 const maxBatch = 1024
@@ -330,8 +331,12 @@ func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, rows []*interact.M
 	return nil
 }
 
-// setLastSeq stores each task's highest sequence number among rows.
+// setLastSeq stores each task's highest sequence number among rows, where
+// the dialect keeps it in tasks.last_seq.
 func (db *DB) setLastSeq(ctx context.Context, tx *sql.Tx, rows []*interact.Message) error {
+	if db.dialect.lastSeq != "tasks.last_seq" {
+		return nil
+	}
 	last := map[string]int64{}
 	for _, m := range rows {
 		last[m.TaskID] = max(last[m.TaskID], m.Seq)
@@ -395,7 +400,7 @@ const (
 func (db *DB) batchSQL(kind, n int) string {
 	switch kind {
 	case stmtLockTasks:
-		return `SELECT id, last_seq FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
+		return `SELECT id, ` + db.dialect.lastSeq + ` FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
 	case stmtInsertMessages:
 		return `INSERT INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)")
 	default: // VALUES columns are named column1, column2… on both engines.
