@@ -55,8 +55,14 @@ type dialect struct {
 	// anyway (SQLite) it is read from the messages' primary key, so an
 	// append does not also rewrite its task's row; elsewhere it is
 	// tasks.last_seq, kept by the writer under the row's lock.
-	lastSeq  string
-	isUnique func(error) bool
+	lastSeq string
+	// skipTaken, where set, is the INSERT verb that skips a message whose
+	// client id is taken instead of failing: a batch holding a resend is
+	// then written again in a new transaction. Otherwise it is rolled back
+	// to a savepoint, keeping its row locks; on SQLite a savepoint costs a
+	// journal of every page the batch changes.
+	skipTaken string
+	isUnique  func(error) bool
 }
 
 var sqliteDialect = dialect{
@@ -69,7 +75,8 @@ var sqliteDialect = dialect{
 	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
 	writers:    1, // one write connection
 	// last_seq was kept by earlier versions; it is no longer updated.
-	lastSeq: `MAX(tasks.last_seq, COALESCE((SELECT MAX(m.seq) FROM messages m WHERE m.task_id = tasks.id), 0))`,
+	lastSeq:   `MAX(tasks.last_seq, COALESCE((SELECT MAX(m.seq) FROM messages m WHERE m.task_id = tasks.id), 0))`,
+	skipTaken: `INSERT OR IGNORE`,
 	isUnique: func(err error) bool {
 		var se *sqlite.Error
 		return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
