@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -27,6 +26,9 @@ type Conn struct {
 	// in before the next one's.
 	serving atomic.Bool
 
+	wmu       sync.Mutex // held while writing to the socket
+	closeSent bool       // a close frame was written; guarded by wmu
+
 	mu       sync.Mutex
 	queue    [][]byte
 	writing  bool
@@ -35,6 +37,7 @@ type Conn struct {
 	// held frames wait here while the handler replays history (Hold/Release).
 	held    [][]byte
 	holding bool
+	corked  bool // frames wait in queue until Uncork
 	// closeCode, when set, closes the connection once the queue is sent.
 	closeCode   int
 	closeReason string
@@ -80,28 +83,20 @@ func (c *Conn) push(frame []byte) {
 // for its task, so a replay and live delivery never double up. Called with
 // c.mu held.
 func (c *Conn) admit(frame []byte) bool {
-	if !bytes.HasPrefix(frame, []byte(`{"type":"message",`)) {
-		return true
-	}
-	var f struct {
-		Data struct {
-			TaskID string `json:"taskId"`
-			Seq    int64  `json:"seq"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(frame, &f) != nil || f.Data.Seq == 0 {
+	task, seq, ok := messageSeq(frame)
+	if !ok {
 		return true
 	}
 	for i := range c.seqs {
-		if c.seqs[i].task == f.Data.TaskID {
-			if f.Data.Seq <= c.seqs[i].seq {
+		if c.seqs[i].task == string(task) {
+			if seq <= c.seqs[i].seq {
 				return false
 			}
-			c.seqs[i].seq = f.Data.Seq
+			c.seqs[i].seq = seq
 			return true
 		}
 	}
-	c.seqs = append(c.seqs, taskSeq{f.Data.TaskID, f.Data.Seq})
+	c.seqs = append(c.seqs, taskSeq{string(task), seq})
 	return true
 }
 
@@ -133,8 +128,28 @@ func (c *Conn) enqueue(frames ...[]byte) {
 		return
 	}
 	c.queue = append(c.queue, frames...)
-	start := !c.writing
-	c.writing = true
+	start := !c.writing && !c.corked
+	c.writing = c.writing || start
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+}
+
+// Cork keeps queued frames back until Uncork, so that frames sent in
+// quick succession (a message and its ack) leave in one write.
+func (c *Conn) Cork() {
+	c.mu.Lock()
+	c.corked = true
+	c.mu.Unlock()
+}
+
+// Uncork sends the frames queued since Cork.
+func (c *Conn) Uncork() {
+	c.mu.Lock()
+	c.corked = false
+	start := !c.writing && !c.closed && len(c.queue) > 0
+	c.writing = c.writing || start
 	c.mu.Unlock()
 	if start {
 		go c.writeLoop()
@@ -169,15 +184,12 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		c.mu.Unlock()
-		for _, b := range batch {
-			c.ws.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteTimeout))
-			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
-				c.mu.Lock()
-				c.writing = false
-				c.mu.Unlock()
-				c.Close()
-				return
-			}
+		if err := c.writeFrames(batch); err != nil {
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
+			c.Close()
+			return
 		}
 	}
 }
@@ -268,7 +280,7 @@ func (c *Conn) Close() {
 	}
 	c.hub.remove(c)
 	c.hub.poll.remove(c)
-	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	c.writeClose(websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 	c.ws.Close()
 	c.h.Closed(c)
 }
@@ -287,7 +299,7 @@ func (c *Conn) SendAndClose(frame []byte, code int, reason string) {
 
 // CloseWith sends a close frame with a policy code and reason, then closes.
 func (c *Conn) CloseWith(code int, reason string) {
-	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	c.writeClose(websocket.FormatCloseMessage(code, reason))
 	c.Close()
 }
 
@@ -358,7 +370,7 @@ func (c *Conn) readFrame() bool {
 
 // pong answers a ping.
 func (c *Conn) pong(payload []byte) {
-	c.ws.WriteControl(websocket.PongMessage, payload, time.Now().Add(c.hub.cfg.WriteTimeout))
+	c.writeControl(opPong, payload, c.hub.cfg.WriteTimeout, true)
 }
 
 // Frame is an outgoing frame.

@@ -223,7 +223,7 @@ func (h *Hub) pinger() {
 					c.Close()
 					continue
 				}
-				c.ws.WriteControl(websocket.PingMessage, nil, now.Add(time.Second))
+				c.writeControl(opPing, nil, time.Second, false) // skipped while a write is in progress
 			}
 		}
 	}

@@ -50,7 +50,19 @@ type dialect struct {
 	param          func(n int) string // the nth parameter of a generated statement whose parameters are in order
 	checkpoint     string             // run now and then off the commit path ("" when the engine does it)
 	writers        int                // message batches written at once
-	isUnique       func(error) bool
+	// lastSeq is the expression for the row's task's last message
+	// sequence number in a query of tasks. Where writes are serialized
+	// anyway (SQLite) it is read from the messages' primary key, so an
+	// append does not also rewrite its task's row; elsewhere it is
+	// tasks.last_seq, kept by the writer under the row's lock.
+	lastSeq string
+	// skipTaken, where set, is the INSERT verb that skips a message whose
+	// client id is taken instead of failing: a batch holding a resend is
+	// then written again in a new transaction. Otherwise it is rolled back
+	// to a savepoint, keeping its row locks; on SQLite a savepoint costs a
+	// journal of every page the batch changes.
+	skipTaken string
+	isUnique  func(error) bool
 }
 
 var sqliteDialect = dialect{
@@ -62,6 +74,9 @@ var sqliteDialect = dialect{
 	param:      func(int) string { return "?" },
 	checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`,
 	writers:    1, // one write connection
+	// last_seq was kept by earlier versions; it is no longer updated.
+	lastSeq:   `MAX(tasks.last_seq, COALESCE((SELECT MAX(m.seq) FROM messages m WHERE m.task_id = tasks.id), 0))`,
+	skipTaken: `INSERT OR IGNORE`,
 	isUnique: func(err error) bool {
 		var se *sqlite.Error
 		return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -76,6 +91,7 @@ var postgresDialect = dialect{
 	nowMS:          `CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)`,
 	param:          func(n int) string { return "$" + strconv.Itoa(n) },
 	writers:        4, // while one batch waits for its commit, the next ones are sent
+	lastSeq:        `tasks.last_seq`,
 	isUnique: func(err error) bool {
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505" // unique_violation

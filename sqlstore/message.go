@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -18,8 +19,9 @@ import (
 // Chat messages are written in batches: whatever has queued up shares one
 // transaction ("group commit"), so a message is acknowledged only after its
 // transaction committed, yet thousands share one fsync. A task's sequence
-// numbers come from its row in the database, so several processes may
-// append to one task.
+// numbers come from the database (its locked row, or on SQLite, whose
+// writers take turns, its messages), so several processes may append to
+// one task.
 
 // maxBatch bounds how many messages share one transaction.
 const maxBatch = 1024
@@ -176,7 +178,8 @@ var errClientIDTaken = errors.New("client id taken")
 //
 // The common batch holds no resend: its messages get the next numbers and
 // go in with multi-row INSERTs. When one of them turns out to be a resend,
-// the inserts are rolled back to a savepoint, keeping the locks, and the
+// the inserts are undone (rolled back to a savepoint, keeping the locks, or
+// where the dialect skips taken client ids, the whole transaction) and the
 // batch is inserted again looking up every client id first, so that
 // sequence numbers have no gaps.
 func (db *DB) writeBatch(job *batchJob) ([]appendResult, error) {
@@ -188,43 +191,53 @@ func (db *DB) writeBatch(job *batchJob) ([]appendResult, error) {
 		return nil, err
 	}
 	results := make([]appendResult, len(job.batch))
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var taskIDs []string
-		for i, req := range job.batch {
-			if err := req.ctx.Err(); err != nil {
-				results[i].err = err
-				continue
+	write := func(careful bool) error {
+		return db.tx(ctx, func(tx *sql.Tx) error {
+			var taskIDs []string
+			for i, req := range job.batch {
+				results[i] = appendResult{}
+				if err := req.ctx.Err(); err != nil {
+					results[i].err = err
+					continue
+				}
+				taskIDs = append(taskIDs, req.m.TaskID)
 			}
-			taskIDs = append(taskIDs, req.m.TaskID)
-		}
-		if len(taskIDs) == 0 {
-			return nil
-		}
-		if job.after != nil {
-			<-job.after
-		}
-		lastSeq, err := db.lockTasks(ctx, tx, taskIDs)
-		locked()
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT appends`); err != nil {
-			return err
-		}
-		err = db.appendBatch(ctx, tx, job.batch, results, maps.Clone(lastSeq), false)
-		if errors.Is(err, errClientIDTaken) {
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT appends`); err != nil {
+			if len(taskIDs) == 0 {
+				return nil
+			}
+			if job.after != nil {
+				<-job.after
+			}
+			lastSeq, err := db.lockTasks(ctx, tx, taskIDs)
+			locked()
+			if err != nil {
 				return err
 			}
-			for i := range results {
-				if results[i].err == nil {
-					results[i] = appendResult{}
-				}
+			if db.dialect.skipTaken != "" {
+				return db.appendBatch(ctx, tx, job.batch, results, lastSeq, careful)
 			}
-			err = db.appendBatch(ctx, tx, job.batch, results, lastSeq, true)
-		}
-		return err
-	})
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT appends`); err != nil {
+				return err
+			}
+			err = db.appendBatch(ctx, tx, job.batch, results, maps.Clone(lastSeq), false)
+			if errors.Is(err, errClientIDTaken) {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT appends`); err != nil {
+					return err
+				}
+				for i := range results {
+					if results[i].err == nil {
+						results[i] = appendResult{}
+					}
+				}
+				err = db.appendBatch(ctx, tx, job.batch, results, lastSeq, true)
+			}
+			return err
+		})
+	}
+	err := write(false)
+	if errors.Is(err, errClientIDTaken) && db.dialect.skipTaken != "" {
+		err = write(true)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +325,8 @@ func (db *DB) lockTasks(ctx context.Context, tx *sql.Tx, ids []string) (map[stri
 }
 
 // insertMessages inserts rows with multi-row INSERTs. A row whose client
-// id is taken fails the statement with errClientIDTaken.
+// id is taken fails the statement with errClientIDTaken (where the dialect
+// skips such rows, the transaction must be rolled back).
 func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, rows []*interact.Message) error {
 	const cols = 8
 	for chunk := range chunks(rows) {
@@ -320,18 +334,28 @@ func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, rows []*interact.M
 		for _, m := range chunk {
 			args = append(args, m.TaskID, m.Seq, m.ClientID, m.From, m.AgentID, m.Name, m.Text, ms(m.At))
 		}
-		if _, err := db.batchStmt(ctx, tx, stmtInsertMessages, len(chunk)).ExecContext(ctx, args...); err != nil {
+		res, err := db.batchStmt(ctx, tx, stmtInsertMessages, len(chunk)).ExecContext(ctx, args...)
+		if err != nil {
 			if db.dialect.isUnique(err) {
 				return fmt.Errorf("%w: %w", errClientIDTaken, err)
 			}
 			return fmt.Errorf("append messages: %w", err)
 		}
+		if db.dialect.skipTaken != "" {
+			if n, err := res.RowsAffected(); err != nil || n != int64(len(chunk)) {
+				return fmt.Errorf("%w: %d of %d rows inserted (%v)", errClientIDTaken, n, len(chunk), err)
+			}
+		}
 	}
 	return nil
 }
 
-// setLastSeq stores each task's highest sequence number among rows.
+// setLastSeq stores each task's highest sequence number among rows, where
+// the dialect keeps it in tasks.last_seq.
 func (db *DB) setLastSeq(ctx context.Context, tx *sql.Tx, rows []*interact.Message) error {
+	if db.dialect.lastSeq != "tasks.last_seq" {
+		return nil
+	}
 	last := map[string]int64{}
 	for _, m := range rows {
 		last[m.TaskID] = max(last[m.TaskID], m.Seq)
@@ -395,9 +419,9 @@ const (
 func (db *DB) batchSQL(kind, n int) string {
 	switch kind {
 	case stmtLockTasks:
-		return `SELECT id, last_seq FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
+		return `SELECT id, ` + db.dialect.lastSeq + ` FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
 	case stmtInsertMessages:
-		return `INSERT INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)")
+		return cmp.Or(db.dialect.skipTaken, "INSERT") + ` INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)")
 	default: // VALUES columns are named column1, column2… on both engines.
 		return `UPDATE tasks SET last_seq = v.column2 FROM (VALUES ` + db.placeholders(n, "(%s", "CAST(%s AS BIGINT))") +
 			`) AS v WHERE tasks.id = v.column1`

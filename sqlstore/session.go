@@ -52,7 +52,7 @@ func (db *DB) Sessions(ctx context.Context, a interact.Actor, f SessionFilter) (
 		w.add("id IN (SELECT task_id FROM session_labels WHERE tenant_id = $1 AND kind = 'tag' AND LOWER(ref) = LOWER($%d))", strings.TrimSpace(f.Tag))
 	}
 	conds, args := w.conds, w.args
-	q := `SELECT ` + taskCols + ` FROM tasks WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY id DESC`
+	q := `SELECT ` + db.taskSelect() + ` FROM tasks WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY id DESC`
 	var out []Session
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		tree, err := db.ouTree(ctx, tx, a.TenantID)

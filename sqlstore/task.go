@@ -16,6 +16,11 @@ import (
 const taskCols = `id, tenant_id, service_id, contact_id, direct_user_id, modality, state, priority, strict, queue_seq, visitor,
 	origin, agent_id, target_agent_id, transfers, created_at, queued_at, connected_at, ended_at, outcome, last_seq, left_message`
 
+// taskSelect is the select list of taskCols.
+func (db *DB) taskSelect() string {
+	return strings.Replace(taskCols, "last_seq", db.dialect.lastSeq, 1)
+}
+
 func scanTask(row interface{ Scan(...any) error }) (*interact.Task, error) {
 	var t interact.Task
 	var visitor string
@@ -132,7 +137,7 @@ func nonNil(s []string) []string {
 
 // Task returns a task by id (any tenant: callers hold a token bound to it).
 func (db *DB) Task(ctx context.Context, id string) (*interact.Task, error) {
-	t, err := scanTask(db.read.QueryRowContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE id = $1`, id))
+	t, err := scanTask(db.read.QueryRowContext(ctx, `SELECT `+db.taskSelect()+` FROM tasks WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("task", id)
 	}
@@ -144,7 +149,7 @@ func (db *DB) TaskByResume(ctx context.Context, hash string) (*interact.Task, er
 	if hash == "" {
 		return nil, interact.Errorf(interact.ENOTFOUND, "No task for this resume token.")
 	}
-	t, err := scanTask(db.read.QueryRowContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE resume_hash = $1`, hash))
+	t, err := scanTask(db.read.QueryRowContext(ctx, `SELECT `+db.taskSelect()+` FROM tasks WHERE resume_hash = $1`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, interact.Errorf(interact.ENOTFOUND, "No task for this resume token.")
 	}
@@ -154,7 +159,7 @@ func (db *DB) TaskByResume(ctx context.Context, hash string) (*interact.Task, er
 // OpenTasks returns every task not yet ended, in queue order: what the
 // routing engine recovers from after a restart.
 func (db *DB) OpenTasks(ctx context.Context) ([]interact.Task, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE state <> 'ended' ORDER BY queue_seq`)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+db.taskSelect()+` FROM tasks WHERE state <> 'ended' ORDER BY queue_seq`)
 	if err != nil {
 		return nil, err
 	}

@@ -162,14 +162,25 @@ func (s *Server) sendMessage(ctx context.Context, c *realtime.Conn, frameID stri
 		return err
 	}
 	m.Text, m.At = text, time.Now().UTC().Truncate(time.Millisecond)
+	// The sender's own copy of the message and the ack leave in one write.
+	c.Cork()
+	defer c.Uncork()
 	stored, dup, err := s.store.AppendMessage(ctx, m)
 	if err != nil {
 		return err
 	}
 	// The store has announced the message to both parties (publishMessage)
 	// before it answered: the ack never overtakes the message.
-	c.SendJSON("message.ack", frameID, map[string]any{"clientId": stored.ClientID, "seq": stored.Seq, "at": stored.At, "duplicate": dup})
+	c.SendJSON("message.ack", frameID, messageAck{At: stored.At, ClientID: stored.ClientID, Duplicate: dup, Seq: stored.Seq})
 	return nil
+}
+
+// messageAck is the data of a "message.ack" frame.
+type messageAck struct {
+	At        time.Time `json:"at"`
+	ClientID  string    `json:"clientId"`
+	Duplicate bool      `json:"duplicate"`
+	Seq       int64     `json:"seq"`
 }
 
 // publishMessage announces a stored message on its task's subject; the
