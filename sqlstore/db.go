@@ -246,12 +246,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // migrate applies the embedded migrations not yet recorded, in name order,
 // in one transaction. Migrations are forward-only.
 func (db *DB) migrate(ctx context.Context) error {
-	dir := db.dialect.migrations
-	names, err := fs.Glob(migrations, dir+"/*.sql")
+	names, err := migrationFiles(db.dialect.migrations)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	sort.Strings(names)
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if db.dialect.lockMigrations != "" {
 			if _, err := tx.ExecContext(ctx, db.dialect.lockMigrations); err != nil {
@@ -283,6 +281,28 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// migrationFiles lists the migrations for a dialect in name order: those in
+// migrations/common, which both engines run as they are, and those in the
+// dialect's own folder, which win over a common file of the same name.
+func migrationFiles(dialectDir string) ([]string, error) {
+	byName := map[string]string{}
+	for _, dir := range []string{"migrations/common", dialectDir} {
+		files, err := fs.Glob(migrations, dir+"/*.sql")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			byName[filepath.Base(f)] = f
+		}
+	}
+	names := make([]string, 0, len(byName))
+	for _, f := range byName {
+		names = append(names, f)
+	}
+	sort.Slice(names, func(i, j int) bool { return filepath.Base(names[i]) < filepath.Base(names[j]) })
+	return names, nil
 }
 
 // tx runs fn in a write transaction and commits when fn returns nil.
