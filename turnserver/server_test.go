@@ -3,6 +3,8 @@ package turnserver
 import (
 	"fmt"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -184,26 +186,51 @@ func TestCloseReleasesEverySocket(t *testing.T) {
 		t.Fatalf("%d sockets tracked, want 3", n)
 	}
 	udpAddr, tcpAddr := s.addr("udp"), s.addr("tcp")
+	if ours, err := boundHere(udpRelay.LocalAddr().String()); err != nil || !ours {
+		t.Fatalf("the relay's socket is not seen as this process's (%v): the check below would prove nothing", err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.open.count(); n != 0 {
 		t.Errorf("%d sockets left open", n)
 	}
-	// Every port is free again at once.
+	// Every port is free again.
 	for _, a := range []string{udpAddr, udpRelay.LocalAddr().String(), tcpRelay.LocalAddr().String()} {
-		pc, err := net.ListenPacket("udp4", a)
-		if err != nil {
-			t.Errorf("UDP %s still bound after Close: %v", a, err)
-			continue
+		// A socket's descriptor is released when its last reader has
+		// returned, a moment after Close; and the port lies in the ephemeral
+		// range, where another process may bind it at once: only a socket of
+		// this process still bound after that moment counts.
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			pc, err := net.ListenPacket("udp4", a)
+			if err == nil {
+				pc.Close()
+				break
+			}
+			ours, perr := boundHere(a)
+			if perr == nil && !ours {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("UDP %s still bound after Close: %v", a, err)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		pc.Close()
 	}
-	ln, err := net.Listen("tcp4", tcpAddr)
-	if err != nil {
-		t.Errorf("TCP %s still bound after Close: %v", tcpAddr, err)
-	} else {
-		ln.Close()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		ln, err := net.Listen("tcp4", tcpAddr)
+		if err == nil {
+			ln.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("TCP %s still bound after Close: %v", tcpAddr, err)
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -231,4 +258,39 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// boundHere reports whether a UDP socket of this process is bound to addr,
+// matching /proc/net/udp's entries to this process's socket descriptors.
+func boundHere(addr string) (bool, error) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return false, err
+	}
+	ours := map[string]bool{}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return false, err
+	}
+	for _, fd := range fds {
+		if l, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && strings.HasPrefix(l, "socket:[") {
+			ours[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+		}
+	}
+	table, err := os.ReadFile("/proc/net/udp")
+	if err != nil {
+		return false, err
+	}
+	suffix := fmt.Sprintf(":%04X", p)
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 9 && strings.HasSuffix(f[1], suffix) && ours[f[9]] {
+			return true, nil
+		}
+	}
+	return false, nil
 }
