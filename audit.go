@@ -31,3 +31,20 @@ type AuditFilter struct {
 	Cursor     string // return entries older than this entry id
 	Limit      int
 }
+
+// AuditKinds are the kinds of entity the audit log records.
+var AuditKinds = []string{"tenant", "ou", "user", "service", "domain_template", "code"}
+
+// AuditActions are every action the audit log records; the store refuses
+// to record any other, so this list is what consoles offer as filters.
+var AuditActions = []string{
+	"tenant.create", "tenant.update",
+	"ou.create", "ou.update", "ou.delete",
+	"user.create", "user.update", "user.update_password", "user.delete",
+	"api_token.create", "api_token.delete",
+	"service.create", "service.update", "service.update_licenses", "service.delete",
+	"service.member_put", "service.member_active", "service.member_delete",
+	"domain_template.create", "domain_template.update", "domain_template.delete",
+	"interact.update", "interact.rotate_key", "interact.widget_update", "interact.widget_reset",
+	"code.create", "code.rename", "code.delete",
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,9 @@ import (
 
 // audit records a change made by a inside tx. before or after may be nil.
 func (db *DB) audit(ctx context.Context, tx *sql.Tx, a interact.Actor, action, kind, id string, before, after any) error {
+	if !slices.Contains(interact.AuditActions, action) || !slices.Contains(interact.AuditKinds, kind) {
+		return fmt.Errorf("audit: unlisted action %q or kind %q (add it to interact.AuditActions/AuditKinds)", action, kind)
+	}
 	enc := func(v any) (any, error) {
 		if v == nil {
 			return nil, nil

@@ -735,8 +735,7 @@ func viewAudit(q *adminReq) error {
 	f := auditFilter(v)
 	var err error
 	d := map[string]any{"Q": v,
-		"Kinds":   []string{"tenant", "ou", "user", "service", "domain_template"},
-		"Actions": []string{"tenant.update", "ou.create", "ou.update", "ou.delete", "user.create", "user.update", "user.update_password", "user.delete", "api_token.create", "api_token.delete", "service.create", "service.update", "service.update_licenses", "service.delete", "service.member_put", "service.member_active", "service.member_delete", "domain_template.create", "domain_template.update", "domain_template.delete", "interact.update", "interact.rotate_key"}}
+		"Kinds": interact.AuditKinds, "Actions": interact.AuditActions}
 	users, _ := q.s.store.Users(q.ctx(), q.a)
 	d["Users"] = users
 	if f.Since, err = formTime(v.Get("since"), "From"); err == nil {
