@@ -102,12 +102,14 @@ func chromiumOrSkip(t *testing.T) string {
 // ice, or none), the host pages, the visitor's and the agent's browsers,
 // and signs the agent in, available.
 func newCallEnv(t *testing.T, ice func(taskID string) interact.ICEConfig) *callEnv {
+	return newCallEnvWith(t, func(c *web.Config) { c.ICE = ice })
+}
+
+// newCallEnvWith is newCallEnv with the server's configuration adjusted by
+// configure.
+func newCallEnvWith(t *testing.T, configure func(*web.Config)) *callEnv {
 	chromium := chromiumOrSkip(t)
-	dist := interact.Distribution{Type: interact.DistributeDirect}
-	l := newLive(t, 1, dist)
-	if ice != nil {
-		l = newLiveWith(t, 1, dist, func(c *web.Config) { c.ICE = ice })
-	}
+	l := newLiveWith(t, 1, interact.Distribution{Type: interact.DistributeDirect}, configure)
 	l.restrictTo("*.example.test:*")
 	e := &callEnv{l: l, port: pageServer(t, l, l.url)}
 	e.visitor = newMediaBrowser(t, chromium, "http://shop.example.test:"+e.port)

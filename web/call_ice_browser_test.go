@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/turnserver"
 	"github.com/interact-oss/interact/web"
@@ -127,26 +126,12 @@ func TestCallICERestartInBrowser(t *testing.T) {
 // newCallEnvBehind is newCallEnv with every connection to interact (pages,
 // WebSockets; not the TURN relay) through a proxy the test can cut.
 func newCallEnvBehind(t *testing.T, ice func(taskID string) interact.ICEConfig) (*callEnv, *cutProxy) {
-	chromium := chromiumOrSkip(t)
 	proxy := newCutProxy(t)
-	l := newLiveWith(t, 1, interact.Distribution{Type: interact.DistributeDirect}, func(c *web.Config) {
+	e := newCallEnvWith(t, func(c *web.Config) {
 		proxy.setTarget(strings.TrimPrefix(c.PublicURL, "http://"))
 		c.PublicURL = "http://" + proxy.addr()
 		c.ICE = ice
 	})
-	l.restrictTo("*.example.test:*")
-	e := &callEnv{l: l, port: pageServer(t, l, l.url)}
-	e.visitor = newMediaBrowser(t, chromium, "http://shop.example.test:"+e.port)
-	e.agent = newMediaBrowser(t, chromium, "")
-	tab, cancel := chromedp.NewContext(e.agent)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatal(err)
-	}
-	e.agent = tab
-	signInConsole(t, tab, l.url, "agent0@live.test", "agent-password")
-	setPresence(t, tab, "available")
-	waitConsole(t, tab, "available", `document.querySelector('.side .state').textContent === 'Available'`)
 	return e, proxy
 }
 
