@@ -48,3 +48,6 @@ var AuditActions = []string{
 	"interact.update", "interact.rotate_key", "interact.widget_update", "interact.widget_reset",
 	"code.create", "code.rename", "code.delete",
 }
+
+// MaxAuditPage bounds one page of audit entries.
+const MaxAuditPage = 500

@@ -73,3 +73,10 @@ func ValidSubject(s string) bool {
 		s = rest
 	}
 }
+
+// TaskSubject, AgentSubject and ServiceSubject name the bus subjects.
+func TaskSubject(id string) string { return "task." + id }
+
+func AgentSubject(id string) string { return "agent." + id }
+
+func ServiceSubject(id string) string { return "service." + id }

@@ -120,3 +120,11 @@ type Member struct {
 
 // MaxMembers bounds a service's member list.
 const MaxMembers = 1000
+
+// RoutingMember is what routing needs to know of a service member.
+type RoutingMember struct {
+	UserID   string
+	Name     string
+	Active   bool
+	Licenses Licenses
+}

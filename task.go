@@ -193,3 +193,23 @@ type Offer struct {
 	Codes      []string   `json:"codes"`
 	Tags       []string   `json:"tags"`
 }
+
+// StartRequest describes a new task from the widget.
+type StartRequest struct {
+	TenantID     string
+	ServiceID    string // the service's queue; empty for a direct contact
+	DirectUserID string // the user of a direct contact
+	ContactID    string
+	Modality     Modality
+	Visitor      Visitor
+	Origin       string
+	ResumeHash   string
+	// MaxOpenChats is the tenant's cap of concurrent chat tasks per service.
+	MaxOpenChats int
+}
+
+// Ended-by values for EndTask.
+const (
+	ByVisitor = "visitor"
+	BySystem  = "system"
+)

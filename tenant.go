@@ -115,3 +115,12 @@ func validName(what, s string) error {
 	}
 	return nil
 }
+
+// NewTenant describes a tenant to create together with its root OU and its
+// first tenant admin.
+type NewTenant struct {
+	Tenant        Tenant
+	AdminEmail    string
+	AdminName     string
+	AdminPassword string
+}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/routing"
 )
 
 // Calls made on any node run on the owner, and its refusals keep their
@@ -24,7 +23,7 @@ func TestForwarding(t *testing.T) {
 	if _, err := others[0].AgentConnected(w.ctx, w.admin.TenantID, agent.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := others[0].SetPresence(w.ctx, agent.ID, routing.PresenceAvailable, ""); err != nil {
+	if err := others[0].SetPresence(w.ctx, agent.ID, interact.PresenceAvailable, ""); err != nil {
 		t.Fatal(err)
 	}
 	if !others[1].Available(w.ctx, w.admin.TenantID, w.svc.ID, "", interact.ModalityChat) {
@@ -34,7 +33,7 @@ func TestForwarding(t *testing.T) {
 	if task.TenantID != w.admin.TenantID {
 		t.Errorf("forwarded task lost its tenant: %q", task.TenantID)
 	}
-	offer := w.events.wait(t, 0, routing.AgentSubject(agent.ID), "offer", offerFor(task.ID))
+	offer := w.events.wait(t, 0, interact.AgentSubject(agent.ID), "offer", offerFor(task.ID))
 	got, err := others[0].Accept(w.ctx, agent.ID, offer["offerId"].(string))
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +61,7 @@ func TestForwarding(t *testing.T) {
 		{"accept a gone offer", func() error { _, err := others[1].Accept(w.ctx, agent.ID, offer["offerId"].(string)); return err }(), interact.ECONFLICT},
 		{"bad presence", others[1].SetPresence(w.ctx, agent.ID, "sleepy", ""), interact.EINVALID},
 		{"bad modality", func() error {
-			_, err := others[0].StartTask(w.ctx, routing.StartRequest{TenantID: w.admin.TenantID, ServiceID: w.svc.ID, Modality: "fax"})
+			_, err := others[0].StartTask(w.ctx, interact.StartRequest{TenantID: w.admin.TenantID, ServiceID: w.svc.ID, Modality: "fax"})
 			return err
 		}(), interact.EINVALID},
 		{"unknown service", func() error { _, err := others[0].Queue(w.ctx, w.admin.TenantID, "nope"); return err }(), interact.ENOTFOUND},
@@ -72,7 +71,7 @@ func TestForwarding(t *testing.T) {
 			t.Errorf("%s: code %q (%v), want %q", r.name, got, r.err, r.code)
 		}
 	}
-	if err := others[1].EndTask(w.ctx, task.ID, routing.ByVisitor); err != nil {
+	if err := others[1].EndTask(w.ctx, task.ID, interact.ByVisitor); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := own.Task(task.ID); ok {
@@ -99,18 +98,18 @@ func TestTakeOver(t *testing.T) {
 		if _, err := n.AgentConnected(w.ctx, w.admin.TenantID, w.agents[i].ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := n.SetPresence(w.ctx, w.agents[i].ID, routing.PresenceAvailable, ""); err != nil {
+		if err := n.SetPresence(w.ctx, w.agents[i].ID, interact.PresenceAvailable, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
 	t1 := w.start(t, rest[1], "First")
 	rest[1].VisitorConnected(t1.ID)
-	o1 := w.events.wait(t, 0, routing.AgentSubject(ag0.ID), "offer", offerFor(t1.ID))
+	o1 := w.events.wait(t, 0, interact.AgentSubject(ag0.ID), "offer", offerFor(t1.ID))
 	if _, err := rest[0].Accept(w.ctx, ag0.ID, o1["offerId"].(string)); err != nil {
 		t.Fatal(err)
 	}
 	t2 := w.start(t, rest[1], "Second")
-	w.events.wait(t, 0, routing.AgentSubject(ag1.ID), "offer", offerFor(t2.ID))
+	w.events.wait(t, 0, interact.AgentSubject(ag1.ID), "offer", offerFor(t2.ID))
 
 	mark := w.events.mark()
 	old.lease.fail.Store(true) // the owner's store is gone
@@ -126,7 +125,7 @@ func TestTakeOver(t *testing.T) {
 	var taker int
 	waitFor(t, "a new offer of the waiting task", func() bool {
 		for i, ag := range w.agents {
-			if d, ok := w.events.find(mark, routing.AgentSubject(ag.ID), "offer", offerFor(t2.ID)); ok {
+			if d, ok := w.events.find(mark, interact.AgentSubject(ag.ID), "offer", offerFor(t2.ID)); ok {
 				again, taker = d, i
 				return true
 			}
@@ -139,7 +138,7 @@ func TestTakeOver(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, av := range q.Agents {
-			if av.Presence != routing.PresenceAvailable {
+			if av.Presence != interact.PresenceAvailable {
 				return false
 			}
 		}
@@ -149,7 +148,7 @@ func TestTakeOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{t1.ID, t2.ID} {
-		if err := next.EndTask(w.ctx, id, routing.ByVisitor); err != nil {
+		if err := next.EndTask(w.ctx, id, interact.ByVisitor); err != nil {
 			t.Fatal(err)
 		}
 		task, err := w.db.Task(w.ctx, id)
@@ -188,7 +187,7 @@ func TestSilentNode(t *testing.T) {
 	if _, err := other.AgentConnected(w.ctx, w.admin.TenantID, ag.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := other.SetPresence(w.ctx, ag.ID, routing.PresenceAvailable, ""); err != nil {
+	if err := other.SetPresence(w.ctx, ag.ID, interact.PresenceAvailable, ""); err != nil {
 		t.Fatal(err)
 	}
 	if !own.Available(w.ctx, w.admin.TenantID, w.svc.ID, "", interact.ModalityChat) {
@@ -196,12 +195,12 @@ func TestSilentNode(t *testing.T) {
 	}
 	mark := w.events.mark()
 	other.Close() // stops heartbeats, as a dead node would
-	w.events.wait(t, mark, routing.AgentSubject(ag.ID), "agent.state", func(d map[string]any) bool { return d["state"] == routing.StateOffline })
+	w.events.wait(t, mark, interact.AgentSubject(ag.ID), "agent.state", func(d map[string]any) bool { return d["state"] == interact.StateOffline })
 	q, err := own.Queue(w.ctx, w.admin.TenantID, w.svc.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(q.Agents) != 1 || q.Agents[0].State != routing.StateOffline {
+	if len(q.Agents) != 1 || q.Agents[0].State != interact.StateOffline {
 		t.Errorf("agent of a silent node: %+v", q.Agents)
 	}
 }
@@ -211,7 +210,7 @@ func TestResentCallRunsOnce(t *testing.T) {
 	w := newWorld(t, 1)
 	owner(t, w.node("a"))
 	bus := w.connect(t)
-	body, _ := json.Marshal(map[string]any{"id": "call-1", "op": "startTask", "node": "z", "start": routing.StartRequest{
+	body, _ := json.Marshal(map[string]any{"id": "call-1", "op": "startTask", "node": "z", "start": interact.StartRequest{
 		TenantID: w.admin.TenantID, ServiceID: w.svc.ID, Modality: interact.ModalityChat, Visitor: interact.Visitor{Name: "Once"}, ResumeHash: "r1"}})
 	var ids []string
 	for range 3 {
@@ -254,7 +253,7 @@ func TestHandOver(t *testing.T) {
 	if _, err := next.AgentConnected(w.ctx, w.admin.TenantID, ag.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := next.SetPresence(w.ctx, ag.ID, routing.PresenceAvailable, ""); err != nil {
+	if err := next.SetPresence(w.ctx, ag.ID, interact.PresenceAvailable, ""); err != nil {
 		t.Fatal(err)
 	}
 	old.Close()
@@ -265,5 +264,5 @@ func TestHandOver(t *testing.T) {
 		t.Error("the agent is not available after the hand-over")
 	}
 	task := w.start(t, next, "After")
-	w.events.wait(t, 0, routing.AgentSubject(ag.ID), "offer", offerFor(task.ID))
+	w.events.wait(t, 0, interact.AgentSubject(ag.ID), "offer", offerFor(task.ID))
 }

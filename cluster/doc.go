@@ -93,7 +93,7 @@
 //   - A paused owner (stopped process, long GC) that resumes after its lease
 //     ran out stops as soon as its watchdog runs. Its engine's writes (task
 //     creation, routing state, outcomes) carry its lease token
-//     (sqlstore.WithFence): the store checks it in the write's transaction,
+//     (interact.WithFence): the store checks it in the write's transaction,
 //     holding the lease row, so once another node took the lease they fail
 //     and the node steps down at once. Not fenced: system messages, which go
 //     through the store's batched message writer.

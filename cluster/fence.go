@@ -6,11 +6,10 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/routing"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // fencedStore is the store as one tenure of the owner's engine sees it: its
-// writes carry the lease token (sqlstore.WithFence), so they fail once
+// writes carry the lease token (interact.WithFence), so they fail once
 // another node took the lease, even if this node has not noticed yet.
 // A refused write makes the node step down at once.
 type fencedStore struct {
@@ -20,11 +19,11 @@ type fencedStore struct {
 }
 
 func (s fencedStore) fenced(ctx context.Context) context.Context {
-	return sqlstore.WithFence(ctx, leaseName, s.token)
+	return interact.WithFence(ctx, leaseName, s.token)
 }
 
 func (s fencedStore) check(err error) error {
-	if errors.Is(err, sqlstore.ErrFenced) {
+	if errors.Is(err, interact.ErrFenced) {
 		go s.lost()
 	}
 	return err

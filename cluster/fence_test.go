@@ -6,7 +6,6 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/cluster"
-	"github.com/interact-oss/interact/routing"
 )
 
 // An owner that lost its lease without noticing (a paused process: its
@@ -32,7 +31,7 @@ func TestPausedOwnerCannotWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = a.StartTask(w.ctx, routing.StartRequest{TenantID: w.admin.TenantID, ServiceID: w.svc.ID, Modality: interact.ModalityChat,
+	_, err = a.StartTask(w.ctx, interact.StartRequest{TenantID: w.admin.TenantID, ServiceID: w.svc.ID, Modality: interact.ModalityChat,
 		Visitor: interact.Visitor{Name: "Late"}, Origin: "https://shop.example", ResumeHash: interact.NewID()})
 	if err == nil {
 		t.Fatal("the paused owner started a task")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/chatlog"
 	"github.com/interact-oss/interact/cluster"
 	"github.com/interact-oss/interact/natsbus"
 	"github.com/interact-oss/interact/natsbus/natstest"
@@ -49,7 +50,7 @@ func newWorld(t testing.TB, agents int) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "T", InteractEnabled: true, IMEnabled: true}, AdminEmail: "admin@example.test", AdminPassword: "admin-password",
 	})
 	if err != nil {
@@ -117,9 +118,10 @@ func (w *world) node(name string) *node {
 func (w *world) nodeWith(name string, edit func(*cluster.Config)) *node {
 	w.t.Helper()
 	l := &failingLease{Leaser: w.lease}
+	bus := w.connect(w.t)
 	cfg := cluster.Config{
-		NodeID: name, Bus: w.connect(w.t), Lease: l, Store: w.db,
-		Engine: routing.Config{AgentGrace: 5 * time.Second, VisitorGrace: time.Minute},
+		NodeID: name, Bus: bus, Lease: l, Store: w.db,
+		Engine: routing.Config{Transcript: chatlog.New(w.db, bus, nil), AgentGrace: 5 * time.Second, VisitorGrace: time.Minute},
 		OnOwner: func(owner bool) {
 			w.mu.Lock()
 			w.owners = append(w.owners, ownerChange{name, owner})
@@ -234,7 +236,7 @@ func (e *events) wait(t testing.TB, since int, subject, typ string, match func(m
 
 func (w *world) start(t testing.TB, n *node, name string) *interact.Task {
 	t.Helper()
-	task, err := n.StartTask(w.ctx, routing.StartRequest{TenantID: w.admin.TenantID, ServiceID: w.svc.ID, Modality: interact.ModalityChat,
+	task, err := n.StartTask(w.ctx, interact.StartRequest{TenantID: w.admin.TenantID, ServiceID: w.svc.ID, Modality: interact.ModalityChat,
 		Visitor: interact.Visitor{Name: name}, Origin: "https://shop.example", ResumeHash: interact.NewID()})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -301,7 +300,7 @@ func (o *owner) run(ctx context.Context, eng *routing.Engine, r request) (any, e
 
 // connectAgent counts an agent connection once; p, if set, is the agent's
 // presence before a take-over, restored on the fresh engine.
-func (o *owner) connectAgent(ctx context.Context, eng *routing.Engine, node, id, tenantID, userID string, p *presence) (routing.AgentView, error) {
+func (o *owner) connectAgent(ctx context.Context, eng *routing.Engine, node, id, tenantID, userID string, p *presence) (interact.AgentView, error) {
 	if !o.open(node, id, conn{Kind: kindAgent, TenantID: tenantID, ID: userID}) {
 		v, _ := eng.Agent(userID)
 		return v, nil
@@ -311,7 +310,7 @@ func (o *owner) connectAgent(ctx context.Context, eng *routing.Engine, node, id,
 		o.close(node, id)
 		return v, err
 	}
-	if p != nil && v.Presence == routing.PresenceOffline && p.Presence != routing.PresenceOffline {
+	if p != nil && v.Presence == interact.PresenceOffline && p.Presence != interact.PresenceOffline {
 		if err := eng.SetPresence(ctx, userID, p.Presence, p.Reason); err != nil {
 			o.n.log.Warn("restore presence", "agent", userID, "err", err)
 		}
@@ -363,9 +362,9 @@ type ownerPublisher struct {
 
 func (p *ownerPublisher) Publish(subject string, data []byte) error {
 	err := p.bus.Publish(subject, data)
-	if user, ok := strings.CutPrefix(subject, "agent."); ok && bytes.HasPrefix(data, []byte(`{"type":"agent.state"`)) && p.own.hasAgent(user) {
+	if user, ok := strings.CutPrefix(subject, "agent."); ok && interact.FrameIs(data, "agent.state") && p.own.hasAgent(user) {
 		var f struct {
-			Data routing.AgentView `json:"data"`
+			Data interact.AgentView `json:"data"`
 		}
 		if json.Unmarshal(data, &f) == nil {
 			b, _ := json.Marshal(presenceNote{UserID: user, Presence: f.Data.Presence, Reason: f.Data.Reason})

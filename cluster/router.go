@@ -48,25 +48,25 @@ var idempotent = map[string]bool{
 
 // request is a routing call on the wire.
 type request struct {
-	ID           string                `json:"id"` // the same on every attempt of one call
-	Op           string                `json:"op"`
-	Node         string                `json:"node"`
-	Conn         string                `json:"conn,omitempty"`
-	TenantID     string                `json:"tenantId,omitempty"`
-	ServiceID    string                `json:"serviceId,omitempty"`
-	UserID       string                `json:"userId,omitempty"`
-	TaskID       string                `json:"taskId,omitempty"`
-	OfferID      string                `json:"offerId,omitempty"`
-	By           string                `json:"by,omitempty"`
-	ToAgentID    string                `json:"toAgentId,omitempty"`
-	ToServiceID  string                `json:"toServiceId,omitempty"`
-	DirectUserID string                `json:"directUserId,omitempty"`
-	Presence     string                `json:"presence,omitempty"`
-	Reason       string                `json:"reason,omitempty"`
-	Modality     interact.Modality     `json:"modality,omitempty"`
-	Duration     time.Duration         `json:"duration,omitempty"`
-	Start        *routing.StartRequest `json:"start,omitempty"`
-	Sync         *syncState            `json:"sync,omitempty"`
+	ID           string                 `json:"id"` // the same on every attempt of one call
+	Op           string                 `json:"op"`
+	Node         string                 `json:"node"`
+	Conn         string                 `json:"conn,omitempty"`
+	TenantID     string                 `json:"tenantId,omitempty"`
+	ServiceID    string                 `json:"serviceId,omitempty"`
+	UserID       string                 `json:"userId,omitempty"`
+	TaskID       string                 `json:"taskId,omitempty"`
+	OfferID      string                 `json:"offerId,omitempty"`
+	By           string                 `json:"by,omitempty"`
+	ToAgentID    string                 `json:"toAgentId,omitempty"`
+	ToServiceID  string                 `json:"toServiceId,omitempty"`
+	DirectUserID string                 `json:"directUserId,omitempty"`
+	Presence     string                 `json:"presence,omitempty"`
+	Reason       string                 `json:"reason,omitempty"`
+	Modality     interact.Modality      `json:"modality,omitempty"`
+	Duration     time.Duration          `json:"duration,omitempty"`
+	Start        *interact.StartRequest `json:"start,omitempty"`
+	Sync         *syncState             `json:"sync,omitempty"`
 }
 
 // reply is the owner's answer.
@@ -84,7 +84,7 @@ type wireTask struct {
 }
 
 type wireTaskView struct {
-	routing.TaskView
+	interact.TaskView
 	TenantID string `json:"tenantId"`
 	Open     bool   `json:"open"`
 }
@@ -187,7 +187,7 @@ func (n *Node) background() (context.Context, context.CancelFunc) {
 }
 
 // StartTask creates and queues a task on the owner.
-func (n *Node) StartTask(ctx context.Context, req routing.StartRequest) (*interact.Task, error) {
+func (n *Node) StartTask(ctx context.Context, req interact.StartRequest) (*interact.Task, error) {
 	var t wireTask
 	if err := n.call(ctx, request{Op: opStartTask, Start: &req}, &t); err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func (n *Node) StartTask(ctx context.Context, req routing.StartRequest) (*intera
 // Task returns an open task's routing state. A node that is not the owner
 // answers from its short-lived copy of the owner's answers when it has one
 // (see taskViews).
-func (n *Node) Task(id string) (routing.TaskView, bool) {
+func (n *Node) Task(id string) (interact.TaskView, bool) {
 	own, eng := n.owning()
 	if own != nil {
 		return eng.Task(id)
@@ -214,7 +214,7 @@ func (n *Node) Task(id string) (routing.TaskView, bool) {
 	var v wireTaskView
 	if err := n.call(ctx, request{Op: opTask, TaskID: id}, &v); err != nil {
 		n.log.Warn("routing call", "op", opTask, "err", err)
-		return routing.TaskView{}, false
+		return interact.TaskView{}, false
 	}
 	v.TaskView.TenantID = v.TenantID
 	if own, _ := n.owning(); own == nil && live {
@@ -289,9 +289,9 @@ func (n *Node) AgentDisplayName(taskID string) string {
 }
 
 // AgentConnected records an agent console connection on this node.
-func (n *Node) AgentConnected(ctx context.Context, tenantID, userID string) (routing.AgentView, error) {
+func (n *Node) AgentConnected(ctx context.Context, tenantID, userID string) (interact.AgentView, error) {
 	id := n.local.add(conn{Kind: kindAgent, TenantID: tenantID, ID: userID})
-	var v routing.AgentView
+	var v interact.AgentView
 	if err := n.call(ctx, request{Op: opAgentConnect, Conn: id, TenantID: tenantID, UserID: userID}, &v); err != nil {
 		n.local.remove(id)
 		// It may have been counted before the error: take it back.
@@ -380,8 +380,8 @@ func (n *Node) ResetRONA(ctx context.Context, userID string) error {
 }
 
 // Queue returns a service's queue.
-func (n *Node) Queue(ctx context.Context, tenantID, serviceID string) (routing.QueueView, error) {
-	var v routing.QueueView
+func (n *Node) Queue(ctx context.Context, tenantID, serviceID string) (interact.QueueView, error) {
+	var v interact.QueueView
 	err := n.call(ctx, request{Op: opQueue, TenantID: tenantID, ServiceID: serviceID}, &v)
 	return v, err
 }

@@ -1,13 +1,12 @@
 package cluster
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/interact-oss/interact/routing"
+	"github.com/interact-oss/interact"
 )
 
 // taskViews is a non-owner node's short-lived copy of the owner's answers
@@ -33,7 +32,7 @@ type taskViews struct {
 }
 
 type viewEntry struct {
-	view routing.TaskView
+	view interact.TaskView
 	open bool
 	at   time.Time
 	bus  uint64 // the bus's reconnect count when stored
@@ -48,15 +47,15 @@ func newTaskViews(ttl time.Duration) *taskViews {
 
 // get returns a stored answer younger than ttl, read while the bus had
 // reconnected bus times.
-func (c *taskViews) get(id string, bus uint64) (routing.TaskView, bool, bool) {
+func (c *taskViews) get(id string, bus uint64) (interact.TaskView, bool, bool) {
 	if c.ttl <= 0 {
-		return routing.TaskView{}, false, false
+		return interact.TaskView{}, false, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[id]
 	if !ok || e.dropped != 0 || e.bus != bus || c.now().Sub(e.at) >= c.ttl {
-		return routing.TaskView{}, false, false
+		return interact.TaskView{}, false, false
 	}
 	return e.view, e.open, true
 }
@@ -70,7 +69,7 @@ func (c *taskViews) begin() uint64 {
 
 // put stores the owner's answer to a call that began at start, unless the
 // task's entry (or everything) was dropped since.
-func (c *taskViews) put(id string, v routing.TaskView, open bool, start, bus uint64, tombstoneAge time.Duration) {
+func (c *taskViews) put(id string, v interact.TaskView, open bool, start, bus uint64, tombstoneAge time.Duration) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -116,14 +115,14 @@ func (c *taskViews) flush() {
 
 // Frames on a task's subject that never change its routing state: the
 // bulk of the traffic, skipped without decoding.
-var statelessFrames = [][]byte{[]byte(`{"type":"message"`), []byte(`{"type":"typing"`), []byte(`{"type":"read"`)}
+var statelessFrames = []string{"message", "typing", "read"}
 
 // taskEvent drops the entry of the task whose subject (task.<id>) carried
 // a frame that may change it.
 func (c *taskViews) taskEvent(subject string, data []byte) {
 	id := strings.TrimPrefix(subject, "task.")
 	for _, p := range statelessFrames {
-		if bytes.HasPrefix(data, p) {
+		if interact.FrameIs(data, p) {
 			return
 		}
 	}
@@ -134,7 +133,7 @@ func (c *taskViews) taskEvent(subject string, data []byte) {
 // (task.assigned, task.released, task.ended); a frame it cannot read drops
 // everything.
 func (c *taskViews) agentEvent(_ string, data []byte) {
-	if !bytes.Contains(data, []byte(`"type":"task.`)) {
+	if !interact.FrameTypeHasPrefix(data, "task.") {
 		return
 	}
 	var f struct {

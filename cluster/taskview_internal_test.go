@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/routing"
 )
 
 // The races of the copy: an answer overtaken by a drop is not kept, nor one
@@ -14,7 +13,7 @@ func TestTaskViewRaces(t *testing.T) {
 	now := time.Unix(1000, 0)
 	c := newTaskViews(time.Second)
 	c.now = func() time.Time { return now }
-	open := routing.TaskView{Task: interact.Task{ID: "t1", State: interact.TaskConnected, AgentID: "u1"}}
+	open := interact.TaskView{Task: interact.Task{ID: "t1", State: interact.TaskConnected, AgentID: "u1"}}
 	const keep = 20 * time.Second
 
 	start := c.begin()

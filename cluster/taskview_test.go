@@ -9,7 +9,6 @@ import (
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/cluster"
 	"github.com/interact-oss/interact/natsbus"
-	"github.com/interact-oss/interact/routing"
 )
 
 // taskCalls counts the Task calls forwarded to the owner, as NATS carries
@@ -74,7 +73,7 @@ func TestTaskViews(t *testing.T) {
 		if _, err := own.AgentConnected(w.ctx, w.admin.TenantID, agent.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := own.SetPresence(w.ctx, agent.ID, routing.PresenceAvailable, ""); err != nil {
+		if err := own.SetPresence(w.ctx, agent.ID, interact.PresenceAvailable, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -82,7 +81,7 @@ func TestTaskViews(t *testing.T) {
 		t.Helper()
 		mark := w.events.mark()
 		task := w.start(t, own, "Vera")
-		offer := w.events.wait(t, mark, routing.AgentSubject(agent.ID), "offer", offerFor(task.ID))
+		offer := w.events.wait(t, mark, interact.AgentSubject(agent.ID), "offer", offerFor(task.ID))
 		if _, err := own.Accept(w.ctx, agent.ID, offer["offerId"].(string)); err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +103,7 @@ func TestTaskViews(t *testing.T) {
 
 	// Ended on the owner: the task's event drops the copy (it would live
 	// an hour otherwise), and the next check asks the owner again.
-	if err := own.EndTask(w.ctx, task.ID, routing.ByVisitor); err != nil {
+	if err := own.EndTask(w.ctx, task.ID, interact.ByVisitor); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "node b to see the task ended", func() bool { _, open := b.Task(task.ID); return !open })
@@ -132,7 +131,7 @@ func TestTaskViews(t *testing.T) {
 	if err := own.Transfer(w.ctx, w.agents[0].ID, task.ID, w.agents[1].ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	offer := w.events.wait(t, mark, routing.AgentSubject(w.agents[1].ID), "offer", offerFor(task.ID))
+	offer := w.events.wait(t, mark, interact.AgentSubject(w.agents[1].ID), "offer", offerFor(task.ID))
 	waitFor(t, "node b to see the transfer", func() bool {
 		v, open := b.Task(task.ID)
 		return open && (v.AgentID != w.agents[0].ID || v.State != interact.TaskConnected)

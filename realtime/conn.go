@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/interact-oss/interact"
 )
 
 // Conn is one WebSocket connection. While it is idle it has no goroutine
@@ -158,7 +159,7 @@ func (c *Conn) Uncork() {
 
 // SendJSON encodes and queues a frame {"type","id","data"}.
 func (c *Conn) SendJSON(typ, id string, data any) {
-	b, err := json.Marshal(Frame{Type: typ, ID: id, Data: data})
+	b, err := interact.EncodeFrame(typ, id, data)
 	if err != nil {
 		c.hub.log.Error("encode frame", "type", typ, "err", err)
 		return
@@ -354,14 +355,14 @@ func (c *Conn) readFrame() bool {
 	if now.UnixNano()-c.budgetStart > int64(c.hub.cfg.FrameWindow) {
 		c.budgetStart, c.budgetN = now.UnixNano(), 0
 	}
-	var f InFrame
+	var f interact.Frame
 	bad := json.Unmarshal(data, &f) != nil || f.Type == ""
 	if c.budgetN++; c.budgetN > c.hub.cfg.FrameLimit {
-		c.SendJSON("error", f.ID, ErrorData{Code: "rate_limited", Message: "Too many frames; slow down."})
+		c.SendJSON("error", f.ID, interact.ErrorData{Code: "rate_limited", Message: "Too many frames; slow down."})
 		return true
 	}
 	if bad {
-		c.SendJSON("error", f.ID, ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})
+		c.SendJSON("error", f.ID, interact.ErrorData{Code: "invalid_input", Message: "Frames are JSON objects with a type."})
 		return true
 	}
 	c.h.Frame(c, f)
@@ -371,24 +372,4 @@ func (c *Conn) readFrame() bool {
 // pong answers a ping.
 func (c *Conn) pong(payload []byte) {
 	c.writeControl(opPong, payload, c.hub.cfg.WriteTimeout, true)
-}
-
-// Frame is an outgoing frame.
-type Frame struct {
-	Type string `json:"type"`
-	ID   string `json:"id,omitempty"`
-	Data any    `json:"data,omitempty"`
-}
-
-// InFrame is an incoming frame; Data is decoded by the handler.
-type InFrame struct {
-	Type string          `json:"type"`
-	ID   string          `json:"id,omitempty"`
-	Data json.RawMessage `json:"data,omitempty"`
-}
-
-// ErrorData is the data of an "error" frame.
-type ErrorData struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
 }

@@ -8,7 +8,6 @@
 package realtime
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -23,7 +22,7 @@ import (
 // Handler gives a connection its meaning.
 type Handler interface {
 	// Frame handles one incoming frame, on the connection's reader goroutine.
-	Frame(c *Conn, f InFrame)
+	Frame(c *Conn, f interact.Frame)
 	// Closed runs once when the connection is gone.
 	Closed(c *Conn)
 }
@@ -147,7 +146,7 @@ func (h *Hub) Upgrade(w http.ResponseWriter, r *http.Request, handler Handler, o
 	h.conns[c] = struct{}{}
 	h.mu.Unlock()
 	if err := open(c); err != nil {
-		b, _ := json.Marshal(Frame{Type: "error", Data: ErrorData{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)}})
+		b, _ := interact.EncodeFrame("error", "", interact.ErrorFrameData(err))
 		c.SendAndClose(b, websocket.ClosePolicyViolation, interact.ErrorCode(err))
 		return nil
 	}

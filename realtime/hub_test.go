@@ -22,7 +22,7 @@ type echo struct {
 	closed int
 }
 
-func (e *echo) Frame(c *realtime.Conn, f realtime.InFrame) { c.SendJSON("pong", f.ID, nil) }
+func (e *echo) Frame(c *realtime.Conn, f interact.Frame) { c.SendJSON("pong", f.ID, nil) }
 func (e *echo) Closed(c *realtime.Conn) {
 	e.mu.Lock()
 	e.closed++
@@ -153,7 +153,7 @@ func BenchmarkFrameEncode(b *testing.B) {
 	m := interact.Message{TaskID: "06h11h7yzkt15enam9vxs4w5v4", Seq: 42, ClientID: "c-42", From: "visitor", Name: "Vera", Text: "Hello, I have a question about my order", At: time.Now()}
 	b.ReportAllocs()
 	for range b.N {
-		json.Marshal(realtime.Frame{Type: "message", Data: m})
+		interact.EncodeFrame("message", "", m)
 	}
 }
 
@@ -161,7 +161,7 @@ func BenchmarkFrameDecode(b *testing.B) {
 	in := []byte(`{"type":"message.send","id":"17","data":{"clientId":"c-42","text":"Hello, I have a question about my order"}}`)
 	b.ReportAllocs()
 	for range b.N {
-		var f realtime.InFrame
+		var f interact.Frame
 		json.Unmarshal(in, &f)
 		var d struct {
 			ClientID string `json:"clientId"`

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/interact-oss/interact"
 )
 
 // Frames are written straight to the socket (the server's frames are not
@@ -93,13 +95,11 @@ func (c *Conn) writeClose(payload []byte) {
 	c.writeControl(opClose, payload, time.Second, true)
 }
 
-var messagePrefix = []byte(`{"type":"message",`)
-
 // messageSeq returns the task and seq of a "message" frame, read without
 // decoding the frame: its fields are written by encoding/json, whose keys
 // cannot occur unescaped inside a string.
 func messageSeq(frame []byte) (task []byte, seq int64, ok bool) {
-	if !bytes.HasPrefix(frame, messagePrefix) {
+	if !interact.FrameIs(frame, "message") {
 		return nil, 0, false
 	}
 	if task, seq, ok := scanMessageSeq(frame); ok {

@@ -2,7 +2,6 @@ package realtime_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -24,7 +23,7 @@ func TestCorkedFramesOfEverySize(t *testing.T) {
 		frames = append(frames, []byte(fmt.Sprintf(`{"type":"blob","id":"%d","data":%q}`, i, strings.Repeat("x", n))))
 	}
 	msg := func(seq int64, text string) []byte {
-		b, _ := json.Marshal(realtime.Frame{Type: "message", Data: interact.Message{TaskID: "t1", Seq: seq, From: "visitor", Text: text, At: time.Now()}})
+		b, _ := interact.EncodeFrame("message", "", interact.Message{TaskID: "t1", Seq: seq, From: "visitor", Text: text, At: time.Now()})
 		return b
 	}
 	_, _, url, _ := setup(t, realtime.Config{ReadLimit: 1 << 20}, func(c *realtime.Conn, r *http.Request) error {

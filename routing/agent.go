@@ -7,28 +7,6 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-// Presence values an agent sets.
-const (
-	PresenceAvailable = "available"
-	PresenceBusy      = "busy"
-	PresenceAway      = "away"
-	PresenceOffline   = "offline"
-)
-
-// Agent states as supervisors see them.
-const (
-	StateOffline      = "offline"
-	StateNotAvailable = "not_available"
-	StateRinging      = "ringing"
-	StateConnected    = "connected"
-	StateACW          = "acw"
-	StateRONA         = "rona"
-	StateAvailable    = "available"
-)
-
-// MaxReasonLen bounds a not-available reason.
-const MaxReasonLen = 100
-
 type agent struct {
 	id, tenantID, name string
 	licenses           interact.Licenses
@@ -58,7 +36,7 @@ func (a *agent) stopTimers() {
 func (e *Engine) agent(id, tenantID string) *agent {
 	a, ok := e.agents[id]
 	if !ok {
-		a = &agent{id: id, tenantID: tenantID, presence: PresenceOffline, services: map[string]bool{},
+		a = &agent{id: id, tenantID: tenantID, presence: interact.PresenceOffline, services: map[string]bool{},
 			chats: map[string]*task{}, calls: map[string]*task{}, ringing: map[string]*offer{}}
 		e.agents[id] = a
 	}
@@ -86,20 +64,20 @@ func (e *Engine) loadAgent(ctx context.Context, a *agent) error {
 func (e *Engine) state(a *agent) string {
 	now := e.clock.Now()
 	switch {
-	case a.conns == 0 || a.presence == PresenceOffline:
-		return StateOffline
+	case a.conns == 0 || a.presence == interact.PresenceOffline:
+		return interact.StateOffline
 	case len(a.ringing) > 0:
-		return StateRinging
+		return interact.StateRinging
 	case len(a.calls) > 0 || len(a.chats) > 0:
-		return StateConnected
+		return interact.StateConnected
 	case now.Before(a.acwUntil):
-		return StateACW
+		return interact.StateACW
 	case now.Before(a.ronaUntil):
-		return StateRONA
-	case a.presence != PresenceAvailable:
-		return StateNotAvailable
+		return interact.StateRONA
+	case a.presence != interact.PresenceAvailable:
+		return interact.StateNotAvailable
 	}
-	return StateAvailable
+	return interact.StateAvailable
 }
 
 // selectable reports whether a may be offered a task of modality m in
@@ -124,7 +102,7 @@ func (e *Engine) selectableAt(a *agent, s *service, m interact.Modality, now tim
 // the "no agent selectable" look-ahead.
 func (e *Engine) reachable(a *agent, s *service, m interact.Modality) bool {
 	// An agent reconnecting within the grace (a console reload) still counts.
-	if (a.conns == 0 && a.dropTimer == nil) || a.presence != PresenceAvailable {
+	if (a.conns == 0 && a.dropTimer == nil) || a.presence != interact.PresenceAvailable {
 		return false
 	}
 	lic := a.licenses
@@ -146,7 +124,7 @@ func (e *Engine) reachable(a *agent, s *service, m interact.Modality) bool {
 // below capacity. ACW, RONA and memberships are checked when selecting;
 // every change to what the sets depend on goes through agentChanged.
 func (e *Engine) index(a *agent) {
-	base := a.conns > 0 && a.presence == PresenceAvailable && len(a.ringing) == 0 && len(a.calls) == 0
+	base := a.conns > 0 && a.presence == interact.PresenceAvailable && len(a.ringing) == 0 && len(a.calls) == 0
 	setMember(e.freeChat, a, base && len(a.chats) < e.cfg.ChatCapacity)
 	setMember(e.freeCall, a, base && len(a.calls) < e.cfg.CallCapacity)
 }
@@ -163,23 +141,8 @@ func setMember(set map[*agent]struct{}, a *agent, in bool) {
 // presence, licences, memberships), so cached counts are recomputed.
 func (e *Engine) reachChanged() { e.reachVersion++ }
 
-// AgentView is an agent's state, sent to the agent and to supervisors.
-type AgentView struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Presence  string     `json:"presence"`
-	Reason    string     `json:"reason,omitempty"`
-	State     string     `json:"state"`
-	Chats     int        `json:"chats"`
-	Calls     int        `json:"calls"`
-	Ringing   int        `json:"ringing"`
-	ACWUntil  *time.Time `json:"acwUntil,omitempty"`
-	RONAUntil *time.Time `json:"ronaUntil,omitempty"`
-	IdleSince *time.Time `json:"idleSince,omitempty"`
-}
-
-func (e *Engine) view(a *agent) AgentView {
-	v := AgentView{ID: a.id, Name: a.name, Presence: a.presence, Reason: a.reason, State: e.state(a),
+func (e *Engine) view(a *agent) interact.AgentView {
+	v := interact.AgentView{ID: a.id, Name: a.name, Presence: a.presence, Reason: a.reason, State: e.state(a),
 		Chats: len(a.chats), Calls: len(a.calls), Ringing: len(a.ringing)}
 	now := e.clock.Now()
 	if now.Before(a.acwUntil) {
@@ -195,7 +158,7 @@ func (e *Engine) view(a *agent) AgentView {
 		v.IdleSince = &t
 	}
 	if a.conns == 0 {
-		v.Presence = PresenceOffline
+		v.Presence = interact.PresenceOffline
 	}
 	return v
 }
@@ -204,9 +167,9 @@ func (e *Engine) view(a *agent) AgentView {
 func (e *Engine) agentChanged(a *agent, c *change) {
 	e.index(a)
 	v := e.view(a)
-	c.emit(AgentSubject(a.id), "agent.state", v)
+	c.emit(interact.AgentSubject(a.id), "agent.state", v)
 	for id := range a.services {
-		c.emit(ServiceSubject(id), "agent.state", v)
+		c.emit(interact.ServiceSubject(id), "agent.state", v)
 		c.queues[id] = true
 	}
 }
@@ -214,8 +177,8 @@ func (e *Engine) agentChanged(a *agent, c *change) {
 // AgentConnected records an open agent connection (console socket). The
 // first connection loads the agent's licences and memberships and cancels
 // a pending drop. A reconnecting agent keeps its tasks.
-func (e *Engine) AgentConnected(ctx context.Context, tenantID, userID string) (AgentView, error) {
-	var v AgentView
+func (e *Engine) AgentConnected(ctx context.Context, tenantID, userID string) (interact.AgentView, error) {
+	var v interact.AgentView
 	err := e.do(ctx, func(c *change) error {
 		a := e.agent(userID, tenantID)
 		if a.tenantID != tenantID {
@@ -229,7 +192,7 @@ func (e *Engine) AgentConnected(ctx context.Context, tenantID, userID string) (A
 				a.dropTimer.Stop()
 				a.dropTimer = nil
 			}
-			if a.presence == PresenceOffline && len(a.chats)+len(a.calls) == 0 {
+			if a.presence == interact.PresenceOffline && len(a.chats)+len(a.calls) == 0 {
 				a.idleSince = e.clock.Now()
 			}
 		}
@@ -306,7 +269,7 @@ func (e *Engine) release(a *agent, c *change, outcome string) {
 			t.State = interact.TaskWaiting
 			t.QueuedAt = e.clock.Now() // max wait counts from here; QueueSeq keeps the place
 			c.task(t)
-			c.emit(AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
+			c.emit(interact.AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
 			e.enqueue(t, c)
 		}
 	}
@@ -316,14 +279,14 @@ func (e *Engine) release(a *agent, c *change, outcome string) {
 // offline resets RONA.
 func (e *Engine) SetPresence(ctx context.Context, userID, presence, reason string) error {
 	switch presence {
-	case PresenceAvailable, PresenceBusy, PresenceAway, PresenceOffline:
+	case interact.PresenceAvailable, interact.PresenceBusy, interact.PresenceAway, interact.PresenceOffline:
 	default:
 		return interact.Errorf(interact.EINVALID, "presence must be available, busy, away or offline (got %q).", presence)
 	}
-	if len([]rune(reason)) > MaxReasonLen {
-		return interact.Errorf(interact.EINVALID, "The reason must be at most %d characters.", MaxReasonLen)
+	if len([]rune(reason)) > interact.MaxReasonLen {
+		return interact.Errorf(interact.EINVALID, "The reason must be at most %d characters.", interact.MaxReasonLen)
 	}
-	if presence == PresenceAvailable {
+	if presence == interact.PresenceAvailable {
 		reason = ""
 	}
 	return e.do(ctx, func(c *change) error {
@@ -331,15 +294,15 @@ func (e *Engine) SetPresence(ctx context.Context, userID, presence, reason strin
 		if !ok || a.conns == 0 {
 			return interact.Errorf(interact.EINVALID, "Connect the agent console first.")
 		}
-		if a.presence != PresenceAvailable && presence == PresenceAvailable && len(a.chats)+len(a.calls) == 0 {
+		if a.presence != interact.PresenceAvailable && presence == interact.PresenceAvailable && len(a.chats)+len(a.calls) == 0 {
 			a.idleSince = e.clock.Now()
 		}
 		a.presence, a.reason = presence, reason
 		e.reachChanged()
-		if presence == PresenceOffline {
+		if presence == interact.PresenceOffline {
 			a.ronaUntil = time.Time{}
 		}
-		if presence != PresenceAvailable {
+		if presence != interact.PresenceAvailable {
 			for _, o := range a.ringing {
 				e.endOffer(o, interact.OfferCancelled, c)
 			}
@@ -442,7 +405,7 @@ func (e *Engine) setRONA(a *agent, s *service, c *change) {
 			return nil
 		})
 	})
-	c.emit(AgentSubject(a.id), "rona", map[string]any{"until": a.ronaUntil.UTC()})
+	c.emit(interact.AgentSubject(a.id), "rona", map[string]any{"until": a.ronaUntil.UTC()})
 	e.agentChanged(a, c)
 }
 
@@ -464,12 +427,12 @@ func (e *Engine) ResetRONA(ctx context.Context, userID string) error {
 }
 
 // Agent returns an agent's current state.
-func (e *Engine) Agent(userID string) (AgentView, bool) {
+func (e *Engine) Agent(userID string) (interact.AgentView, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a, ok := e.agents[userID]
 	if !ok {
-		return AgentView{}, false
+		return interact.AgentView{}, false
 	}
 	return e.view(a), true
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/chatlog"
 	"github.com/interact-oss/interact/routing"
 	"github.com/interact-oss/interact/sqlstore"
 )
@@ -79,7 +80,7 @@ func buildFixture(n int) (*benchFixture, error) {
 		return nil, err
 	}
 	f := &benchFixture{dir: dir, db: db}
-	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "Bench", InteractEnabled: true, IMEnabled: true}, AdminEmail: "admin@bench.test", AdminPassword: "admin-password",
 	})
 	if err != nil {
@@ -176,6 +177,7 @@ func benchEngine(b *testing.B, f *benchFixture, cfg routing.Config, recover bool
 	pub := &benchPub{offers: map[string]benchOffer{}}
 	clock := routing.NewManualClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	cfg.Clock = clock
+	cfg.Transcript = chatlog.New(f.db, pub, nil)
 	e := routing.New(cfg, f.db, pub)
 	if recover {
 		if err := e.Recover(ctx); err != nil {
@@ -186,7 +188,7 @@ func benchEngine(b *testing.B, f *benchFixture, cfg routing.Config, recover bool
 		if _, err := e.AgentConnected(ctx, f.tenantID, id); err != nil {
 			b.Fatal(err)
 		}
-		if err := e.SetPresence(ctx, id, routing.PresenceAvailable, ""); err != nil {
+		if err := e.SetPresence(ctx, id, interact.PresenceAvailable, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -194,7 +196,7 @@ func benchEngine(b *testing.B, f *benchFixture, cfg routing.Config, recover bool
 }
 
 func (f *benchFixture) start(e *routing.Engine) (*interact.Task, error) {
-	return e.StartTask(context.Background(), routing.StartRequest{TenantID: f.tenantID, ServiceID: f.service, ContactID: "c",
+	return e.StartTask(context.Background(), interact.StartRequest{TenantID: f.tenantID, ServiceID: f.service, ContactID: "c",
 		Modality: interact.ModalityChat, Visitor: interact.Visitor{Name: "Bench Visitor"}, Origin: "https://shop.example.test"})
 }
 
@@ -229,7 +231,7 @@ func BenchmarkStartTask(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		if err := e.EndTask(ctx, task.ID, routing.ByVisitor); err != nil {
+		if err := e.EndTask(ctx, task.ID, interact.ByVisitor); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
@@ -415,7 +417,7 @@ func BenchmarkEnqueue(b *testing.B) {
 	b.StopTimer()
 	reportLatency(b, "op", durs)
 	for _, id := range slices.Backward(ids) {
-		if err := sat.e.EndTask(ctx, id, routing.ByVisitor); err != nil {
+		if err := sat.e.EndTask(ctx, id, interact.ByVisitor); err != nil {
 			b.Fatal(err)
 		}
 	}

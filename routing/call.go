@@ -31,7 +31,7 @@ func (e *Engine) SetCall(ctx context.Context, taskID, by string, m interact.Moda
 	}
 	return e.do(ctx, func(c *change) error {
 		t, ok := e.tasks[taskID]
-		if !ok || t.State != interact.TaskConnected || t.AgentID == "" || (by != ByVisitor && by != t.AgentID) {
+		if !ok || t.State != interact.TaskConnected || t.AgentID == "" || (by != interact.ByVisitor && by != t.AgentID) {
 			return interact.Errorf(interact.ENOTFOUND, "You are not connected to task %q.", taskID)
 		}
 		if t.Modality.IsCall() {
@@ -66,10 +66,10 @@ func (e *Engine) dropCall(t *task, c *change) {
 		return
 	}
 	t.escalated = ""
-	e.callChanged(t, BySystem, c)
+	e.callChanged(t, interact.BySystem, c)
 }
 
 // callChanged tells both parties the task's call.
 func (e *Engine) callChanged(t *task, by string, c *change) {
-	c.emit(TaskSubject(t.ID), "call.state", map[string]any{"taskId": t.ID, "call": callOf(t), "by": by})
+	c.emit(interact.TaskSubject(t.ID), "call.state", map[string]any{"taskId": t.ID, "call": callOf(t), "by": by})
 }

@@ -11,14 +11,14 @@ import (
 // startCall starts an audio or video task.
 func (w *world) startCall(m interact.Modality) *interact.Task {
 	w.t.Helper()
-	t, err := w.startWith(routing.StartRequest{ServiceID: w.svc.ID, Modality: m})
+	t, err := w.startWith(interact.StartRequest{ServiceID: w.svc.ID, Modality: m})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	return t
 }
 
-func (w *world) agentView(i int) routing.AgentView {
+func (w *world) agentView(i int) interact.AgentView {
 	w.t.Helper()
 	v, ok := w.eng.Agent(w.id(i))
 	if !ok {
@@ -30,7 +30,7 @@ func (w *world) agentView(i int) routing.AgentView {
 // callStates returns the "call" values of a task's call.state events.
 func (w *world) callStates(taskID string) []string {
 	var out []string
-	for _, e := range w.pub.take(routing.TaskSubject(taskID), "call.state") {
+	for _, e := range w.pub.take(interact.TaskSubject(taskID), "call.state") {
 		out = append(out, e.Data["call"].(string))
 	}
 	return out
@@ -46,7 +46,7 @@ func TestCallTaskRouting(t *testing.T) {
 		w.online(i)
 	}
 	call := w.startCall(interact.ModalityVideo)
-	ev := w.pub.take(routing.AgentSubject(w.id(0)), "offer")
+	ev := w.pub.take(interact.AgentSubject(w.id(0)), "offer")
 	if len(ev) != 1 || ev[0].Data["task"].(map[string]any)["modality"] != "video" {
 		t.Fatalf("agent 0 offers %+v, want one video offer", ev)
 	}
@@ -56,7 +56,7 @@ func TestCallTaskRouting(t *testing.T) {
 	off := w.offerFor(2, call.ID)
 	w.clock.Advance(3 * time.Second)
 	w.accept(2, off)
-	if v := w.agentView(2); v.Calls != 1 || v.Chats != 0 || v.State != routing.StateConnected {
+	if v := w.agentView(2); v.Calls != 1 || v.Chats != 0 || v.State != interact.StateConnected {
 		t.Fatalf("agent 2 on the call: %+v", v)
 	}
 	if v, _ := w.eng.Task(call.ID); v.Call != interact.ModalityVideo || v.AgentID != w.id(2) {
@@ -71,7 +71,7 @@ func TestCallTaskRouting(t *testing.T) {
 	if got := w.takeOffers(2); len(got) != 0 {
 		t.Fatalf("agent 2 was offered %+v during a call", got)
 	}
-	w.eng.EndTask(w.ctx, chat.ID, routing.ByVisitor)
+	w.eng.EndTask(w.ctx, chat.ID, interact.ByVisitor)
 
 	w.clock.Advance(95 * time.Second)
 	w.endBy(2, call.ID)
@@ -87,7 +87,7 @@ func TestCallTaskRouting(t *testing.T) {
 	if v := w.agentView(2); v.Calls != 0 {
 		t.Errorf("agent 2 after the call: %+v", v)
 	}
-	if err := w.eng.SetCall(w.ctx, call.ID, routing.ByVisitor, interact.ModalityChat); code(err) != interact.ENOTFOUND {
+	if err := w.eng.SetCall(w.ctx, call.ID, interact.ByVisitor, interact.ModalityChat); code(err) != interact.ENOTFOUND {
 		t.Errorf("SetCall on an ended task: %v", err)
 	}
 }
@@ -104,16 +104,16 @@ func TestChatEscalatesToCall(t *testing.T) {
 	if err := w.eng.SetCall(w.ctx, chat.ID, w.id(1), interact.ModalityVideo); code(err) != interact.ENOTFOUND {
 		t.Fatalf("another agent escalates: %v", err)
 	}
-	if err := w.eng.SetCall(w.ctx, chat.ID, routing.ByVisitor, interact.ModalityChat); code(err) != interact.ECONFLICT {
+	if err := w.eng.SetCall(w.ctx, chat.ID, interact.ByVisitor, interact.ModalityChat); code(err) != interact.ECONFLICT {
 		t.Fatalf("hang up without a call: %v", err)
 	}
-	if err := w.eng.SetCall(w.ctx, chat.ID, routing.ByVisitor, "fax"); code(err) != interact.EINVALID {
+	if err := w.eng.SetCall(w.ctx, chat.ID, interact.ByVisitor, "fax"); code(err) != interact.EINVALID {
 		t.Fatalf("unknown modality: %v", err)
 	}
 	if got := w.callStates(chat.ID); len(got) != 0 {
 		t.Fatalf("refusals announced %v", got)
 	}
-	if err := w.eng.SetCall(w.ctx, chat.ID, routing.ByVisitor, interact.ModalityVideo); err != nil {
+	if err := w.eng.SetCall(w.ctx, chat.ID, interact.ByVisitor, interact.ModalityVideo); err != nil {
 		t.Fatal(err)
 	}
 	v, _ := w.eng.Task(chat.ID)
@@ -136,10 +136,10 @@ func TestChatEscalatesToCall(t *testing.T) {
 	other := w.start(w.svc.ID)
 	w.noOffer(0)
 	w.offerFor(1, other.ID)
-	w.eng.EndTask(w.ctx, other.ID, routing.ByVisitor)
+	w.eng.EndTask(w.ctx, other.ID, interact.ByVisitor)
 
 	// Back to chat: the same task and agent, and offers flow again.
-	if err := w.eng.SetCall(w.ctx, chat.ID, routing.ByVisitor, interact.ModalityChat); err != nil {
+	if err := w.eng.SetCall(w.ctx, chat.ID, interact.ByVisitor, interact.ModalityChat); err != nil {
 		t.Fatal(err)
 	}
 	if got := w.callStates(chat.ID); len(got) != 2 || got[0] != "audio" || got[1] != "" {
@@ -148,7 +148,7 @@ func TestChatEscalatesToCall(t *testing.T) {
 	if a := w.agentView(0); a.Calls != 0 || a.Chats != 1 {
 		t.Fatalf("agent 0 back in chat: %+v", a)
 	}
-	w.presence(1, routing.PresenceBusy)
+	w.presence(1, interact.PresenceBusy)
 	next := w.start(w.svc.ID)
 	w.offerFor(0, next.ID)
 	w.wantTask(chat.ID, interact.TaskConnected, "")
@@ -162,23 +162,23 @@ func TestEscalationLimits(t *testing.T) {
 	w.online(0)
 	a := w.take(0, w.svc.ID)
 	b := w.take(0, w.svc.ID)
-	if err := w.eng.SetCall(w.ctx, a.ID, routing.ByVisitor, interact.ModalityAudio); err != nil {
+	if err := w.eng.SetCall(w.ctx, a.ID, interact.ByVisitor, interact.ModalityAudio); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.eng.SetCall(w.ctx, b.ID, routing.ByVisitor, interact.ModalityVideo); code(err) != interact.ECONFLICT {
+	if err := w.eng.SetCall(w.ctx, b.ID, interact.ByVisitor, interact.ModalityVideo); code(err) != interact.ECONFLICT {
 		t.Fatalf("a second call: %v", err)
 	}
 	call := w.startCall(interact.ModalityAudio)
-	if err := w.eng.SetCall(w.ctx, call.ID, routing.ByVisitor, interact.ModalityVideo); code(err) != interact.ENOTFOUND {
+	if err := w.eng.SetCall(w.ctx, call.ID, interact.ByVisitor, interact.ModalityVideo); code(err) != interact.ENOTFOUND {
 		t.Fatalf("escalating a waiting task: %v", err)
 	}
 	w.online(1)
 	w.accept(1, w.offerFor(1, call.ID))
-	if err := w.eng.SetCall(w.ctx, call.ID, routing.ByVisitor, interact.ModalityChat); code(err) != interact.ECONFLICT {
+	if err := w.eng.SetCall(w.ctx, call.ID, interact.ByVisitor, interact.ModalityChat); code(err) != interact.ECONFLICT {
 		t.Fatalf("a call task drops to chat: %v", err)
 	}
 	w.callStates(a.ID)
-	w.presence(1, routing.PresenceAvailable)
+	w.presence(1, interact.PresenceAvailable)
 	if err := w.eng.Transfer(w.ctx, w.id(0), a.ID, "", w.svc.ID); err != nil {
 		t.Fatal(err)
 	}

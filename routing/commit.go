@@ -1,11 +1,8 @@
 package routing
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/interact-oss/interact"
 )
@@ -134,14 +131,8 @@ func merged(batch []*commit) ([]*interact.Task, []*interact.Offer) {
 	return tasks, offers
 }
 
-// Frame is the JSON shape of every event: {"type":…,"data":…}.
-type Frame struct {
-	Type string `json:"type"`
-	Data any    `json:"data"`
-}
-
 func (e *Engine) publish(subject, typ string, data any) {
-	b, err := json.Marshal(Frame{Type: typ, Data: data})
+	b, err := interact.EncodeFrame(typ, "", data)
 	if err != nil {
 		e.log.Error("encode event", "type", typ, "err", err)
 		return
@@ -151,26 +142,19 @@ func (e *Engine) publish(subject, typ string, data any) {
 	}
 }
 
-// publishPositions publishes task.queue events, encoded by hand: the
-// same JSON as publish makes, without reflection, for rounds of thousands.
+// publishPositions publishes task.queue events (interact.QueuePositionFrame).
 func (e *Engine) publishPositions(ps []position) {
-	var buf []byte
 	for _, p := range ps {
-		buf = append(buf[:0], `{"type":"task.queue","data":{"estimatedWaitSeconds":`...)
-		buf = strconv.AppendInt(buf, int64(p.eta), 10)
-		buf = append(buf, `,"position":`...)
-		buf = strconv.AppendInt(buf, int64(p.pos), 10)
-		buf = append(buf, "}}"...)
-		if err := e.pub.Publish(TaskSubject(p.taskID), bytes.Clone(buf)); err != nil {
-			e.log.Warn("publish event", "subject", TaskSubject(p.taskID), "err", err)
+		if err := e.pub.Publish(interact.TaskSubject(p.taskID), interact.QueuePositionFrame(p.pos, p.eta)); err != nil {
+			e.log.Warn("publish event", "subject", interact.TaskSubject(p.taskID), "err", err)
 		}
 	}
 }
 
-// systemMessage stores a system message in the task's transcript; the
-// store announces it like every message (sqlstore.DB.SetMessageHook).
+// systemMessage stores a system message in the task's transcript, which
+// publishes it.
 func (e *Engine) systemMessage(m interact.Message) {
-	if _, _, err := e.store.AppendMessage(context.Background(), m); err != nil {
+	if _, _, err := e.cfg.Transcript.Append(context.Background(), m); err != nil {
 		e.log.Error("store system message", "task", m.TaskID, "err", err)
 	}
 }

@@ -26,7 +26,7 @@ func TestDirectOrderDeclineRONAAndNewRound(t *testing.T) {
 	w.wantOffers(task.ID, "0:")
 
 	w.decline(0, off)
-	ended := w.pub.take(routing.AgentSubject(w.id(0)), "offer.ended")
+	ended := w.pub.take(interact.AgentSubject(w.id(0)), "offer.ended")
 	if len(ended) != 1 || ended[0].Data["outcome"] != interact.OfferDeclined {
 		t.Fatalf("agent 0 offer.ended events %+v", ended)
 	}
@@ -96,8 +96,8 @@ func TestDirectSelectable(t *testing.T) {
 			w.online(1)
 			w.eng.AgentDisconnected(w.ctx, w.id(0))
 		}},
-		{name: "presence busy", want: 1, setup: func(w *world) { w.online(0); w.online(1); w.presence(0, routing.PresenceBusy) }},
-		{name: "presence away", want: 1, setup: func(w *world) { w.online(0); w.online(1); w.presence(0, routing.PresenceAway) }},
+		{name: "presence busy", want: 1, setup: func(w *world) { w.online(0); w.online(1); w.presence(0, interact.PresenceBusy) }},
+		{name: "presence away", want: 1, setup: func(w *world) { w.online(0); w.online(1); w.presence(0, interact.PresenceAway) }},
 		{name: "member not active", want: 1, setup: func(w *world) {
 			w.online(0)
 			w.online(1)
@@ -183,7 +183,7 @@ func TestBroadcast(t *testing.T) {
 
 	w.accept(1, offers[1])
 	for _, i := range []int{0, 2} {
-		ev := w.pub.take(routing.AgentSubject(w.id(i)), "offer.ended")
+		ev := w.pub.take(interact.AgentSubject(w.id(i)), "offer.ended")
 		if len(ev) != 1 || ev[0].Data["outcome"] != interact.OfferCancelled || ev[0].Data["offerId"] != offers[i] {
 			t.Fatalf("agent %d offer.ended %+v", i, ev)
 		}
@@ -212,7 +212,7 @@ func TestBroadcast(t *testing.T) {
 	w.wantOffers(t2.ID, "0:declined", "1:rona", "2:rona", "0:", "1:", "2:")
 	for i := range 5 {
 		a, _ := w.eng.Agent(w.id(i))
-		if a.State == routing.StateRONA || a.RONAUntil != nil {
+		if a.State == interact.StateRONA || a.RONAUntil != nil {
 			t.Errorf("agent %d flagged RONA by a broadcast ring timeout: %+v", i, a)
 		}
 	}
@@ -257,11 +257,11 @@ func TestPickup(t *testing.T) {
 	if _, err := w.eng.Claim(w.ctx, w.id(2), task.ID); code(err) != interact.EFORBIDDEN {
 		t.Fatalf("claim by a non-member: %v, want forbidden", err)
 	}
-	w.presence(1, routing.PresenceBusy)
+	w.presence(1, interact.PresenceBusy)
 	if _, err := w.eng.Claim(w.ctx, w.id(1), task.ID); code(err) != interact.EFORBIDDEN {
 		t.Fatalf("claim by a busy agent: %v, want forbidden", err)
 	}
-	w.presence(1, routing.PresenceAvailable)
+	w.presence(1, interact.PresenceAvailable)
 	w.wantOffers(task.ID)
 
 	got, err := w.eng.Claim(w.ctx, w.id(0), task.ID)
@@ -347,7 +347,7 @@ func TestPriorityAcrossServices(t *testing.T) {
 		} else {
 			other = low
 		}
-		if err := w.eng.EndTask(w.ctx, other.ID, routing.ByVisitor); err != nil {
+		if err := w.eng.EndTask(w.ctx, other.ID, interact.ByVisitor); err != nil {
 			t.Fatal(err)
 		}
 		held = got[0].TaskID
@@ -364,7 +364,7 @@ func TestCapacityReached(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, direct, 1)
 	w.online(0)
-	req := routing.StartRequest{ServiceID: w.svc.ID, MaxOpenChats: 2}
+	req := interact.StartRequest{ServiceID: w.svc.ID, MaxOpenChats: 2}
 	a, err := w.startWith(req)
 	if err != nil {
 		t.Fatal(err)
@@ -397,7 +397,7 @@ func TestDirectUserContact(t *testing.T) {
 	w.online(0)
 	w.online(1)
 	w.pastGrace()
-	task, err := w.startWith(routing.StartRequest{DirectUserID: w.id(1)})
+	task, err := w.startWith(interact.StartRequest{DirectUserID: w.id(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,13 +409,13 @@ func TestDirectUserContact(t *testing.T) {
 	w.wantTask(task.ID, interact.TaskEnded, interact.OutcomeHandled)
 
 	// The user declines: the contact ends (nobody else may take it).
-	t2, _ := w.startWith(routing.StartRequest{DirectUserID: w.id(1)})
+	t2, _ := w.startWith(interact.StartRequest{DirectUserID: w.id(1)})
 	w.decline(1, w.offerFor(1, t2.ID))
 	w.noOffer(0)
 	w.wantTask(t2.ID, interact.TaskEnded, interact.OutcomeNoAgent)
 
 	// Agent 2 never connected.
-	t3, err := w.startWith(routing.StartRequest{DirectUserID: w.id(2)})
+	t3, err := w.startWith(interact.StartRequest{DirectUserID: w.id(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestDirectUserContact(t *testing.T) {
 	w.wantOffers(t3.ID)
 	w.noOffer(0)
 	w.noOffer(1)
-	ev := w.events(routing.TaskSubject(t3.ID), "task.state")
+	ev := w.events(interact.TaskSubject(t3.ID), "task.state")
 	if len(ev) != 1 || ev[0].Data["leaveMessage"] != true {
 		t.Fatalf("task.state %+v", ev)
 	}

@@ -28,7 +28,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // Store is what the engine needs of the store.
@@ -38,10 +37,16 @@ type Store interface {
 	OpenTasks(ctx context.Context) ([]interact.Task, error)
 	OpenOffers(ctx context.Context) ([]interact.Offer, error)
 	MaxQueueSeq(ctx context.Context) (int64, error)
-	AppendMessage(ctx context.Context, m interact.Message) (interact.Message, bool, error)
-	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []sqlstore.RoutingMember, error)
+	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []interact.RoutingMember, error)
 	RoutingUser(ctx context.Context, tenantID, userID string) (*interact.User, error)
 	AgentServices(ctx context.Context, tenantID, userID string) ([]string, error)
+}
+
+// Transcript commits a task's messages and then publishes them, in order
+// per task (chatlog.Log): the engine's system messages go through the same
+// log as the parties' messages.
+type Transcript interface {
+	Append(ctx context.Context, m interact.Message) (interact.Message, bool, error)
 }
 
 // Publisher is where events go: the bus.
@@ -51,8 +56,10 @@ type Publisher interface {
 
 // Config configures the engine. Zero values mean the documented defaults.
 type Config struct {
-	Clock Clock        // default: the real clock
-	Log   *slog.Logger // default: slog.Default()
+	// Transcript receives the engine's system messages; required.
+	Transcript Transcript
+	Clock      Clock        // default: the real clock
+	Log        *slog.Logger // default: slog.Default()
 	// ChatCapacity and CallCapacity are how many chats and calls an agent
 	// handles at once (defaults 3 and 1). A call blocks new offers.
 	ChatCapacity, CallCapacity int
@@ -114,6 +121,9 @@ type Engine struct {
 
 // New returns an engine. Call Recover before serving.
 func New(cfg Config, store Store, pub Publisher) *Engine {
+	if cfg.Transcript == nil {
+		panic("routing: Config.Transcript is required")
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
 	}
@@ -288,11 +298,6 @@ func (e *Engine) byHeadPriority(set map[string]bool) []string {
 	return keys
 }
 
-// TaskSubject, AgentSubject and ServiceSubject name the bus subjects.
-func TaskSubject(id string) string    { return "task." + id }
-func AgentSubject(id string) string   { return "agent." + id }
-func ServiceSubject(id string) string { return "service." + id }
-
 // Close stops every timer and waits until the changes made so far are
 // saved and published. The engine refuses work afterwards.
 func (e *Engine) Close() {
@@ -320,7 +325,7 @@ func (e *Engine) Close() {
 // service is the engine's cached view of a service.
 type service struct {
 	svc     *interact.Service
-	members map[string]sqlstore.RoutingMember
+	members map[string]interact.RoutingMember
 }
 
 // serviceInfo returns the cached service, loading it when needed.
@@ -335,7 +340,7 @@ func (e *Engine) serviceInfo(ctx context.Context, tenantID, id string) (*service
 	if err != nil {
 		return nil, err
 	}
-	s := &service{svc: svc, members: map[string]sqlstore.RoutingMember{}}
+	s := &service{svc: svc, members: map[string]interact.RoutingMember{}}
 	for _, m := range members {
 		s.members[m.UserID] = m
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/chatlog"
 	"github.com/interact-oss/interact/routing"
 	"github.com/interact-oss/interact/sqlstore"
 )
@@ -80,7 +81,7 @@ func newWorld(t *testing.T, dist interact.Distribution, agents int) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "T", InteractEnabled: true, IMEnabled: true}, AdminEmail: "admin@example.test", AdminPassword: "admin-password",
 	})
 	if err != nil {
@@ -117,7 +118,7 @@ func (w *world) service(name string, dist interact.Distribution) *interact.Servi
 
 func (w *world) newEngine() *routing.Engine {
 	w.t.Helper()
-	e := routing.New(routing.Config{Clock: w.clock, AgentGrace: 10 * time.Second}, w.db, w.pub)
+	e := routing.New(routing.Config{Transcript: chatlog.New(w.db, w.pub, nil), Clock: w.clock, AgentGrace: 10 * time.Second}, w.db, w.pub)
 	if err := e.Recover(w.ctx); err != nil {
 		w.t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func (w *world) online(i int) {
 	if _, err := w.eng.AgentConnected(w.ctx, w.svc.TenantID, w.agents[i].ID); err != nil {
 		w.t.Fatal(err)
 	}
-	if err := w.eng.SetPresence(w.ctx, w.agents[i].ID, routing.PresenceAvailable, ""); err != nil {
+	if err := w.eng.SetPresence(w.ctx, w.agents[i].ID, interact.PresenceAvailable, ""); err != nil {
 		w.t.Fatal(err)
 	}
 	w.clock.Advance(time.Second) // distinct idle times: lower index = longer idle
@@ -140,7 +141,7 @@ func (w *world) online(i int) {
 func (w *world) start(serviceID string) *interact.Task {
 	w.t.Helper()
 	w.counter++
-	t, err := w.eng.StartTask(w.ctx, routing.StartRequest{TenantID: w.svc.TenantID, ServiceID: serviceID, ContactID: "c",
+	t, err := w.eng.StartTask(w.ctx, interact.StartRequest{TenantID: w.svc.TenantID, ServiceID: serviceID, ContactID: "c",
 		Modality: interact.ModalityChat, Visitor: interact.Visitor{Name: fmt.Sprintf("Visitor %d", w.counter)}, Origin: "https://shop.example.test"})
 	if err != nil {
 		w.t.Fatal(err)
@@ -152,7 +153,7 @@ func (w *world) start(serviceID string) *interact.Task {
 // offers returns the offer ids agent i got since the last call.
 func (w *world) offers(i int) []string {
 	var ids []string
-	for _, e := range w.pub.take(routing.AgentSubject(w.agents[i].ID), "offer") {
+	for _, e := range w.pub.take(interact.AgentSubject(w.agents[i].ID), "offer") {
 		ids = append(ids, e.Data["offerId"].(string))
 	}
 	return ids
@@ -219,6 +220,7 @@ func newWorldCfg(t *testing.T, dist interact.Distribution, agents int, cfg routi
 func (w *world) engineWith(cfg routing.Config) *routing.Engine {
 	w.t.Helper()
 	cfg.Clock = w.clock
+	cfg.Transcript = chatlog.New(w.db, w.pub, nil)
 	if cfg.AgentGrace == 0 {
 		cfg.AgentGrace = grace
 	}
@@ -252,7 +254,7 @@ type offerEv struct{ OfferID, TaskID string }
 // takeOffers returns and forgets the offers agent i got.
 func (w *world) takeOffers(i int) []offerEv {
 	var out []offerEv
-	for _, e := range w.pub.take(routing.AgentSubject(w.id(i)), "offer") {
+	for _, e := range w.pub.take(interact.AgentSubject(w.id(i)), "offer") {
 		task, _ := e.Data["task"].(map[string]any)
 		out = append(out, offerEv{OfferID: e.Data["offerId"].(string), TaskID: task["id"].(string)})
 	}
@@ -417,7 +419,7 @@ func code(err error) string { return interact.ErrorCode(err) }
 
 // startWith starts a task from req, filling the tenant, modality, visitor
 // and origin when empty; the visitor connects when it succeeds.
-func (w *world) startWith(req routing.StartRequest) (*interact.Task, error) {
+func (w *world) startWith(req interact.StartRequest) (*interact.Task, error) {
 	w.counter++
 	if req.TenantID == "" {
 		req.TenantID = w.svc.TenantID

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/routing"
 )
 
 var (
@@ -89,9 +88,9 @@ func randomWalk(t *testing.T, seed uint64, steps int) {
 	for step := range steps {
 		switch op := rng.IntN(14); op {
 		case 0, 1, 2:
-			req := routing.StartRequest{ServiceID: services[rng.IntN(len(services))]}
+			req := interact.StartRequest{ServiceID: services[rng.IntN(len(services))]}
 			if rng.IntN(8) == 0 {
-				req = routing.StartRequest{DirectUserID: w.id(pickAgent())}
+				req = interact.StartRequest{DirectUserID: w.id(pickAgent())}
 			}
 			task, err := w.startWith(req)
 			check("start", err)
@@ -120,7 +119,7 @@ func randomWalk(t *testing.T, seed uint64, steps int) {
 			if ws := open(interact.TaskWaiting); len(ws) > 0 {
 				x := ws[rng.IntN(len(ws))]
 				if rng.IntN(2) == 0 {
-					check("hang up", w.eng.EndTask(w.ctx, x.ID, routing.ByVisitor))
+					check("hang up", w.eng.EndTask(w.ctx, x.ID, interact.ByVisitor))
 				} else {
 					w.eng.VisitorDisconnected(x.ID)
 				}
@@ -146,7 +145,7 @@ func randomWalk(t *testing.T, seed uint64, steps int) {
 		case 11:
 			i := pickAgent()
 			if connected[i] {
-				p := []string{routing.PresenceAvailable, routing.PresenceAvailable, routing.PresenceBusy, routing.PresenceOffline}[rng.IntN(4)]
+				p := []string{interact.PresenceAvailable, interact.PresenceAvailable, interact.PresenceBusy, interact.PresenceOffline}[rng.IntN(4)]
 				check("presence", w.eng.SetPresence(w.ctx, w.id(i), p, ""))
 			}
 		case 12:
@@ -175,7 +174,7 @@ func randomWalk(t *testing.T, seed uint64, steps int) {
 
 	// Wind down: every visitor leaves, all timers run out.
 	for _, x := range append(open(interact.TaskWaiting), open(interact.TaskConnected)...) {
-		check("final end", w.eng.EndTask(w.ctx, x.ID, routing.ByVisitor))
+		check("final end", w.eng.EndTask(w.ctx, x.ID, interact.ByVisitor))
 	}
 	w.clock.Advance(time.Hour)
 
@@ -190,10 +189,10 @@ func randomWalk(t *testing.T, seed uint64, steps int) {
 	}
 	ended := map[string]int{}
 	for i := range agents {
-		for _, e := range w.events(routing.AgentSubject(w.id(i)), "offer.ended") {
+		for _, e := range w.events(interact.AgentSubject(w.id(i)), "offer.ended") {
 			ended[e.Data["offerId"].(string)]++
 		}
-		for _, e := range w.events(routing.AgentSubject(w.id(i)), "agent.state") {
+		for _, e := range w.events(interact.AgentSubject(w.id(i)), "agent.state") {
 			if n := e.Data["chats"].(float64); n > 3 {
 				t.Fatalf("agent %d announced %v chats", i, n)
 			}
@@ -207,7 +206,7 @@ func randomWalk(t *testing.T, seed uint64, steps int) {
 		}
 		stats[task.Outcome]++
 		n := 0
-		for _, e := range w.events(routing.TaskSubject(id), "task.state") {
+		for _, e := range w.events(interact.TaskSubject(id), "task.state") {
 			if e.Data["outcome"] != nil {
 				n++
 			}

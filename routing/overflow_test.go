@@ -15,7 +15,7 @@ const defaultOverflow = "Sorry, no one can take your request right now. Please l
 // outcome and leaveMessage true.
 func wantLeaveMessage(t *testing.T, w *world, taskID, outcome string) {
 	t.Helper()
-	ev := w.events(routing.TaskSubject(taskID), "task.state")
+	ev := w.events(interact.TaskSubject(taskID), "task.state")
 	if len(ev) == 0 {
 		t.Fatal("no task.state event")
 	}
@@ -70,7 +70,7 @@ func TestMaxWaitWhileRinging(t *testing.T) {
 	w.clock.Advance(20 * time.Second)
 	w.wantTask(task.ID, interact.TaskEnded, interact.OutcomeQueueTimeout)
 	w.wantOffers(task.ID, "0:cancelled")
-	if ev := w.pub.take(routing.AgentSubject(w.id(0)), "offer.ended"); len(ev) != 1 || ev[0].Data["outcome"] != interact.OfferCancelled {
+	if ev := w.pub.take(interact.AgentSubject(w.id(0)), "offer.ended"); len(ev) != 1 || ev[0].Data["outcome"] != interact.OfferCancelled {
 		t.Fatalf("offer.ended %+v", ev)
 	}
 }
@@ -122,8 +122,8 @@ func TestNoAgentAtStart(t *testing.T) {
 		setup func(w *world)
 	}{
 		{"nobody connected", func(w *world) {}},
-		{"member away", func(w *world) { w.online(0); w.presence(0, routing.PresenceAway) }},
-		{"member offline", func(w *world) { w.online(0); w.presence(0, routing.PresenceOffline) }},
+		{"member away", func(w *world) { w.online(0); w.presence(0, interact.PresenceAway) }},
+		{"member offline", func(w *world) { w.online(0); w.presence(0, interact.PresenceOffline) }},
 		{"member disconnected", func(w *world) { w.online(0); w.eng.AgentDisconnected(w.ctx, w.id(0)) }},
 		{"member not active", func(w *world) {
 			w.member(w.svc.ID, 0, false)
@@ -178,9 +178,9 @@ func TestNoAgentWhenLastAgentLeaves(t *testing.T) {
 		name  string
 		leave func(w *world)
 	}{
-		{"away", func(w *world) { w.presence(0, routing.PresenceAway) }},
-		{"busy", func(w *world) { w.presence(0, routing.PresenceBusy) }},
-		{"offline", func(w *world) { w.presence(0, routing.PresenceOffline) }},
+		{"away", func(w *world) { w.presence(0, interact.PresenceAway) }},
+		{"busy", func(w *world) { w.presence(0, interact.PresenceBusy) }},
+		{"offline", func(w *world) { w.presence(0, interact.PresenceOffline) }},
 		// A disconnected agent keeps everything for the reconnect grace;
 		// past it, its chat goes back to the queue and overflows too.
 		{"disconnected", func(w *world) { w.eng.AgentDisconnected(w.ctx, w.id(0)); w.clock.Advance(grace) }},
@@ -218,7 +218,7 @@ func TestNoAgentTransfer(t *testing.T) {
 	}
 	w.accept(1, w.offerFor(1, task.ID))
 	// Without an agent in the overflow service either, it ends.
-	w.presence(1, routing.PresenceAway)
+	w.presence(1, interact.PresenceAway)
 	t2 := w.start(w.svc.ID)
 	w.wantTask(t2.ID, interact.TaskEnded, interact.OutcomeNoAgent)
 }
@@ -333,7 +333,7 @@ func TestQueuePositionTail(t *testing.T) {
 	w.clock.Advance(10 * time.Second)
 	wantQueue(t, w, tasks[3].ID, 3, eta(after, 3))
 	wantQueue(t, w, tasks[4].ID, 4, eta(after, 4))
-	if n := len(w.events(routing.TaskSubject(tasks[4].ID), "task.queue")); n != 2 {
+	if n := len(w.events(interact.TaskSubject(tasks[4].ID), "task.queue")); n != 2 {
 		t.Errorf("task behind the head got %d task.queue events, want 2 (on joining, then one round)", n)
 	}
 }
@@ -357,7 +357,7 @@ func answered(avg, d time.Duration) time.Duration { return (avg*4 + d) / 5 }
 // wantQueue checks the last task.queue event of a task.
 func wantQueue(t *testing.T, w *world, taskID string, pos, eta int) {
 	t.Helper()
-	ev := w.events(routing.TaskSubject(taskID), "task.queue")
+	ev := w.events(interact.TaskSubject(taskID), "task.queue")
 	if len(ev) == 0 {
 		t.Fatalf("task %s: no task.queue event", taskID)
 	}

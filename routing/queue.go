@@ -126,7 +126,7 @@ func (e *Engine) enqueue(t *task, c *change) {
 	q.fresh = append(q.fresh, t)
 	c.task(t)
 	c.queues[t.queueKey] = true
-	c.emit(ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
+	c.emit(interact.ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
 	if t.maxWait == nil {
 		d := e.cfg.DirectMaxWait
 		if t.DirectUserID == "" {
@@ -340,7 +340,7 @@ func (e *Engine) announce(key string, c *change, tail bool) {
 		}
 	}
 	if !tail {
-		c.emit(ServiceSubject(key), "queue.changed", map[string]int{"waiting": len(q.tasks)})
+		c.emit(interact.ServiceSubject(key), "queue.changed", map[string]int{"waiting": len(q.tasks)})
 	}
 }
 

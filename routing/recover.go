@@ -95,26 +95,15 @@ func (e *Engine) Recover(ctx context.Context) error {
 	})
 }
 
-// TaskView is a task's routing state.
-type TaskView struct {
-	interact.Task
-	Position             int `json:"position,omitempty"`
-	EstimatedWaitSeconds int `json:"estimatedWaitSeconds,omitempty"`
-	// Call is the media of the task's call now: audio or video, or ""
-	// (an audio or video task is a call from its start; a chat may
-	// escalate).
-	Call interact.Modality `json:"call,omitempty"`
-}
-
 // Task returns an open task's state, or false when the task is not open.
-func (e *Engine) Task(id string) (TaskView, bool) {
+func (e *Engine) Task(id string) (interact.TaskView, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t, ok := e.tasks[id]
 	if !ok {
-		return TaskView{}, false
+		return interact.TaskView{}, false
 	}
-	v := TaskView{Task: t.Task, Call: callOf(t)}
+	v := interact.TaskView{Task: t.Task, Call: callOf(t)}
 	if q, ok := e.queues[t.queueKey]; ok && t.State == interact.TaskWaiting {
 		v.Position = q.position(t)
 		v.EstimatedWaitSeconds = q.eta(v.Position, e.reachableAgents(q))
@@ -140,42 +129,24 @@ func (e *Engine) AgentTasks(userID string) []string {
 	return ids
 }
 
-// QueueView is a service's queue as supervisors and pickup lists see it.
-type QueueView struct {
-	ServiceID string        `json:"serviceId"`
-	Waiting   []WaitingTask `json:"waiting"`
-	Agents    []AgentView   `json:"agents"`
-}
-
-// WaitingTask is one waiting task in a QueueView.
-type WaitingTask struct {
-	TaskSummary
-	Priority int    `json:"priority"`
-	Strict   bool   `json:"strict"`
-	Ringing  int    `json:"ringing"`
-	Position int    `json:"position"`
-	WaitMS   int64  `json:"waitMs"`
-	Target   string `json:"targetAgentId,omitempty"`
-}
-
 // Queue returns a service's waiting tasks and the state of its members.
-func (e *Engine) Queue(ctx context.Context, tenantID, serviceID string) (QueueView, error) {
+func (e *Engine) Queue(ctx context.Context, tenantID, serviceID string) (interact.QueueView, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s, err := e.serviceInfo(ctx, tenantID, serviceID)
 	if err != nil {
-		return QueueView{}, err
+		return interact.QueueView{}, err
 	}
-	v := QueueView{ServiceID: serviceID, Waiting: []WaitingTask{}, Agents: []AgentView{}}
+	v := interact.QueueView{ServiceID: serviceID, Waiting: []interact.WaitingTask{}, Agents: []interact.AgentView{}}
 	now := e.clock.Now()
 	if q, ok := e.queues[serviceID]; ok {
 		for i, t := range q.tasks {
-			v.Waiting = append(v.Waiting, WaitingTask{TaskSummary: e.summary(t), Priority: t.Priority, Strict: t.Strict,
+			v.Waiting = append(v.Waiting, interact.WaitingTask{TaskSummary: e.summary(t), Priority: t.Priority, Strict: t.Strict,
 				Ringing: len(t.offers), Position: i + 1, WaitMS: now.Sub(t.QueuedAt).Milliseconds(), Target: t.TargetAgentID})
 		}
 	}
 	for id, m := range s.members {
-		av := AgentView{ID: id, Name: m.Name, Presence: PresenceOffline, State: StateOffline}
+		av := interact.AgentView{ID: id, Name: m.Name, Presence: interact.PresenceOffline, State: interact.StateOffline}
 		if a, ok := e.agents[id]; ok {
 			av = e.view(a)
 		}

@@ -26,7 +26,7 @@ func TestRecover(t *testing.T) {
 	ringing := w.offerFor(1, waiting[0].ID) // rings when the process dies
 
 	w.eng.Close()
-	if _, err := w.eng.StartTask(w.ctx, routing.StartRequest{TenantID: w.svc.TenantID, ServiceID: w.svc.ID, Modality: interact.ModalityChat}); err == nil {
+	if _, err := w.eng.StartTask(w.ctx, interact.StartRequest{TenantID: w.svc.TenantID, ServiceID: w.svc.ID, Modality: interact.ModalityChat}); err == nil {
 		t.Fatal("a closed engine accepted work")
 	}
 	w.clock.Advance(2 * time.Second)
@@ -64,7 +64,7 @@ func TestRecover(t *testing.T) {
 	if _, err := w.eng.AgentConnected(w.ctx, w.svc.TenantID, w.id(0)); err != nil {
 		t.Fatal(err)
 	}
-	w.presence(0, routing.PresenceAvailable)
+	w.presence(0, interact.PresenceAvailable)
 	w.clock.Advance(time.Minute)
 	w.wantTask(held.ID, interact.TaskConnected, "")
 	w.wantOffers(held.ID, "0:accepted")
@@ -88,11 +88,11 @@ func TestRecover(t *testing.T) {
 		if got.State != interact.TaskEnded || got.Outcome == "" || got.EndedAt == nil {
 			t.Fatalf("task %+v", got)
 		}
-		if n := len(w.events(routing.TaskSubject(task.ID), "task.state")); n == 0 {
+		if n := len(w.events(interact.TaskSubject(task.ID), "task.state")); n == 0 {
 			t.Fatal("no task.state event")
 		}
 		outcomes := 0
-		for _, e := range w.events(routing.TaskSubject(task.ID), "task.state") {
+		for _, e := range w.events(interact.TaskSubject(task.ID), "task.state") {
 			if _, ok := e.Data["outcome"]; ok {
 				outcomes++
 			}
@@ -125,7 +125,7 @@ func TestRecoverAgentGone(t *testing.T) {
 	if _, err := w.eng.AgentConnected(w.ctx, w.svc.TenantID, w.id(1)); err != nil {
 		t.Fatal(err)
 	}
-	w.presence(1, routing.PresenceAvailable)
+	w.presence(1, interact.PresenceAvailable)
 	w.clock.Advance(grace)
 	w.wantOffers(task.ID, "0:dropped", "1:")
 	w.accept(1, w.offerFor(1, task.ID))

@@ -62,21 +62,8 @@ func (o *offer) end(now time.Time, outcome string) {
 	}
 }
 
-// TaskSummary is what an agent sees of a task on an offer or assignment.
-type TaskSummary struct {
-	ID          string            `json:"id"`
-	ServiceID   string            `json:"serviceId"`
-	ServiceName string            `json:"serviceName"`
-	Modality    interact.Modality `json:"modality"`
-	Visitor     interact.Visitor  `json:"visitor"`
-	Origin      string            `json:"origin"`
-	QueuedAt    time.Time         `json:"queuedAt"`
-	Transfers   int               `json:"transfers"`
-	Direct      bool              `json:"direct"`
-}
-
-func (e *Engine) summary(t *task) TaskSummary {
-	s := TaskSummary{ID: t.ID, ServiceID: t.ServiceID, Modality: t.Modality, Visitor: t.Visitor, Origin: t.Origin,
+func (e *Engine) summary(t *task) interact.TaskSummary {
+	s := interact.TaskSummary{ID: t.ID, ServiceID: t.ServiceID, Modality: t.Modality, Visitor: t.Visitor, Origin: t.Origin,
 		QueuedAt: t.QueuedAt, Transfers: t.Transfers, Direct: t.DirectUserID != ""}
 	if sv, ok := e.services[t.ServiceID]; ok && sv.svc.TenantID == t.TenantID {
 		s.ServiceName = sv.svc.Name
@@ -104,7 +91,7 @@ func (e *Engine) offer(t *task, a *agent, s *service, c *change) {
 	id := o.ID
 	o.timer = e.clock.AfterFunc(ring, func() { e.ringTimeout(id) })
 	c.offer(o)
-	c.emit(AgentSubject(a.id), "offer", map[string]any{
+	c.emit(interact.AgentSubject(a.id), "offer", map[string]any{
 		"offerId": o.ID, "task": e.summary(t), "ringSeconds": int(ring.Seconds()), "expiresAt": now.Add(ring).UTC(),
 	})
 	e.agentChanged(a, c)
@@ -117,7 +104,7 @@ func (e *Engine) endOffer(o *offer, outcome string, c *change) {
 	delete(o.task.offers, o.ID)
 	delete(o.agent.ringing, o.ID)
 	c.offer(o)
-	c.emit(AgentSubject(o.AgentID), "offer.ended", map[string]string{"offerId": o.ID, "taskId": o.TaskID, "outcome": outcome})
+	c.emit(interact.AgentSubject(o.AgentID), "offer.ended", map[string]string{"offerId": o.ID, "taskId": o.TaskID, "outcome": outcome})
 	e.agentChanged(o.agent, c)
 	if o.task.State == interact.TaskWaiting {
 		c.queues[o.task.queueKey] = true
@@ -188,24 +175,10 @@ func (e *Engine) countOpen(t *task, d int) {
 	}
 }
 
-// StartRequest describes a new task from the widget.
-type StartRequest struct {
-	TenantID     string
-	ServiceID    string // the service's queue; empty for a direct contact
-	DirectUserID string // the user of a direct contact
-	ContactID    string
-	Modality     interact.Modality
-	Visitor      interact.Visitor
-	Origin       string
-	ResumeHash   string
-	// MaxOpenChats is the tenant's cap of concurrent chat tasks per service.
-	MaxOpenChats int
-}
-
 // StartTask creates a task, queues it and tries to offer it at once. It
 // fails with capacity_reached when the service already has the tenant's
 // maximum of open chats; then no task exists.
-func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Task, error) {
+func (e *Engine) StartTask(ctx context.Context, req interact.StartRequest) (*interact.Task, error) {
 	if !req.Modality.Valid() {
 		return nil, interact.Errorf(interact.EINVALID, "modality must be chat, audio or video.")
 	}
@@ -252,7 +225,7 @@ func (e *Engine) StartTask(ctx context.Context, req StartRequest) (*interact.Tas
 // reserve checks a new task against its service or user and the open-chat
 // cap, and gives it the next place in the queue; the task counts as open
 // from here.
-func (e *Engine) reserve(ctx context.Context, req StartRequest) (*task, *service, interact.MessageParams, error) {
+func (e *Engine) reserve(ctx context.Context, req interact.StartRequest) (*task, *service, interact.MessageParams, error) {
 	params := interact.MessageParams{Visitor: req.Visitor}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -351,9 +324,9 @@ func (e *Engine) connect(o *offer, c *change) {
 		}
 		c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Accepted, params)})
 	}
-	c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "agentName": name})
-	c.emit(AgentSubject(a.id), "task.assigned", map[string]any{"offerId": o.ID, "task": e.summary(t)})
-	c.emit(ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
+	c.emit(interact.TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "agentName": name})
+	c.emit(interact.AgentSubject(a.id), "task.assigned", map[string]any{"offerId": o.ID, "task": e.summary(t)})
+	c.emit(interact.ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
 	e.agentChanged(a, c)
 }
 
@@ -468,7 +441,7 @@ func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServ
 			t.ServiceID, t.DirectUserID, t.TargetAgentID = toServiceID, "", ""
 			e.countOpen(t, 1)
 		}
-		c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": interact.TaskWaiting, "transferring": true})
+		c.emit(interact.TaskSubject(t.ID), "task.state", map[string]any{"state": interact.TaskWaiting, "transferring": true})
 		e.enqueue(t, c)
 		e.startACW(a, s, c)
 		if e.noAgent(ctx, t) {
@@ -490,15 +463,9 @@ func (e *Engine) detach(t *task, a *agent, outcome string, c *change) {
 	e.dropCall(t, c)
 	t.AgentID = ""
 	c.task(t)
-	c.emit(AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
+	c.emit(interact.AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
 	e.agentChanged(a, c)
 }
-
-// Ended-by values for EndTask.
-const (
-	ByVisitor = "visitor"
-	BySystem  = "system"
-)
 
 // EndTask ends a task on behalf of the visitor (by == ByVisitor) or its
 // connected agent (by == the agent's user id).
@@ -508,7 +475,7 @@ func (e *Engine) EndTask(ctx context.Context, taskID, by string) error {
 		if !ok {
 			return interact.Errorf(interact.ENOTFOUND, "Task %q has ended already.", taskID)
 		}
-		if by != ByVisitor && by != BySystem && t.AgentID != by {
+		if by != interact.ByVisitor && by != interact.BySystem && t.AgentID != by {
 			return interact.Errorf(interact.ENOTFOUND, "You are not connected to task %q.", taskID)
 		}
 		e.finishTask(t, c)
@@ -541,7 +508,7 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 		}
 		delete(a.chats, t.ID)
 		delete(a.calls, t.ID)
-		c.emit(AgentSubject(a.id), "task.ended", map[string]string{"taskId": t.ID, "outcome": outcome})
+		c.emit(interact.AgentSubject(a.id), "task.ended", map[string]string{"taskId": t.ID, "outcome": outcome})
 		var s *service
 		if t.DirectUserID == "" {
 			s, _ = e.serviceInfo(context.Background(), t.TenantID, t.ServiceID)
@@ -556,8 +523,8 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 	t.State, t.Outcome, t.EndedAt = interact.TaskEnded, outcome, &n
 	c.task(t)
 	leave := outcome == interact.OutcomeNoAgent || outcome == interact.OutcomeQueueTimeout || outcome == interact.OutcomeTransferFailed
-	c.emit(TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "outcome": outcome, "leaveMessage": leave})
-	c.emit(ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
+	c.emit(interact.TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "outcome": outcome, "leaveMessage": leave})
+	c.emit(interact.ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
 	delete(e.tasks, t.ID)
 	e.countOpen(t, -1)
 }

@@ -21,10 +21,10 @@ func ronaWorld(t *testing.T) (*world, *interact.Task) {
 	w.clock.Advance(30 * time.Second)
 	w.wantOffers(task.ID, "0:rona")
 	a, _ := w.eng.Agent(w.id(0))
-	if a.State != routing.StateRONA || a.RONAUntil == nil || !a.RONAUntil.Equal(w.clock.Now().Add(60*time.Second)) {
+	if a.State != interact.StateRONA || a.RONAUntil == nil || !a.RONAUntil.Equal(w.clock.Now().Add(60*time.Second)) {
 		t.Fatalf("agent 0 after the ring timeout: %+v", a)
 	}
-	if ev := w.pub.take(routing.AgentSubject(w.id(0)), "rona"); len(ev) != 1 {
+	if ev := w.pub.take(interact.AgentSubject(w.id(0)), "rona"); len(ev) != 1 {
 		t.Fatalf("rona events %+v", ev)
 	}
 	w.noOffer(0) // not re-offered while flagged
@@ -51,9 +51,9 @@ func TestPersistentRONA(t *testing.T) {
 			}
 		}},
 		{"presence offline and back", func(t *testing.T, w *world) {
-			w.presence(0, routing.PresenceOffline)
+			w.presence(0, interact.PresenceOffline)
 			w.noOffer(0)
-			w.presence(0, routing.PresenceAvailable)
+			w.presence(0, interact.PresenceAvailable)
 		}},
 		{"disconnected past the grace, then back", func(t *testing.T, w *world) {
 			w.eng.AgentDisconnected(w.ctx, w.id(0))
@@ -159,13 +159,13 @@ func TestACW(t *testing.T) {
 			if got := lastACWUntil(t, w, 0); !got.Equal(want) {
 				t.Fatalf("acwUntil %v, want %v", got, want)
 			}
-			if a, _ := w.eng.Agent(w.id(0)); a.State != routing.StateACW {
+			if a, _ := w.eng.Agent(w.id(0)); a.State != interact.StateACW {
 				t.Fatalf("state %q", a.State)
 			}
 			task := w.start(w.svc.ID)
 			w.noOffer(0)
 			tc.run(t, w, task.ID)
-			ev := w.events(routing.AgentSubject(w.id(0)), "agent.state")
+			ev := w.events(interact.AgentSubject(w.id(0)), "agent.state")
 			if ev[len(ev)-1].Data["acwUntil"] != nil {
 				t.Fatalf("acwUntil still announced after ACW: %+v", ev[len(ev)-1].Data)
 			}
@@ -176,7 +176,7 @@ func TestACW(t *testing.T) {
 // lastACWUntil is the acwUntil of agent i's last agent.state event.
 func lastACWUntil(t *testing.T, w *world, i int) time.Time {
 	t.Helper()
-	ev := w.events(routing.AgentSubject(w.id(i)), "agent.state")
+	ev := w.events(interact.AgentSubject(w.id(i)), "agent.state")
 	if len(ev) == 0 {
 		t.Fatal("no agent.state event")
 	}
@@ -200,7 +200,7 @@ func TestACWAfterInvalidate(t *testing.T) {
 	a, _ := w.eng.Agent(w.id(0))
 	texts := w.texts(task.ID)
 	ended := texts[len(texts)-1] == interact.DefaultSystemMessages().Ended
-	if a.State != routing.StateACW || !ended {
+	if a.State != interact.StateACW || !ended {
 		t.Fatalf("regression: after Engine.Invalidate, end() reads e.services[t.ServiceID] without reloading it: "+
 			"agent state %q (want acw), Ended message sent %v (transcript %q)", a.State, ended, texts)
 	}
@@ -216,18 +216,18 @@ func TestVisitorLeavesQueue(t *testing.T) {
 	task := w.start(w.svc.ID)
 	w.offerFor(0, task.ID)
 	w.offerFor(1, task.ID)
-	if err := w.eng.EndTask(w.ctx, task.ID, routing.ByVisitor); err != nil {
+	if err := w.eng.EndTask(w.ctx, task.ID, interact.ByVisitor); err != nil {
 		t.Fatal(err)
 	}
 	w.wantTask(task.ID, interact.TaskEnded, interact.OutcomeHangupInQueue)
 	w.wantOffers(task.ID, "0:cancelled", "1:cancelled")
 	for i := range 2 {
-		ev := w.pub.take(routing.AgentSubject(w.id(i)), "offer.ended")
+		ev := w.pub.take(interact.AgentSubject(w.id(i)), "offer.ended")
 		if len(ev) != 1 || ev[0].Data["outcome"] != interact.OfferCancelled {
 			t.Fatalf("agent %d offer.ended %+v", i, ev)
 		}
 	}
-	if err := w.eng.EndTask(w.ctx, task.ID, routing.ByVisitor); code(err) != interact.ENOTFOUND {
+	if err := w.eng.EndTask(w.ctx, task.ID, interact.ByVisitor); code(err) != interact.ENOTFOUND {
 		t.Fatalf("second end: %v", err)
 	}
 	// An agent not connected to a task may not end it.
@@ -306,10 +306,10 @@ func TestDeclineRONA(t *testing.T) {
 				t.Fatalf("offers of task 1: %v", got)
 			}
 			a, _ := w.eng.Agent(w.id(0))
-			if got := a.State == routing.StateRONA && a.RONAUntil != nil; got != tc.flagged {
+			if got := a.State == interact.StateRONA && a.RONAUntil != nil; got != tc.flagged {
 				t.Fatalf("agent 0 after declining: %+v, want flagged %v", a, tc.flagged)
 			}
-			if ev := w.pub.take(routing.AgentSubject(w.id(0)), "rona"); (len(ev) == 1) != tc.flagged {
+			if ev := w.pub.take(interact.AgentSubject(w.id(0)), "rona"); (len(ev) == 1) != tc.flagged {
 				t.Fatalf("rona events %+v", ev)
 			}
 			t2 := w.start(w.svc.ID)
@@ -335,7 +335,7 @@ func TestDeclineTransferNoRONA(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.decline(1, w.offerFor(1, task.ID))
-	if a, _ := w.eng.Agent(w.id(1)); a.RONAUntil != nil || a.State == routing.StateRONA {
+	if a, _ := w.eng.Agent(w.id(1)); a.RONAUntil != nil || a.State == interact.StateRONA {
 		t.Fatalf("agent 1 after declining a transfer: %+v", a)
 	}
 }

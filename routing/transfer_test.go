@@ -7,7 +7,6 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/routing"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // Transfer to an agent: the first session ends transferred, the target is
@@ -29,11 +28,11 @@ func TestTransferToAgent(t *testing.T) {
 	}
 	w.wantOffers(task.ID, "0:transferred", "2:")
 	w.noOffer(1) // the longest idle free agent is not asked: the target is
-	ev := w.events(routing.TaskSubject(task.ID), "task.state")
+	ev := w.events(interact.TaskSubject(task.ID), "task.state")
 	if len(ev) != 1 || ev[0].Data["transferring"] != true {
 		t.Fatalf("task.state %+v", ev)
 	}
-	if rel := w.events(routing.AgentSubject(w.id(0)), "task.released"); len(rel) != 1 || rel[0].Data["reason"] != interact.OfferTransferred {
+	if rel := w.events(interact.AgentSubject(w.id(0)), "task.released"); len(rel) != 1 || rel[0].Data["reason"] != interact.OfferTransferred {
 		t.Fatalf("task.released %+v", rel)
 	}
 	if n := len(w.eng.AgentTasks(w.id(0))); n != 0 {
@@ -113,7 +112,7 @@ func TestTransferRefused(t *testing.T) {
 	w.online(0)
 	w.online(1)
 	w.online(2)
-	w.presence(2, routing.PresenceAway)
+	w.presence(2, interact.PresenceAway)
 	task := w.take(0, w.svc.ID)
 	cases := []struct {
 		name, by, agent, service, code string
@@ -158,7 +157,7 @@ func TestTransferTargetGoesAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.offerFor(1, task.ID)
-	w.presence(1, routing.PresenceAway)
+	w.presence(1, interact.PresenceAway)
 	if got := w.stored(task.ID); got.State == interact.TaskEnded {
 		t.Fatalf("regression: the task ended with %q although agents 0 and 2 are available: SetPresence cancels the target's "+
 			"offer without clearing TargetAgentID, then checkReachable → noAgent looks only at the unreachable target", got.Outcome)
@@ -199,14 +198,14 @@ func TestDirectContactOtherTenantUser(t *testing.T) {
 	if _, err := w.eng.AgentConnected(w.ctx, other.TenantID, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.eng.SetPresence(w.ctx, u.ID, routing.PresenceAvailable, ""); err != nil {
+	if err := w.eng.SetPresence(w.ctx, u.ID, interact.PresenceAvailable, ""); err != nil {
 		t.Fatal(err)
 	}
-	task, err := w.startWith(routing.StartRequest{DirectUserID: u.ID}) // our tenant
+	task, err := w.startWith(interact.StartRequest{DirectUserID: u.ID}) // our tenant
 	if err == nil && task.State != interact.TaskEnded {
 		t.Fatalf("regression: StartTask routed tenant %s's direct contact to another tenant's online user (state %q, offers %d): "+
 			"Engine.agent returns the cached agent without checking its tenant and skips loadAgent when connected",
-			w.svc.TenantID, task.State, len(w.pub.take(routing.AgentSubject(u.ID), "offer")))
+			w.svc.TenantID, task.State, len(w.pub.take(interact.AgentSubject(u.ID), "offer")))
 	}
 }
 
@@ -215,7 +214,7 @@ func TestDirectContactOtherTenantUser(t *testing.T) {
 func otherTenant(t *testing.T, w *world) (*interact.Service, interact.Actor) {
 	t.Helper()
 	ctx := context.Background()
-	tn, admin, err := w.db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+	tn, admin, err := w.db.CreateTenant(ctx, interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "Other", InteractEnabled: true, IMEnabled: true}, AdminEmail: "admin@other.test", AdminPassword: "admin-password",
 	})
 	if err != nil {
@@ -278,7 +277,7 @@ func TestAgentDropRequeuesAtPlace(t *testing.T) {
 		t.Fatalf("re-queued task %+v", got)
 	}
 	w.wantOffers(t0.ID, "0:dropped")
-	if rel := w.events(routing.AgentSubject(w.id(0)), "task.released"); len(rel) != 1 || rel[0].Data["reason"] != interact.OfferDropped {
+	if rel := w.events(interact.AgentSubject(w.id(0)), "task.released"); len(rel) != 1 || rel[0].Data["reason"] != interact.OfferDropped {
 		t.Fatalf("task.released %+v", rel)
 	}
 	for id, want := range map[string]int{t0.ID: 1, t2.ID: 2, t3.ID: 3} {

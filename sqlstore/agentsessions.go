@@ -10,29 +10,8 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-// AgentSession is one of an agent's own user sessions (an offer) as the
-// agent console's My Sessions lists it: the offer with its outcome and
-// labels, the service's name, the visitor's name and the task's state.
-type AgentSession struct {
-	interact.Offer
-	CodeIDs     []string           `json:"codeIds"`
-	ServiceName string             `json:"serviceName"`
-	VisitorName string             `json:"visitorName"`
-	TaskState   interact.TaskState `json:"taskState"`
-	TaskOutcome string             `json:"taskOutcome,omitempty"`
-}
-
-// MaxAgentSessions bounds one page of an agent's sessions.
-const MaxAgentSessions = 200
-
-// AgentSessionFilter pages through an agent's sessions.
-type AgentSessionFilter struct {
-	Cursor string // from the previous page: sessions older than its last
-	Limit  int    // default 50, at most MaxAgentSessions
-}
-
 // agentCursor is "offeredAtMS.offerID" of a page's last session.
-func agentCursor(s AgentSession) string {
+func agentCursor(s interact.AgentSession) string {
 	return strconv.FormatInt(ms(s.OfferedAt), 10) + "." + s.ID
 }
 
@@ -48,8 +27,8 @@ func parseAgentCursor(c string) (int64, string, error) {
 // AgentOffers returns the actor's own offers (user sessions), newest
 // first, a page at a time, and the cursor of the next page ("" at the
 // end). An agent sees only offers made to themselves, whatever their roles.
-func (db *DB) AgentOffers(ctx context.Context, a interact.Actor, f AgentSessionFilter) ([]AgentSession, string, error) {
-	if f.Limit <= 0 || f.Limit > MaxAgentSessions {
+func (db *DB) AgentOffers(ctx context.Context, a interact.Actor, f interact.AgentSessionFilter) ([]interact.AgentSession, string, error) {
+	if f.Limit <= 0 || f.Limit > interact.MaxAgentSessions {
 		f.Limit = 50
 	}
 	cond, args := "", []any{a.TenantID, a.UserID, f.Limit + 1}
@@ -69,9 +48,9 @@ func (db *DB) AgentOffers(ctx context.Context, a interact.Actor, f AgentSessionF
 		return nil, "", fmt.Errorf("agent offers: %w", err)
 	}
 	defer rows.Close()
-	out := []AgentSession{}
+	out := []interact.AgentSession{}
 	for rows.Next() {
-		var s AgentSession
+		var s interact.AgentSession
 		var offered, answered, ended int64
 		var visitor string
 		if err := rows.Scan(&s.ID, &s.TenantID, &s.TaskID, &s.ServiceID, &s.AgentID, &s.Modality, &offered, &answered, &ended,

@@ -44,16 +44,13 @@ func (db *DB) audit(ctx context.Context, tx *sql.Tx, a interact.Actor, action, k
 	return nil
 }
 
-// MaxAuditPage bounds one page of audit entries.
-const MaxAuditPage = 500
-
 // AuditEntries returns the tenant's audit entries, newest first, and a
 // cursor for the next page ("" at the end). Tenant admins only.
 func (db *DB) AuditEntries(ctx context.Context, a interact.Actor, f interact.AuditFilter) ([]interact.AuditEntry, string, error) {
 	if !a.IsTenantAdmin() {
 		return nil, "", forbidden("Only tenant admins may read the audit log.")
 	}
-	if f.Limit <= 0 || f.Limit > MaxAuditPage {
+	if f.Limit <= 0 || f.Limit > interact.MaxAuditPage {
 		f.Limit = 100
 	}
 	w := newWhere("tenant_id", a.TenantID)

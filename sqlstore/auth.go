@@ -149,27 +149,15 @@ func (db *DB) Logout(ctx context.Context, token string) error {
 	return err
 }
 
-// APIToken describes an API token; the secret itself is shown once, at creation.
-type APIToken struct {
-	ID         string     `json:"id"`
-	UserID     string     `json:"userId"`
-	Name       string     `json:"name"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	LastUsedAt *time.Time `json:"lastUsedAt"`
-}
-
-// MaxAPITokens bounds the tokens of one user.
-const MaxAPITokens = 50
-
 // CreateAPIToken creates an API token acting as userID: the actor itself,
 // or a user the actor administers. It returns the secret once.
-func (db *DB) CreateAPIToken(ctx context.Context, a interact.Actor, userID, name string) (*APIToken, string, error) {
+func (db *DB) CreateAPIToken(ctx context.Context, a interact.Actor, userID, name string) (*interact.APIToken, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > interact.MaxNameLen {
 		return nil, "", interact.Errorf(interact.EINVALID, "A token needs a name of 1 to %d characters.", interact.MaxNameLen)
 	}
 	secret := interact.NewSecret(apiTokenPrefix, 40)
-	t := APIToken{ID: interact.NewID(), UserID: userID, Name: name, CreatedAt: db.now().UTC().Truncate(time.Millisecond)}
+	t := interact.APIToken{ID: interact.NewID(), UserID: userID, Name: name, CreatedAt: db.now().UTC().Truncate(time.Millisecond)}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if err := db.checkTokenOwner(ctx, tx, a, userID); err != nil {
 			return err
@@ -178,8 +166,8 @@ func (db *DB) CreateAPIToken(ctx context.Context, a interact.Actor, userID, name
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_tokens WHERE user_id = $1`, userID).Scan(&n); err != nil {
 			return err
 		}
-		if n >= MaxAPITokens {
-			return interact.Errorf(interact.EINVALID, "A user may hold at most %d API tokens.", MaxAPITokens)
+		if n >= interact.MaxAPITokens {
+			return interact.Errorf(interact.EINVALID, "A user may hold at most %d API tokens.", interact.MaxAPITokens)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			t.ID, userID, name, hashToken(secret), ms(t.CreatedAt)); err != nil {
@@ -202,8 +190,8 @@ func (db *DB) checkTokenOwner(ctx context.Context, tx *sql.Tx, a interact.Actor,
 }
 
 // APITokens lists a user's tokens (without secrets).
-func (db *DB) APITokens(ctx context.Context, a interact.Actor, userID string) ([]APIToken, error) {
-	out := []APIToken{}
+func (db *DB) APITokens(ctx context.Context, a interact.Actor, userID string) ([]interact.APIToken, error) {
+	out := []interact.APIToken{}
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		if err := db.checkTokenOwner(ctx, tx, a, userID); err != nil {
 			return err
@@ -214,7 +202,7 @@ func (db *DB) APITokens(ctx context.Context, a interact.Actor, userID string) ([
 		}
 		defer rows.Close()
 		for rows.Next() {
-			t := APIToken{UserID: userID}
+			t := interact.APIToken{UserID: userID}
 			var created, used int64
 			if err := rows.Scan(&t.ID, &t.Name, &created, &used); err != nil {
 				return err

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 func TestLogin(t *testing.T) { eachEngine(t, testLogin) }
@@ -151,7 +150,7 @@ func testAPITokens(t *testing.T) {
 			return err
 		}},
 	})
-	for i := range sqlstore.MaxAPITokens - 1 {
+	for i := range interact.MaxAPITokens - 1 {
 		_, _, err := w.db.CreateAPIToken(ctx, w.adminA, w.adminA.UserID, fmt.Sprint("token ", i))
 		noErr(t, err)
 	}

@@ -9,20 +9,6 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-// Code is a predefined label agents attach to their sessions for
-// reporting. It belongs to an OU; a service offers the codes of its OU and
-// of every OU above it (nimbus §10).
-type Code struct {
-	ID       string `json:"id"`
-	TenantID string `json:"tenantId"`
-	OUID     string `json:"ouId"`
-	OUName   string `json:"ouName,omitempty"`
-	Name     string `json:"name"`
-}
-
-// MaxCodesPerOU bounds the codes on one OU.
-const MaxCodesPerOU = 200
-
 func codeName(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -37,8 +23,8 @@ func codeName(s string) (string, error) {
 	return s, nil
 }
 
-func (db *DB) code(ctx context.Context, tx *sql.Tx, tenantID, id string) (*Code, error) {
-	c := Code{}
+func (db *DB) code(ctx context.Context, tx *sql.Tx, tenantID, id string) (*interact.Code, error) {
+	c := interact.Code{}
 	err := tx.QueryRowContext(ctx, `SELECT c.id, c.tenant_id, c.ou_id, o.name, c.name FROM codes c JOIN ous o ON o.id = c.ou_id
 		WHERE c.tenant_id = $1 AND c.id = $2`, tenantID, id).Scan(&c.ID, &c.TenantID, &c.OUID, &c.OUName, &c.Name)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -49,8 +35,8 @@ func (db *DB) code(ctx context.Context, tx *sql.Tx, tenantID, id string) (*Code,
 
 // codesOn lists the codes of the given OUs, by OU in the given order,
 // then by name.
-func (db *DB) codesOn(ctx context.Context, tx *sql.Tx, tenantID string, ous []string) ([]Code, error) {
-	out := []Code{}
+func (db *DB) codesOn(ctx context.Context, tx *sql.Tx, tenantID string, ous []string) ([]interact.Code, error) {
+	out := []interact.Code{}
 	for _, ou := range ous {
 		rows, err := tx.QueryContext(ctx, `SELECT c.id, c.tenant_id, c.ou_id, o.name, c.name FROM codes c JOIN ous o ON o.id = c.ou_id
 			WHERE c.tenant_id = $1 AND c.ou_id = $2 ORDER BY c.name, c.id`, tenantID, ou)
@@ -58,7 +44,7 @@ func (db *DB) codesOn(ctx context.Context, tx *sql.Tx, tenantID string, ous []st
 			return nil, err
 		}
 		for rows.Next() {
-			var c Code
+			var c interact.Code
 			if err := rows.Scan(&c.ID, &c.TenantID, &c.OUID, &c.OUName, &c.Name); err != nil {
 				rows.Close()
 				return nil, err
@@ -74,8 +60,8 @@ func (db *DB) codesOn(ctx context.Context, tx *sql.Tx, tenantID string, ous []st
 }
 
 // OUCodes lists the codes defined on one OU the actor can read.
-func (db *DB) OUCodes(ctx context.Context, a interact.Actor, ouID string) ([]Code, error) {
-	var out []Code
+func (db *DB) OUCodes(ctx context.Context, a interact.Actor, ouID string) ([]interact.Code, error) {
+	var out []interact.Code
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		tree, err := db.ouTree(ctx, tx, a.TenantID)
 		if err != nil {
@@ -93,8 +79,8 @@ func (db *DB) OUCodes(ctx context.Context, a interact.Actor, ouID string) ([]Cod
 // ServiceCodes lists the codes a service offers: those of its OU, then of
 // each OU above it up to the root. Members of the service and those who
 // can see it may list them.
-func (db *DB) ServiceCodes(ctx context.Context, a interact.Actor, serviceID string) ([]Code, error) {
-	var out []Code
+func (db *DB) ServiceCodes(ctx context.Context, a interact.Actor, serviceID string) ([]interact.Code, error) {
+	var out []interact.Code
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		tree, s, err := db.memberOrReader(ctx, tx, a, serviceID)
 		if err != nil {
@@ -130,12 +116,12 @@ func (db *DB) memberOrReader(ctx context.Context, tx *sql.Tx, a interact.Actor, 
 }
 
 // CreateCode creates a code on an OU the actor administers.
-func (db *DB) CreateCode(ctx context.Context, a interact.Actor, ouID, name string) (*Code, error) {
+func (db *DB) CreateCode(ctx context.Context, a interact.Actor, ouID, name string) (*interact.Code, error) {
 	name, err := codeName(name)
 	if err != nil {
 		return nil, err
 	}
-	c := Code{ID: interact.NewID(), TenantID: a.TenantID, OUID: ouID, Name: name}
+	c := interact.Code{ID: interact.NewID(), TenantID: a.TenantID, OUID: ouID, Name: name}
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		tree, err := db.ouTree(ctx, tx, a.TenantID)
 		if err != nil {
@@ -148,8 +134,8 @@ func (db *DB) CreateCode(ctx context.Context, a interact.Actor, ouID, name strin
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM codes WHERE ou_id = $1`, ouID).Scan(&n); err != nil {
 			return err
 		}
-		if n >= MaxCodesPerOU {
-			return interact.Errorf(interact.EINVALID, "An OU holds at most %d codes.", MaxCodesPerOU)
+		if n >= interact.MaxCodesPerOU {
+			return interact.Errorf(interact.EINVALID, "An OU holds at most %d codes.", interact.MaxCodesPerOU)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO codes (id, tenant_id, ou_id, name, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			c.ID, c.TenantID, c.OUID, c.Name, ms(db.now())); err != nil {
@@ -169,7 +155,7 @@ func (db *DB) CreateCode(ctx context.Context, a interact.Actor, ouID, name strin
 }
 
 // adminsCode loads a code on an OU the actor administers.
-func (db *DB) adminsCode(ctx context.Context, tx *sql.Tx, a interact.Actor, id string) (*Code, error) {
+func (db *DB) adminsCode(ctx context.Context, tx *sql.Tx, a interact.Actor, id string) (*interact.Code, error) {
 	tree, err := db.ouTree(ctx, tx, a.TenantID)
 	if err != nil {
 		return nil, err
@@ -188,8 +174,8 @@ func (db *DB) adminsCode(ctx context.Context, tx *sql.Tx, a interact.Actor, id s
 }
 
 // Code returns one code on an OU the actor administers.
-func (db *DB) Code(ctx context.Context, a interact.Actor, id string) (*Code, error) {
-	var c *Code
+func (db *DB) Code(ctx context.Context, a interact.Actor, id string) (*interact.Code, error) {
+	var c *interact.Code
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var err error
 		c, err = db.adminsCode(ctx, tx, a, id)
@@ -199,12 +185,12 @@ func (db *DB) Code(ctx context.Context, a interact.Actor, id string) (*Code, err
 }
 
 // RenameCode renames a code. Sessions already labelled show the new name.
-func (db *DB) RenameCode(ctx context.Context, a interact.Actor, id, name string) (*Code, error) {
+func (db *DB) RenameCode(ctx context.Context, a interact.Actor, id, name string) (*interact.Code, error) {
 	name, err := codeName(name)
 	if err != nil {
 		return nil, err
 	}
-	var out *Code
+	var out *interact.Code
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		before, err := db.adminsCode(ctx, tx, a, id)
 		if err != nil {

@@ -110,7 +110,6 @@ type DB struct {
 	writerDone chan struct{}  // closed when the message writer has answered everything
 	workers    sync.WaitGroup // the message writer and the checkpointer
 	closeOnce  sync.Once
-	hook       func(interact.Message)
 	batchMu    sync.Mutex
 	batchStmts map[batchStmtKey]*sql.Stmt // the message writer's
 }

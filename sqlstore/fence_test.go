@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 func TestFence(t *testing.T) { eachEngine(t, testFence) }
@@ -26,7 +25,7 @@ func testFence(t *testing.T) {
 	if !ok {
 		t.Fatal("node-a could not take a fresh lease")
 	}
-	asA := sqlstore.WithFence(ctx, name, tokenA)
+	asA := interact.WithFence(ctx, name, tokenA)
 	task, err := a.Task(ctx, ids[0])
 	noErr(t, err)
 	task.Priority = 3
@@ -42,12 +41,12 @@ func testFence(t *testing.T) {
 
 	task.Priority = 7
 	err = a.SaveRouting(asA, []*interact.Task{task}, nil)
-	if !errors.Is(err, sqlstore.ErrFenced) || interact.ErrorCode(err) != interact.ECONFLICT {
+	if !errors.Is(err, interact.ErrFenced) || interact.ErrorCode(err) != interact.ECONFLICT {
 		t.Fatalf("save by the paused holder: %v, want ErrFenced (conflict)", err)
 	}
 	late := &interact.Task{ID: interact.NewID(), TenantID: task.TenantID, ContactID: task.ContactID, Modality: interact.ModalityChat,
 		State: interact.TaskWaiting, QueueSeq: 99, CreatedAt: time.Now(), QueuedAt: time.Now()}
-	if err := a.CreateTask(asA, late, ""); !errors.Is(err, sqlstore.ErrFenced) {
+	if err := a.CreateTask(asA, late, ""); !errors.Is(err, interact.ErrFenced) {
 		t.Fatalf("create by the paused holder: %v, want ErrFenced", err)
 	}
 	got, err := b.Task(ctx, ids[0])
@@ -62,9 +61,9 @@ func testFence(t *testing.T) {
 	// The new holder writes; an unfenced write is unaffected; a token for
 	// a lease never taken is refused.
 	task.Priority = 5
-	noErr(t, b.SaveRouting(sqlstore.WithFence(ctx, name, tokenB), []*interact.Task{task}, nil))
+	noErr(t, b.SaveRouting(interact.WithFence(ctx, name, tokenB), []*interact.Task{task}, nil))
 	noErr(t, a.SaveRouting(ctx, []*interact.Task{task}, nil))
-	if err := a.SaveRouting(sqlstore.WithFence(ctx, "never-"+interact.NewID(), 1), []*interact.Task{task}, nil); !errors.Is(err, sqlstore.ErrFenced) {
+	if err := a.SaveRouting(interact.WithFence(ctx, "never-"+interact.NewID(), 1), []*interact.Task{task}, nil); !errors.Is(err, interact.ErrFenced) {
 		t.Errorf("save fenced by an unknown lease: %v, want ErrFenced", err)
 	}
 }

@@ -199,38 +199,11 @@ func auditInteract(s *interact.InteractSettings) map[string]any {
 	}
 }
 
-// Contact is everything the public widget endpoints need to know about a
-// Contact ID: whose it is, the tenant, the settings and the selected templates.
-type Contact struct {
-	Tenant    *interact.Tenant
-	Settings  *interact.InteractSettings
-	Service   *interact.Service // set for a service's contact
-	User      *interact.User    // set for a user's (direct) contact
-	Templates []interact.DomainTemplate
-}
-
-// Gate returns nil when the contact may take new Interact work now.
-func (c *Contact) Gate() error {
-	if err := c.Tenant.AcceptsInteract(); err != nil {
-		return err
-	}
-	if c.Service != nil {
-		return c.Service.InteractGate(c.Tenant)
-	}
-	if err := c.User.InteractGate(c.Tenant); err != nil {
-		return err
-	}
-	if !c.Settings.Active {
-		return interact.Errorf(interact.EINTERACTOFF, "This contact is switched off.")
-	}
-	return nil
-}
-
 // ContactByID returns the contact with the given Contact ID, or
 // unknown_contact. tenantID, when not empty, restricts the look-up to one
 // tenant (the admin API's origin check).
-func (db *DB) ContactByID(ctx context.Context, tenantID, contactID string) (*Contact, error) {
-	var c Contact
+func (db *DB) ContactByID(ctx context.Context, tenantID, contactID string) (*interact.Contact, error) {
+	var c interact.Contact
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		s, err := scanInteract(tx.QueryRowContext(ctx, `SELECT `+interactCols+` FROM interact_settings WHERE contact_id = $1`, contactID))
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && tenantID != "" && s.TenantID != tenantID) {

@@ -13,52 +13,18 @@ import (
 
 // Limits on a session's labels.
 const (
-	MaxTagLen        = 40
-	MaxSessionTags   = 20
-	MaxSessionCodes  = 20
 	labelKindCode    = "code"
 	labelKindTag     = "tag"
 	errNotHandledMsg = "Only an agent who handled the task may label it."
 )
-
-// Labels are the codes and free tags on one user session.
-type Labels struct {
-	CodeIDs []string `json:"codeIds"`
-	Codes   []string `json:"codes"` // the codes' names, in CodeIDs' order
-	Tags    []string `json:"tags"`
-}
-
-// CleanTags trims tags, drops empty ones and duplicates (ignoring case;
-// the first spelling wins) and checks their length and number.
-func CleanTags(tags []string) ([]string, error) {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, t := range tags {
-		t = strings.Join(strings.Fields(t), " ")
-		if t == "" {
-			continue
-		}
-		if len([]rune(t)) > MaxTagLen {
-			return nil, interact.Errorf(interact.EINVALID, "A tag must be at most %d characters: %q.", MaxTagLen, t)
-		}
-		if k := strings.ToLower(t); !seen[k] {
-			seen[k] = true
-			out = append(out, t)
-		}
-	}
-	if len(out) > MaxSessionTags {
-		return nil, interact.Errorf(interact.EINVALID, "A session holds at most %d tags.", MaxSessionTags)
-	}
-	return out, nil
-}
 
 // SetSessionLabels replaces the codes and tags of one of the actor's own
 // user sessions (an offer). Only the agent who handled the task (accepted
 // the offer) may label it, during the task, in ACW or later; every code
 // must be one the session's service offers (its OU or above), except codes
 // already attached and since deleted.
-func (db *DB) SetSessionLabels(ctx context.Context, a interact.Actor, offerID string, codeIDs, tags []string) (*Labels, error) {
-	tags, err := CleanTags(tags)
+func (db *DB) SetSessionLabels(ctx context.Context, a interact.Actor, offerID string, codeIDs, tags []string) (*interact.Labels, error) {
+	tags, err := interact.CleanTags(tags)
 	if err != nil {
 		return nil, err
 	}
@@ -68,10 +34,10 @@ func (db *DB) SetSessionLabels(ctx context.Context, a interact.Actor, offerID st
 			ids = append(ids, id)
 		}
 	}
-	if len(ids) > MaxSessionCodes {
-		return nil, interact.Errorf(interact.EINVALID, "A session holds at most %d codes.", MaxSessionCodes)
+	if len(ids) > interact.MaxSessionCodes {
+		return nil, interact.Errorf(interact.EINVALID, "A session holds at most %d codes.", interact.MaxSessionCodes)
 	}
-	var out *Labels
+	var out *interact.Labels
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		var agentID, taskID, serviceID string
 		var answered int64
@@ -86,7 +52,7 @@ func (db *DB) SetSessionLabels(ctx context.Context, a interact.Actor, offerID st
 		if answered == 0 {
 			return forbidden(errNotHandledMsg)
 		}
-		offered := map[string]Code{}
+		offered := map[string]interact.Code{}
 		if serviceID != "" && len(ids) > 0 {
 			tree, err := db.ouTree(ctx, tx, a.TenantID)
 			if err != nil {
@@ -113,7 +79,7 @@ func (db *DB) SetSessionLabels(ctx context.Context, a interact.Actor, offerID st
 		for i, id := range had[offerID].CodeIDs {
 			old[id] = had[offerID].Codes[i]
 		}
-		l := Labels{CodeIDs: []string{}, Codes: []string{}, Tags: tags}
+		l := interact.Labels{CodeIDs: []string{}, Codes: []string{}, Tags: tags}
 		for _, id := range ids {
 			name := ""
 			if c, ok := offered[id]; ok {
@@ -154,10 +120,10 @@ func (db *DB) SetSessionLabels(ctx context.Context, a interact.Actor, offerID st
 // names (the last known one once deleted), each kind by name.
 func (db *DB) labels(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, tenantID string, offerIDs []string) (map[string]*Labels, error) {
-	out := map[string]*Labels{}
+}, tenantID string, offerIDs []string) (map[string]*interact.Labels, error) {
+	out := map[string]*interact.Labels{}
 	for _, id := range offerIDs {
-		out[id] = &Labels{CodeIDs: []string{}, Codes: []string{}, Tags: []string{}}
+		out[id] = &interact.Labels{CodeIDs: []string{}, Codes: []string{}, Tags: []string{}}
 	}
 	for chunk := range slices.Chunk(offerIDs, 100) {
 		args := []any{tenantID}
@@ -194,7 +160,7 @@ func (db *DB) labels(ctx context.Context, q interface {
 }
 
 // SessionLabels returns the labels of one of the actor's own user sessions.
-func (db *DB) SessionLabels(ctx context.Context, a interact.Actor, offerID string) (*Labels, error) {
+func (db *DB) SessionLabels(ctx context.Context, a interact.Actor, offerID string) (*interact.Labels, error) {
 	var agentID string
 	err := db.read.QueryRowContext(ctx, `SELECT agent_id FROM offers WHERE tenant_id = $1 AND id = $2`, a.TenantID, offerID).Scan(&agentID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && agentID != a.UserID) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // Codes live on OUs: OU admins manage those in their subtree, a service
@@ -19,7 +18,7 @@ func testCodes(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
-	code := func(a interact.Actor, ou, name string) *sqlstore.Code {
+	code := func(a interact.Actor, ou, name string) *interact.Code {
 		t.Helper()
 		c, err := w.db.CreateCode(ctx, a, ou, name)
 		noErr(t, err)
@@ -175,8 +174,8 @@ func testSessionLabels(t *testing.T) {
 	}{
 		{"a code off the service's OU path", w.agent, []string{asia.ID}, nil, interact.EINVALID},
 		{"an unknown code", w.agent, []string{"nope"}, nil, interact.EINVALID},
-		{"a long tag", w.agent, nil, []string{strings.Repeat("t", sqlstore.MaxTagLen+1)}, interact.EINVALID},
-		{"too many tags", w.agent, nil, manyTags(sqlstore.MaxSessionTags + 1), interact.EINVALID},
+		{"a long tag", w.agent, nil, []string{strings.Repeat("t", interact.MaxTagLen+1)}, interact.EINVALID},
+		{"too many tags", w.agent, nil, manyTags(interact.MaxSessionTags + 1), interact.EINVALID},
 		{"another agent", other, nil, []string{"x"}, interact.ENOTFOUND},
 		{"a tenant admin", w.adminA, nil, []string{"x"}, interact.ENOTFOUND},
 		{"another tenant", w.adminB, nil, []string{"x"}, interact.ENOTFOUND},
@@ -194,7 +193,7 @@ func testSessionLabels(t *testing.T) {
 	_, err = w.db.RenameCode(ctx, w.adminA, swiss.ID, "Swiss customer")
 	noErr(t, err)
 	noErr(t, w.db.DeleteCode(ctx, w.adminA, billing.ID))
-	mine, next, err := w.db.AgentOffers(ctx, w.agent, sqlstore.AgentSessionFilter{})
+	mine, next, err := w.db.AgentOffers(ctx, w.agent, interact.AgentSessionFilter{})
 	noErr(t, err)
 	if len(mine) != 1 || next != "" || !slices.Equal(mine[0].Codes, []string{"Billing", "Swiss customer"}) ||
 		!slices.Equal(mine[0].Tags, []string{"follow up", "vip"}) || mine[0].VisitorName != "Vera" {
@@ -211,13 +210,13 @@ func testSessionLabels(t *testing.T) {
 
 	// The sessions list shows the labels and filters by them.
 	for _, tc := range []struct {
-		f    sqlstore.SessionFilter
+		f    interact.SessionFilter
 		want int
 	}{
-		{sqlstore.SessionFilter{Code: billing.ID}, 1},
-		{sqlstore.SessionFilter{Code: swiss.ID}, 0},
-		{sqlstore.SessionFilter{Tag: "VIP"}, 0},
-		{sqlstore.SessionFilter{}, 1},
+		{interact.SessionFilter{Code: billing.ID}, 1},
+		{interact.SessionFilter{Code: swiss.ID}, 0},
+		{interact.SessionFilter{Tag: "VIP"}, 0},
+		{interact.SessionFilter{}, 1},
 	} {
 		got, _, err := w.db.Sessions(ctx, w.adminA, tc.f)
 		noErr(t, err)
@@ -227,7 +226,7 @@ func testSessionLabels(t *testing.T) {
 	}
 	_, err = w.db.SetSessionLabels(ctx, w.agent, offer.ID, nil, []string{"VIP"})
 	noErr(t, err)
-	got, _, err := w.db.Sessions(ctx, w.adminA, sqlstore.SessionFilter{Tag: " vip"})
+	got, _, err := w.db.Sessions(ctx, w.adminA, interact.SessionFilter{Tag: " vip"})
 	noErr(t, err)
 	if len(got) != 1 || len(got[0].Offers) != 1 || !slices.Equal(got[0].Offers[0].Tags, []string{"VIP"}) || len(got[0].Offers[0].Codes) != 0 {
 		t.Fatalf("sessions by tag: %+v", got)
@@ -265,7 +264,7 @@ func testAgentSessionPaging(t *testing.T) {
 	var got []string
 	cursor, pages := "", 0
 	for {
-		page, next, err := w.db.AgentOffers(ctx, w.agent, sqlstore.AgentSessionFilter{Cursor: cursor, Limit: 2})
+		page, next, err := w.db.AgentOffers(ctx, w.agent, interact.AgentSessionFilter{Cursor: cursor, Limit: 2})
 		noErr(t, err)
 		for _, s := range page {
 			got = append(got, s.ID)
@@ -278,7 +277,7 @@ func testAgentSessionPaging(t *testing.T) {
 	if pages != 3 || len(got) != 5 || !sameSet(got, want) {
 		t.Fatalf("pages %d, got %v, want %v", pages, got, want)
 	}
-	_, _, err := w.db.AgentOffers(ctx, w.agent, sqlstore.AgentSessionFilter{Cursor: "bogus"})
+	_, _, err := w.db.AgentOffers(ctx, w.agent, interact.AgentSessionFilter{Cursor: "bogus"})
 	wantCode(t, err, interact.EINVALID)
 }
 
@@ -295,7 +294,7 @@ func sameSet(a, b []string) bool {
 func BenchmarkMySessionsPage(b *testing.B) {
 	db := openURL(b, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
 	ctx := b.Context()
-	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "Bench"}, AdminEmail: "bench@example.test", AdminPassword: pw})
 	if err != nil {
 		b.Fatal(err)
@@ -330,7 +329,7 @@ func BenchmarkMySessionsPage(b *testing.B) {
 	}
 	b.Run("page", func(b *testing.B) {
 		for b.Loop() {
-			if page, _, err := db.AgentOffers(ctx, a, sqlstore.AgentSessionFilter{Limit: 50}); err != nil || len(page) != 50 {
+			if page, _, err := db.AgentOffers(ctx, a, interact.AgentSessionFilter{Limit: 50}); err != nil || len(page) != 50 {
 				b.Fatal(len(page), err)
 			}
 		}

@@ -38,11 +38,6 @@ type appendResult struct {
 	err error
 }
 
-// SetMessageHook sets a function called with every message this store
-// newly stored, after its transaction committed and, per task, in sequence
-// order, before the writer acknowledges it. Set it before use.
-func (db *DB) SetMessageHook(fn func(interact.Message)) { db.hook = fn }
-
 // ErrStoreClosed is returned for writes after Close.
 var ErrStoreClosed = errors.New("store closed")
 
@@ -138,16 +133,8 @@ func (db *DB) messageWriter() {
 	}
 }
 
-// announce hands a written batch's messages to the hook, in order, and
-// acknowledges them.
+// announce answers a written batch's appends.
 func (db *DB) announce(job *batchJob) {
-	if job.err == nil && db.hook != nil {
-		for _, r := range job.results {
-			if r.err == nil && !r.dup && r.m.Seq > 0 {
-				db.hook(r.m)
-			}
-		}
-	}
 	for i, req := range job.batch {
 		if job.err != nil {
 			req.reply <- appendResult{err: job.err}

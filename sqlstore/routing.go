@@ -7,19 +7,11 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-// RoutingMember is what routing needs to know of a service member.
-type RoutingMember struct {
-	UserID   string
-	Name     string
-	Active   bool
-	Licenses interact.Licenses
-}
-
 // RoutingService returns a service (any tenant's: the engine serves all)
 // with its members and their licences.
-func (db *DB) RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []RoutingMember, error) {
+func (db *DB) RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []interact.RoutingMember, error) {
 	var s *interact.Service
-	var members []RoutingMember
+	var members []interact.RoutingMember
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var err error
 		if s, err = db.service(ctx, tx, tenantID, serviceID); err != nil {
@@ -32,7 +24,7 @@ func (db *DB) RoutingService(ctx context.Context, tenantID, serviceID string) (*
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var m RoutingMember
+			var m interact.RoutingMember
 			if err := rows.Scan(&m.UserID, &m.Name, &m.Active, &m.Licenses.ContactCenter, &m.Licenses.InstantMessaging, &m.Licenses.Interact); err != nil {
 				return err
 			}

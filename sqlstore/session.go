@@ -5,39 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/interact-oss/interact"
 )
 
-// SessionFilter selects service sessions; zero fields match everything.
-type SessionFilter struct {
-	ServiceID string
-	Outcome   string
-	Since     time.Time // created at or after
-	Until     time.Time // created before
-	Code      string    // labelled with this code (by id)
-	Tag       string    // labelled with this tag
-	Cursor    string    // sessions older than this task id
-	Limit     int
-}
-
-// Session is a service session: one task with its outcome, its queue and
-// connected times, and its user sessions (offers).
-type Session struct {
-	interact.Task
-	QueueMS     int64            `json:"queueMs"`
-	ConnectedMS int64            `json:"connectedMs"`
-	Offers      []interact.Offer `json:"offers"`
-}
-
-// MaxSessionPage bounds one page of sessions.
-const MaxSessionPage = 500
-
 // Sessions lists the service sessions the actor may see, newest first:
 // tenant admins all, others those of services they can see.
-func (db *DB) Sessions(ctx context.Context, a interact.Actor, f SessionFilter) ([]Session, string, error) {
-	if f.Limit <= 0 || f.Limit > MaxSessionPage {
+func (db *DB) Sessions(ctx context.Context, a interact.Actor, f interact.SessionFilter) ([]interact.Session, string, error) {
+	if f.Limit <= 0 || f.Limit > interact.MaxSessionPage {
 		f.Limit = 100
 	}
 	w := newWhere("tenant_id", a.TenantID)
@@ -53,7 +28,7 @@ func (db *DB) Sessions(ctx context.Context, a interact.Actor, f SessionFilter) (
 	}
 	conds, args := w.conds, w.args
 	q := `SELECT ` + db.taskSelect() + ` FROM tasks WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY id DESC`
-	var out []Session
+	var out []interact.Session
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		tree, err := db.ouTree(ctx, tx, a.TenantID)
 		if err != nil {
@@ -101,7 +76,7 @@ func (db *DB) Sessions(ctx context.Context, a interact.Actor, f SessionFilter) (
 			if !ok {
 				continue
 			}
-			s := Session{Task: *t}
+			s := interact.Session{Task: *t}
 			if t.ConnectedAt != nil {
 				s.QueueMS = t.ConnectedAt.Sub(t.CreatedAt).Milliseconds()
 				end := db.now()

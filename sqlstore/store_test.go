@@ -111,7 +111,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{db: openStore(t), sfx: interact.NewID()[18:]}
-	_, op, err := w.db.CreateTenant(t.Context(), interact.System, sqlstore.NewTenant{
+	_, op, err := w.db.CreateTenant(t.Context(), interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "Hosting " + w.sfx}, AdminEmail: w.email("operator"), AdminPassword: pw,
 	})
 	noErr(t, err)
@@ -138,7 +138,7 @@ func (w *world) email(name string) string { return name + "-" + w.sfx + "@exampl
 // tenant creates a tenant as the operator and returns it with its admin.
 func (w *world) tenant(t *testing.T, name, admin string) (*interact.Tenant, *interact.User) {
 	t.Helper()
-	tn, u, err := w.db.CreateTenant(t.Context(), w.op, sqlstore.NewTenant{
+	tn, u, err := w.db.CreateTenant(t.Context(), w.op, interact.NewTenant{
 		Tenant: interact.Tenant{Name: name + " " + w.sfx}, AdminEmail: w.email(admin), AdminName: admin, AdminPassword: pw,
 	})
 	noErr(t, err)
@@ -193,7 +193,7 @@ type snapshot struct {
 	Templates   []interact.DomainTemplate
 	Interact    map[string]*interact.InteractSettings // by owner id, while available
 	InteractErr map[string]string                     // by owner id, the gate's code otherwise
-	Tokens      map[string][]sqlstore.APIToken
+	Tokens      map[string][]interact.APIToken
 	LastAudit   string
 }
 
@@ -202,7 +202,7 @@ func (w *world) snap(t *testing.T, admin interact.Actor) snapshot {
 	ctx := t.Context()
 	s := snapshot{
 		Members: map[string][]interact.Member{}, Interact: map[string]*interact.InteractSettings{},
-		InteractErr: map[string]string{}, Tokens: map[string][]sqlstore.APIToken{},
+		InteractErr: map[string]string{}, Tokens: map[string][]interact.APIToken{},
 	}
 	all, err := w.db.Tenants(ctx, w.op)
 	noErr(t, err)
@@ -370,7 +370,7 @@ func testConcurrentWrites(t *testing.T) {
 	if got, want := len(after)-len(before), writers*each; got != want {
 		t.Errorf("%d OUs created, want %d", got, want)
 	}
-	entries, _, err := w.db.AuditEntries(t.Context(), w.adminA, interact.AuditFilter{Action: "ou.create", Limit: sqlstore.MaxAuditPage})
+	entries, _, err := w.db.AuditEntries(t.Context(), w.adminA, interact.AuditFilter{Action: "ou.create", Limit: interact.MaxAuditPage})
 	noErr(t, err)
 	if got := len(entries); got != writers*each+4 { // + EMEA, CH, DE, APAC
 		t.Errorf("%d ou.create entries, want %d", got, writers*each+4)

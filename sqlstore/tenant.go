@@ -29,19 +29,10 @@ func (db *DB) tenant(ctx context.Context, tx *sql.Tx, id string) (*interact.Tena
 	return t, err
 }
 
-// NewTenant describes a tenant to create together with its root OU and its
-// first tenant admin.
-type NewTenant struct {
-	Tenant        interact.Tenant
-	AdminEmail    string
-	AdminName     string
-	AdminPassword string
-}
-
 // CreateTenant creates a tenant, its root OU (named after the tenant) and a
 // tenant admin. Operators only, or interact.System (first run), which also
 // makes the admin an operator.
-func (db *DB) CreateTenant(ctx context.Context, a interact.Actor, nt NewTenant) (*interact.Tenant, *interact.User, error) {
+func (db *DB) CreateTenant(ctx context.Context, a interact.Actor, nt interact.NewTenant) (*interact.Tenant, *interact.User, error) {
 	system := a.IsSystem()
 	if !system && !a.IsOperator() {
 		return nil, nil, forbidden("Only operators may create tenants.")

@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 func TestCreateTenantBySystem(t *testing.T) { eachEngine(t, testCreateTenantBySystem) }
@@ -19,7 +18,7 @@ func testCreateTenantBySystem(t *testing.T) {
 	name := "Acme " + sfx
 	email := "first.admin-" + sfx + "@example.test"
 
-	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: name}, AdminEmail: "  First.Admin-" + sfx + "@EXAMPLE.test ", AdminPassword: pw,
 	})
 	noErr(t, err)
@@ -83,7 +82,7 @@ func testCreateTenantByOperator(t *testing.T) {
 	if diff := cmp.Diff([]interact.Role{tenantAdmin}, w.adminA.Roles); diff != "" {
 		t.Errorf("admin of an operator-created tenant: roles (-want +got):\n%s", diff)
 	}
-	create := func(a interact.Actor, nt sqlstore.NewTenant) func(context.Context) error {
+	create := func(a interact.Actor, nt interact.NewTenant) func(context.Context) error {
 		if nt.Tenant.Name != "" {
 			nt.Tenant.Name += " " + w.sfx // so that the snapshot would list it
 		}
@@ -92,8 +91,8 @@ func testCreateTenantByOperator(t *testing.T) {
 			return err
 		}
 	}
-	nt := func(name, email, password string) sqlstore.NewTenant {
-		return sqlstore.NewTenant{Tenant: interact.Tenant{Name: name}, AdminEmail: email, AdminPassword: password}
+	nt := func(name, email, password string) interact.NewTenant {
+		return interact.NewTenant{Tenant: interact.Tenant{Name: name}, AdminEmail: email, AdminPassword: password}
 	}
 	w.refuse(t, []refusal{
 		{"by a tenant admin", interact.EFORBIDDEN, create(w.adminA, nt("Gamma", w.email("g1"), pw))},
@@ -102,7 +101,7 @@ func testCreateTenantByOperator(t *testing.T) {
 		{"short password", interact.EINVALID, create(w.op, nt("Gamma", w.email("g4"), "short"))},
 		{"bad admin e-mail", interact.EINVALID, create(w.op, nt("Gamma", "nobody", pw))},
 		{"admin e-mail in use", interact.ECONFLICT, create(w.op, nt("Gamma", w.adminB.Email, pw))},
-		{"IM cap too high", interact.EINVALID, create(w.op, sqlstore.NewTenant{
+		{"IM cap too high", interact.EINVALID, create(w.op, interact.NewTenant{
 			Tenant: interact.Tenant{Name: "Gamma", MaxConcurrentIMTasksPerService: 51}, AdminEmail: w.email("g5"), AdminPassword: pw})},
 	})
 }
@@ -232,7 +231,7 @@ func testCreateTenantTrimsName(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := t.Context()
-	tn, admin, err := w.db.CreateTenant(ctx, w.op, sqlstore.NewTenant{
+	tn, admin, err := w.db.CreateTenant(ctx, w.op, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "  Gamma " + w.sfx + "  "}, AdminEmail: w.email("admin-g"), AdminPassword: pw,
 	})
 	noErr(t, err)
@@ -253,7 +252,7 @@ func TestCreateTenantZeroActorRefused(t *testing.T) { eachEngine(t, testCreateTe
 func testCreateTenantZeroActorRefused(t *testing.T) {
 	t.Parallel()
 	db := openStore(t)
-	_, _, err := db.CreateTenant(t.Context(), interact.Actor{}, sqlstore.NewTenant{
+	_, _, err := db.CreateTenant(t.Context(), interact.Actor{}, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "Nobody"}, AdminEmail: "nobody-" + interact.NewID() + "@example.test", AdminPassword: "long enough password",
 	})
 	if code := interact.ErrorCode(err); code != interact.EFORBIDDEN {

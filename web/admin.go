@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // reply writes v (or an error) as the route's answer.
@@ -55,7 +54,7 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	t, u, err := s.store.CreateTenant(r.Context(), actorFrom(r), sqlstore.NewTenant{
+	t, u, err := s.store.CreateTenant(r.Context(), actorFrom(r), interact.NewTenant{
 		Tenant: interact.Tenant{Name: req.Name}, AdminEmail: req.AdminEmail, AdminName: req.AdminName, AdminPassword: req.AdminPassword,
 	})
 	return reply(w, http.StatusCreated, newTenantResponse{Tenant: t, Admin: u}, err)
@@ -169,7 +168,7 @@ type newTokenRequest struct {
 }
 
 type newTokenResponse struct {
-	Token  *sqlstore.APIToken `json:"token"`
+	Token  *interact.APIToken `json:"token"`
 	Secret string             `json:"secret"`
 }
 
@@ -287,7 +286,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := auditFilter(q)
 	var err error
-	if f.Since, f.Until, f.Limit, err = pageParams(q, sqlstore.MaxAuditPage); err != nil {
+	if f.Since, f.Until, f.Limit, err = pageParams(q, interact.MaxAuditPage); err != nil {
 		return err
 	}
 	items, cursor, err := s.store.AuditEntries(r.Context(), actorFrom(r), f)
@@ -307,8 +306,8 @@ func auditFilter(q url.Values) interact.AuditFilter {
 		Action: q.Get("action"), Cursor: q.Get("cursor")}
 }
 
-func sessionFilter(q url.Values) sqlstore.SessionFilter {
-	return sqlstore.SessionFilter{ServiceID: q.Get("serviceId"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor"),
+func sessionFilter(q url.Values) interact.SessionFilter {
+	return interact.SessionFilter{ServiceID: q.Get("serviceId"), Outcome: q.Get("outcome"), Cursor: q.Get("cursor"),
 		Code: q.Get("code"), Tag: q.Get("tag")}
 }
 
@@ -345,7 +344,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := sessionFilter(q)
 	var err error
-	if f.Since, f.Until, f.Limit, err = pageParams(q, sqlstore.MaxSessionPage); err != nil {
+	if f.Since, f.Until, f.Limit, err = pageParams(q, interact.MaxSessionPage); err != nil {
 		return err
 	}
 	items, cursor, err := s.store.Sessions(r.Context(), actorFrom(r), f)

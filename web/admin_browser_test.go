@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/chatlog"
 	"github.com/interact-oss/interact/membus"
 	"github.com/interact-oss/interact/realtime"
 	"github.com/interact-oss/interact/routing"
@@ -48,7 +49,8 @@ func freshInstall(t *testing.T) *live {
 	t.Cleanup(func() { db.Close() })
 	bus := membus.New()
 	t.Cleanup(func() { bus.Close() })
-	eng := routing.New(routing.Config{}, db, bus)
+	transcript := chatlog.New(db, bus, nil)
+	eng := routing.New(routing.Config{Transcript: transcript}, db, bus)
 	if err := eng.Recover(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func freshInstall(t *testing.T) *live {
 	t.Cleanup(hub.Close)
 	srv := httptest.NewUnstartedServer(nil)
 	url := "http://" + srv.Listener.Addr().String()
-	cfg := web.Config{PublicURL: url, Engine: eng, Hub: hub, Bus: bus, TokenSecret: []byte("0123456789abcdef0123456789abcdef")}
+	cfg := web.Config{PublicURL: url, Engine: eng, Hub: hub, Bus: bus, Transcript: transcript, TokenSecret: []byte("0123456789abcdef0123456789abcdef")}
 	api := web.NewServer(cfg, db)
 	t.Cleanup(api.Close)
 	srv.Config.Handler = api
@@ -69,7 +71,7 @@ func freshInstall(t *testing.T) *live {
 	if n, err := db.TenantCount(ctx); err != nil || n != 0 {
 		t.Fatalf("the store is not empty: %d tenants, %v", n, err)
 	}
-	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "My organisation"}, AdminEmail: firstAdminEmail, AdminName: "Administrator", AdminPassword: firstAdminPassword,
 	})
 	if err != nil {

@@ -9,15 +9,14 @@ import (
 	"fmt"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // codeStore is what the codes page needs of the store beyond Store.
 type codeStore interface {
-	OUCodes(ctx context.Context, a interact.Actor, ouID string) ([]sqlstore.Code, error)
-	Code(ctx context.Context, a interact.Actor, id string) (*sqlstore.Code, error)
-	CreateCode(ctx context.Context, a interact.Actor, ouID, name string) (*sqlstore.Code, error)
-	RenameCode(ctx context.Context, a interact.Actor, id, name string) (*sqlstore.Code, error)
+	OUCodes(ctx context.Context, a interact.Actor, ouID string) ([]interact.Code, error)
+	Code(ctx context.Context, a interact.Actor, id string) (*interact.Code, error)
+	CreateCode(ctx context.Context, a interact.Actor, ouID, name string) (*interact.Code, error)
+	RenameCode(ctx context.Context, a interact.Actor, id, name string) (*interact.Code, error)
 	DeleteCode(ctx context.Context, a interact.Actor, id string) error
 }
 
@@ -50,7 +49,7 @@ func (s *Server) adminCodesRoutes() []route {
 // inheritedCodes are the codes of one OU above the page's OU.
 type inheritedCodes struct {
 	OU    string
-	Codes []sqlstore.Code
+	Codes []interact.Code
 }
 
 func viewCodes(q *adminReq) error {
@@ -96,7 +95,7 @@ func actCreateCode(q *adminReq) (string, string, error) {
 }
 
 // ownCode loads the code in the URL, refusing one of another OU.
-func (q *adminReq) ownCode(cs codeStore) (*sqlstore.Code, error) {
+func (q *adminReq) ownCode(cs codeStore) (*interact.Code, error) {
 	c, err := cs.Code(q.ctx(), q.a, q.r.PathValue("codeId"))
 	if err != nil {
 		return nil, err

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // Form helpers.
@@ -740,7 +739,7 @@ func viewAudit(q *adminReq) error {
 	d["Users"] = users
 	if f.Since, err = formTime(v.Get("since"), "From"); err == nil {
 		if f.Until, err = formTime(v.Get("until"), "Until"); err == nil {
-			f.Limit, err = pageLimit(v.Get("limit"), sqlstore.MaxAuditPage)
+			f.Limit, err = pageLimit(v.Get("limit"), interact.MaxAuditPage)
 		}
 	}
 	if err == nil {
@@ -775,12 +774,12 @@ func viewSessions(q *adminReq) error {
 	d := map[string]any{"Q": v, "Services": services, "ServiceNames": names, "Agents": agents, "Outcomes": outcomes}
 	if f.Since, err = formTime(v.Get("since"), "From"); err == nil {
 		if f.Until, err = formTime(v.Get("until"), "Until"); err == nil {
-			f.Limit, err = pageLimit(v.Get("limit"), sqlstore.MaxSessionPage)
+			f.Limit, err = pageLimit(v.Get("limit"), interact.MaxSessionPage)
 		}
 	}
 	if err == nil {
 		var cursor string
-		var items []sqlstore.Session
+		var items []interact.Session
 		items, cursor, err = q.s.store.Sessions(q.ctx(), q.a, f)
 		d["Sessions"], d["Next"] = items, nextPage(q.r.URL, cursor)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // tenantStates are the states an operator can choose, in menu order.
@@ -24,7 +23,7 @@ func viewTenants(q *adminReq) error {
 }
 
 func actCreateTenant(q *adminReq) (string, string, error) {
-	t, u, err := q.s.store.CreateTenant(q.ctx(), q.a, sqlstore.NewTenant{
+	t, u, err := q.s.store.CreateTenant(q.ctx(), q.a, interact.NewTenant{
 		Tenant:     interact.Tenant{Name: q.val("name"), State: interact.TenantState(q.val("state"))},
 		AdminEmail: q.val("adminEmail"), AdminName: q.val("adminName"), AdminPassword: q.r.PostFormValue("adminPassword"),
 	})

@@ -17,18 +17,17 @@ import (
 	"strings"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // agentConsoleStore is what the console's endpoints need of the store
 // beyond Store.
 type agentConsoleStore interface {
-	AgentOffers(ctx context.Context, a interact.Actor, f sqlstore.AgentSessionFilter) ([]sqlstore.AgentSession, string, error)
-	ServiceCodes(ctx context.Context, a interact.Actor, serviceID string) ([]sqlstore.Code, error)
-	SetSessionLabels(ctx context.Context, a interact.Actor, offerID string, codeIDs, tags []string) (*sqlstore.Labels, error)
-	SessionLabels(ctx context.Context, a interact.Actor, offerID string) (*sqlstore.Labels, error)
+	AgentOffers(ctx context.Context, a interact.Actor, f interact.AgentSessionFilter) ([]interact.AgentSession, string, error)
+	ServiceCodes(ctx context.Context, a interact.Actor, serviceID string) ([]interact.Code, error)
+	SetSessionLabels(ctx context.Context, a interact.Actor, offerID string, codeIDs, tags []string) (*interact.Labels, error)
+	SessionLabels(ctx context.Context, a interact.Actor, offerID string) (*interact.Labels, error)
 	HandledOffer(ctx context.Context, a interact.Actor, taskID string) (string, error)
-	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []sqlstore.RoutingMember, error)
+	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []interact.RoutingMember, error)
 }
 
 // Membership is one of the signed-in agent's services with their own
@@ -49,7 +48,7 @@ type labelsRequest struct {
 // taskLabels are the labels of the user's session of a task.
 type taskLabels struct {
 	OfferID string `json:"offerId"`
-	sqlstore.Labels
+	interact.Labels
 }
 
 // offerPreview is what an offer card shows beyond the offer frame.
@@ -77,15 +76,15 @@ func (s *Server) agentConsoleRoutes() []route {
 		{method: "GET", path: me + "/services", tag: "agent", summary: "The signed-in user's services with their own active toggle.", auth: authUser,
 			out: []Membership{}, h: s.myServices},
 		{method: "GET", path: me + "/sessions", tag: "agent", summary: "The signed-in user's own user sessions (offers) with their codes and tags, newest first, a page at a time.", auth: authUser,
-			out: list[sqlstore.AgentSession]{}, query: []string{"limit", "cursor"}, h: s.mySessions},
+			out: list[interact.AgentSession]{}, query: []string{"limit", "cursor"}, h: s.mySessions},
 		{method: "PUT", path: me + "/sessions/{id}/labels", tag: "agent", summary: "Set the codes (of the service's OU or above) and free tags of a session the signed-in user handled.", auth: authUser,
-			in: labelsRequest{}, out: sqlstore.Labels{}, h: s.setMyLabels},
+			in: labelsRequest{}, out: interact.Labels{}, h: s.setMyLabels},
 		{method: "GET", path: me + "/tasks/{id}/labels", tag: "agent", summary: "The codes and tags of the signed-in user's session of a task they handled.", auth: authUser,
 			out: taskLabels{}, h: s.myTaskLabels},
 		{method: "PUT", path: me + "/tasks/{id}/labels", tag: "agent", summary: "Set the codes and tags of the signed-in user's latest session of a task they handled (during the task or in ACW).", auth: authUser,
 			in: labelsRequest{}, out: taskLabels{}, h: s.setMyTaskLabels},
 		{method: "GET", path: me + "/services/{id}/codes", tag: "agent", summary: "The codes a service offers: those of its OU and every OU above it.", auth: authUser,
-			out: list[sqlstore.Code]{}, h: s.serviceCodes},
+			out: list[interact.Code]{}, h: s.serviceCodes},
 		{method: "GET", path: me + "/tasks/{id}/preview", tag: "agent", summary: "The first visitor message of a task offered to the signed-in user.", auth: authUser,
 			out: offerPreview{}, h: s.taskPreview},
 		{method: "GET", path: me + "/tasks/{id}/fields", tag: "agent", summary: "The labels of the pre-chat fields of a task offered to the signed-in user, in a language (lang: en, de, fr, it), from its contact's widget settings.", auth: authUser,
@@ -192,11 +191,11 @@ func (s *Server) mySessions(w http.ResponseWriter, r *http.Request) error {
 	}
 	limit := 0
 	if v := r.URL.Query().Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > sqlstore.MaxAgentSessions {
-			return interact.Errorf(interact.EINVALID, "limit must be 1 to %d.", sqlstore.MaxAgentSessions)
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > interact.MaxAgentSessions {
+			return interact.Errorf(interact.EINVALID, "limit must be 1 to %d.", interact.MaxAgentSessions)
 		}
 	}
-	items, next, err := cs.AgentOffers(r.Context(), actorFrom(r), sqlstore.AgentSessionFilter{Cursor: r.URL.Query().Get("cursor"), Limit: limit})
+	items, next, err := cs.AgentOffers(r.Context(), actorFrom(r), interact.AgentSessionFilter{Cursor: r.URL.Query().Get("cursor"), Limit: limit})
 	if err != nil {
 		return err
 	}
@@ -309,7 +308,7 @@ func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
 // offered returns nil when the task was offered to the actor, else a not
 // found error (so another agent's task stays invisible).
 func offered(ctx context.Context, cs agentConsoleStore, a interact.Actor, taskID string) error {
-	offers, _, err := cs.AgentOffers(ctx, a, sqlstore.AgentSessionFilter{Limit: sqlstore.MaxAgentSessions})
+	offers, _, err := cs.AgentOffers(ctx, a, interact.AgentSessionFilter{Limit: interact.MaxAgentSessions})
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
-	"github.com/interact-oss/interact/routing"
 )
 
 // agentConn is an agent console's connection (docs/protocol.md).
@@ -49,7 +47,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
 		ctx := context.Background()
 		c.Hold() // hello goes first; events from now on follow it
 		defer c.Release(nil)
-		c.Subscribe(routing.AgentSubject(a.UserID))
+		c.Subscribe(interact.AgentSubject(a.UserID))
 		view, err := s.cfg.Engine.AgentConnected(ctx, a.TenantID, a.UserID)
 		if err != nil {
 			return err
@@ -70,12 +68,12 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
 // join and leave subscribe the connection to a task's events and to the
 // call signalling meant for its agent.
 func join(c *realtime.Conn, taskID string) {
-	c.Subscribe(routing.TaskSubject(taskID))
+	c.Subscribe(interact.TaskSubject(taskID))
 	c.Subscribe(rtcSubject(taskID, partyAgent))
 }
 
 func leave(c *realtime.Conn, taskID string) {
-	c.Unsubscribe(routing.TaskSubject(taskID))
+	c.Unsubscribe(interact.TaskSubject(taskID))
 	c.Unsubscribe(rtcSubject(taskID, partyAgent))
 }
 
@@ -87,7 +85,7 @@ func (ag *agentConn) Event(c *realtime.Conn, subject string, frame []byte) bool 
 		v, open := ag.s.cfg.Engine.Task(strings.TrimPrefix(id, "task."))
 		return open && v.AgentID == ag.actor.UserID
 	}
-	if !strings.HasPrefix(subject, "agent.") || !bytes.Contains(frame, []byte(`"type":"task.`)) {
+	if !strings.HasPrefix(subject, "agent.") || !interact.FrameTypeHasPrefix(frame, "task.") {
 		return true
 	}
 	var f struct {
@@ -115,7 +113,7 @@ func (ag *agentConn) Closed(c *realtime.Conn) {
 	ag.s.cfg.Engine.AgentDisconnected(context.Background(), ag.actor.UserID)
 }
 
-func (ag *agentConn) Frame(c *realtime.Conn, f realtime.InFrame) {
+func (ag *agentConn) Frame(c *realtime.Conn, f interact.Frame) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	reply, err := ag.frame(ctx, c, f)
@@ -146,7 +144,7 @@ type agentFrame struct {
 	Active      bool   `json:"active"`
 }
 
-func (ag *agentConn) frame(ctx context.Context, c *realtime.Conn, f realtime.InFrame) (any, error) {
+func (ag *agentConn) frame(ctx context.Context, c *realtime.Conn, f interact.Frame) (any, error) {
 	s, me := ag.s, ag.actor.UserID
 	var d agentFrame
 	if len(f.Data) > 0 {
@@ -215,10 +213,10 @@ func (ag *agentConn) frame(ctx context.Context, c *realtime.Conn, f realtime.InF
 		if err != nil {
 			return nil, err
 		}
-		c.Subscribe(routing.ServiceSubject(d.ServiceID))
+		c.Subscribe(interact.ServiceSubject(d.ServiceID))
 		return q, nil
 	case "queue.unwatch":
-		c.Unsubscribe(routing.ServiceSubject(d.ServiceID))
+		c.Unsubscribe(interact.ServiceSubject(d.ServiceID))
 		return nil, nil
 	}
 	if isCallFrame(f.Type) {

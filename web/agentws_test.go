@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // End-to-end tests of the agent console's WebSocket (docs/protocol.md §3).
@@ -153,7 +152,7 @@ func TestAgentOfferDeclineAndAccept(t *testing.T) {
 		t.Fatalf("visitor task.state %v, want agent %s", st, name)
 	}
 	// One user session per offer.
-	ss, _, err := l.db.Sessions(context.Background(), l.admin, sqlstore.SessionFilter{})
+	ss, _, err := l.db.Sessions(context.Background(), l.admin, interact.SessionFilter{})
 	if err != nil || len(ss) != 1 || len(ss[0].Offers) != 2 {
 		t.Fatalf("sessions %+v %v", ss, err)
 	}

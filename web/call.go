@@ -6,8 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/realtime"
-	"github.com/interact-oss/interact/routing"
 )
 
 // Calls are signalled over the visitor's and the agent's WebSockets
@@ -24,7 +22,7 @@ const (
 
 // rtcSubject is the subject of the signalling frames meant for party.
 func rtcSubject(taskID, party string) string {
-	return routing.TaskSubject(taskID) + ".rtc." + party
+	return interact.TaskSubject(taskID) + ".rtc." + party
 }
 
 // Bounds of signalling data.
@@ -67,7 +65,7 @@ func (s *Server) callFrame(ctx context.Context, typ, taskID, agentID string, raw
 			return nil, interact.Errorf(interact.EINVALID, "Frame %q has malformed data: %v.", typ, err)
 		}
 	}
-	from, by := partyVisitor, routing.ByVisitor
+	from, by := partyVisitor, interact.ByVisitor
 	if agentID != "" {
 		from, by = partyAgent, agentID
 	}
@@ -142,7 +140,7 @@ func (s *Server) callFrame(ctx context.Context, typ, taskID, agentID string, raw
 	if from == partyAgent {
 		to = partyVisitor
 	}
-	b, err := json.Marshal(realtime.Frame{Type: typ, Data: out})
+	b, err := interact.EncodeFrame(typ, "", out)
 	if err != nil {
 		return nil, err
 	}

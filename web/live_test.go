@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/chatlog"
 	"github.com/interact-oss/interact/membus"
 	"github.com/interact-oss/interact/realtime"
 	"github.com/interact-oss/interact/routing"
@@ -54,7 +55,8 @@ func newLive(t *testing.T, agents int, dist interact.Distribution) *live {
 	bus := membus.New()
 	t.Cleanup(func() { bus.Close() })
 	clock := routing.NewManualClock(time.Now())
-	eng := routing.New(routing.Config{Clock: clock}, db, bus)
+	transcript := chatlog.New(db, bus, nil)
+	eng := routing.New(routing.Config{Transcript: transcript, Clock: clock}, db, bus)
 	if err := eng.Recover(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -66,14 +68,14 @@ func newLive(t *testing.T, agents int, dist interact.Distribution) *live {
 	t.Cleanup(hub.Close)
 	srv := httptest.NewUnstartedServer(nil)
 	url := "http://" + srv.Listener.Addr().String()
-	cfg := web.Config{PublicURL: url, Engine: eng, Hub: hub, Bus: bus, TokenSecret: []byte("0123456789abcdef0123456789abcdef")}
+	cfg := web.Config{PublicURL: url, Engine: eng, Hub: hub, Bus: bus, Transcript: transcript, TokenSecret: []byte("0123456789abcdef0123456789abcdef")}
 	api := web.NewServer(cfg, db)
 	t.Cleanup(api.Close)
 	srv.Config.Handler = api
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	tn, admin, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+	tn, admin, err := db.CreateTenant(ctx, interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "Live", InteractEnabled: true, IMEnabled: true}, AdminEmail: "admin@live.test", AdminPassword: "admin-password",
 	})
 	if err != nil {
@@ -430,7 +432,7 @@ func callReq(key, modality string) map[string]any {
 // taskCount counts the tenant's tasks in the store.
 func (l *live) taskCount() int {
 	l.t.Helper()
-	ss, _, err := l.db.Sessions(context.Background(), l.admin, sqlstore.SessionFilter{Limit: 500})
+	ss, _, err := l.db.Sessions(context.Background(), l.admin, interact.SessionFilter{Limit: 500})
 	if err != nil {
 		l.t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 type authMode int
@@ -40,7 +39,7 @@ func (s *Server) routeTable() []route {
 		services  = list[interact.Service]
 		members   = list[interact.Member]
 		templates = list[interact.DomainTemplate]
-		tokens    = list[sqlstore.APIToken]
+		tokens    = list[interact.APIToken]
 		audit     = list[interact.AuditEntry]
 	)
 	routes := []route{
@@ -113,7 +112,7 @@ func (s *Server) routeTable() []route {
 		{method: "DELETE", path: v1 + "/domain-templates/{id}", tag: "domain-templates", summary: "Delete a domain template no one selects.", auth: authAdmin, status: 204, h: s.deleteTemplate},
 		{method: "POST", path: v1 + "/origin-check", tag: "interact", summary: "Would a web page at this origin be allowed to contact this Contact ID, and by which entry?", auth: authAdmin, in: originCheckRequest{}, out: originCheckResponse{}, h: s.originCheck},
 
-		{method: "GET", path: v1 + "/sessions", tag: "sessions", summary: "Service sessions (tasks) with their outcome and user sessions (offers) with their codes and tags.", auth: authAdmin, out: list[sqlstore.Session]{},
+		{method: "GET", path: v1 + "/sessions", tag: "sessions", summary: "Service sessions (tasks) with their outcome and user sessions (offers) with their codes and tags.", auth: authAdmin, out: list[interact.Session]{},
 			query: []string{"serviceId", "outcome", "code", "tag", "since", "until", "cursor", "limit"}, h: s.listSessions},
 		{method: "GET", path: v1 + "/audit", tag: "audit", summary: "The audit log, newest first (tenant admins).", auth: authAdmin, out: audit{},
 			query: []string{"entityKind", "entityId", "actorId", "action", "since", "until", "cursor", "limit"}, h: s.listAudit},

@@ -21,8 +21,6 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
-	"github.com/interact-oss/interact/routing"
-	"github.com/interact-oss/interact/sqlstore"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,11 +33,11 @@ type Store interface {
 	SessionActor(ctx context.Context, token string) (interact.Actor, string, error)
 	Logout(ctx context.Context, token string) error
 	TokenActor(ctx context.Context, token string) (interact.Actor, error)
-	CreateAPIToken(ctx context.Context, a interact.Actor, userID, name string) (*sqlstore.APIToken, string, error)
-	APITokens(ctx context.Context, a interact.Actor, userID string) ([]sqlstore.APIToken, error)
+	CreateAPIToken(ctx context.Context, a interact.Actor, userID, name string) (*interact.APIToken, string, error)
+	APITokens(ctx context.Context, a interact.Actor, userID string) ([]interact.APIToken, error)
 	DeleteAPIToken(ctx context.Context, a interact.Actor, userID, id string) error
 
-	CreateTenant(ctx context.Context, a interact.Actor, nt sqlstore.NewTenant) (*interact.Tenant, *interact.User, error)
+	CreateTenant(ctx context.Context, a interact.Actor, nt interact.NewTenant) (*interact.Tenant, *interact.User, error)
 	Tenants(ctx context.Context, a interact.Actor) ([]interact.Tenant, error)
 	Tenant(ctx context.Context, a interact.Actor, id string) (*interact.Tenant, error)
 	UpdateTenant(ctx context.Context, a interact.Actor, id string, upd interact.TenantUpdate) (*interact.Tenant, error)
@@ -74,31 +72,29 @@ type Store interface {
 	Interact(ctx context.Context, a interact.Actor, kind, id string) (*interact.InteractSettings, error)
 	UpdateInteract(ctx context.Context, a interact.Actor, kind, id string, upd interact.InteractUpdate) (*interact.InteractSettings, error)
 	RotateWidgetKey(ctx context.Context, a interact.Actor, kind, id string, grace time.Duration) (*interact.InteractSettings, error)
-	ContactByID(ctx context.Context, tenantID, contactID string) (*sqlstore.Contact, error)
+	ContactByID(ctx context.Context, tenantID, contactID string) (*interact.Contact, error)
 
 	AuditEntries(ctx context.Context, a interact.Actor, f interact.AuditFilter) ([]interact.AuditEntry, string, error)
 
 	Task(ctx context.Context, id string) (*interact.Task, error)
 	TaskByResume(ctx context.Context, hash string) (*interact.Task, error)
 	Messages(ctx context.Context, taskID string, after int64, limit int) ([]interact.Message, error)
-	AppendMessage(ctx context.Context, m interact.Message) (interact.Message, bool, error)
 	LeaveMessage(ctx context.Context, taskID, text string) error
 	SetMemberActive(ctx context.Context, a interact.Actor, serviceID string, active bool) error
 	AgentServices(ctx context.Context, tenantID, userID string) ([]string, error)
-	SetMessageHook(fn func(interact.Message))
-	Sessions(ctx context.Context, a interact.Actor, f sqlstore.SessionFilter) ([]sqlstore.Session, string, error)
+	Sessions(ctx context.Context, a interact.Actor, f interact.SessionFilter) ([]interact.Session, string, error)
 }
 
 // Router is what web needs of the routing engine.
 type Router interface {
-	StartTask(ctx context.Context, req routing.StartRequest) (*interact.Task, error)
-	Task(id string) (routing.TaskView, bool)
+	StartTask(ctx context.Context, req interact.StartRequest) (*interact.Task, error)
+	Task(id string) (interact.TaskView, bool)
 	EndTask(ctx context.Context, taskID, by string) error
 	VisitorConnected(taskID string)
 	VisitorDisconnected(taskID string)
 	Available(ctx context.Context, tenantID, serviceID, directUserID string, m interact.Modality) bool
 	AgentDisplayName(taskID string) string
-	AgentConnected(ctx context.Context, tenantID, userID string) (routing.AgentView, error)
+	AgentConnected(ctx context.Context, tenantID, userID string) (interact.AgentView, error)
 	AgentDisconnected(ctx context.Context, userID string)
 	AgentTasks(userID string) []string
 	SetPresence(ctx context.Context, userID, presence, reason string) error
@@ -110,8 +106,13 @@ type Router interface {
 	EndACW(ctx context.Context, userID string) error
 	ExtendACW(ctx context.Context, userID string, d time.Duration) error
 	ResetRONA(ctx context.Context, userID string) error
-	Queue(ctx context.Context, tenantID, serviceID string) (routing.QueueView, error)
+	Queue(ctx context.Context, tenantID, serviceID string) (interact.QueueView, error)
 	Invalidate(ctx context.Context, tenantID string)
+}
+
+// Transcript is what web needs of the message log.
+type Transcript interface {
+	Append(ctx context.Context, m interact.Message) (interact.Message, bool, error)
 }
 
 // Hub is what web needs of the WebSocket hub.
@@ -141,6 +142,9 @@ type Config struct {
 	Engine Router
 	Hub    Hub
 	Bus    interact.Bus
+	// Transcript commits chat messages and publishes them (chatlog.Log);
+	// the widget and agent endpoints need it with the engine.
+	Transcript Transcript
 	// TokenSecret signs visitor tokens; every node must share it.
 	TokenSecret []byte
 	// VisitorTokenTTL is a visitor token's lifetime. Default 15m.
@@ -248,7 +252,6 @@ func NewServer(cfg Config, store Store) *Server {
 		}
 	}
 	if cfg.Bus != nil {
-		store.SetMessageHook(s.publishMessage)
 		// Admin changes on any node clear cached contacts and routing settings.
 		sub, err := cfg.Bus.Subscribe("tenant.*.changed", func(subject string, _ []byte) {
 			s.contacts.clear()
@@ -349,7 +352,7 @@ func (s *Server) handle(rt route) http.Handler {
 		r, err := s.authorize(rt, r)
 		done := false
 		if err == nil && rt.auth == authWidget {
-			if s.cfg.Engine == nil || s.cfg.Hub == nil || s.cfg.Bus == nil {
+			if s.cfg.Engine == nil || s.cfg.Hub == nil || s.cfg.Bus == nil || s.cfg.Transcript == nil {
 				err = interact.Errorf(interact.EINTERNAL, "realtime is not configured")
 			} else {
 				r, done, err = s.widgetGate(sw, r)

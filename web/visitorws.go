@@ -10,7 +10,6 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
-	"github.com/interact-oss/interact/routing"
 )
 
 // visitorConn is the visitor's end of a task (docs/protocol.md).
@@ -34,7 +33,7 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) error {
 	lastSeq, _ := strconv.ParseInt(r.URL.Query().Get("lastSeq"), 10, 64)
 	vc := &visitorConn{s: s, taskID: t.ID, name: t.Visitor.Name}
 	return s.cfg.Hub.Upgrade(w, r, vc, func(c *realtime.Conn) error {
-		c.Subscribe(routing.TaskSubject(t.ID))
+		c.Subscribe(interact.TaskSubject(t.ID))
 		c.Subscribe(rtcSubject(t.ID, partyVisitor))
 		c.Hold()
 		leave := t.Outcome == interact.OutcomeNoAgent || t.Outcome == interact.OutcomeQueueTimeout || t.Outcome == interact.OutcomeTransferFailed
@@ -88,7 +87,7 @@ func (v *visitorConn) Closed(c *realtime.Conn) {
 	}
 }
 
-func (v *visitorConn) Frame(c *realtime.Conn, f realtime.InFrame) {
+func (v *visitorConn) Frame(c *realtime.Conn, f interact.Frame) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := v.frame(ctx, c, f); err != nil {
@@ -96,7 +95,7 @@ func (v *visitorConn) Frame(c *realtime.Conn, f realtime.InFrame) {
 	}
 }
 
-func (v *visitorConn) frame(ctx context.Context, c *realtime.Conn, f realtime.InFrame) error {
+func (v *visitorConn) frame(ctx context.Context, c *realtime.Conn, f interact.Frame) error {
 	if f.Type == "ping" {
 		c.SendJSON("pong", f.ID, nil)
 		return nil
@@ -131,7 +130,7 @@ func (v *visitorConn) frame(ctx context.Context, c *realtime.Conn, f realtime.In
 		}
 		return v.s.ephemeral(v.taskID, "read", map[string]any{"from": interact.FromVisitor, "seq": d.Seq})
 	case "task.end":
-		return v.s.cfg.Engine.EndTask(ctx, v.taskID, routing.ByVisitor)
+		return v.s.cfg.Engine.EndTask(ctx, v.taskID, interact.ByVisitor)
 	}
 	if isCallFrame(f.Type) {
 		var d struct {
@@ -165,12 +164,12 @@ func (s *Server) sendMessage(ctx context.Context, c *realtime.Conn, frameID stri
 	// The sender's own copy of the message and the ack leave in one write.
 	c.Cork()
 	defer c.Uncork()
-	stored, dup, err := s.store.AppendMessage(ctx, m)
+	stored, dup, err := s.cfg.Transcript.Append(ctx, m)
 	if err != nil {
 		return err
 	}
-	// The store has announced the message to both parties (publishMessage)
-	// before it answered: the ack never overtakes the message.
+	// The transcript has published the message to both parties before it
+	// answered: the ack never overtakes the message.
 	c.SendJSON("message.ack", frameID, messageAck{At: stored.At, ClientID: stored.ClientID, Duplicate: dup, Seq: stored.Seq})
 	return nil
 }
@@ -183,26 +182,14 @@ type messageAck struct {
 	Seq       int64     `json:"seq"`
 }
 
-// publishMessage announces a stored message on its task's subject; the
-// store calls it in commit order (sqlstore.DB.SetMessageHook).
-func (s *Server) publishMessage(m interact.Message) {
-	b, err := json.Marshal(realtime.Frame{Type: "message", Data: m})
-	if err == nil {
-		err = s.cfg.Bus.Publish(routing.TaskSubject(m.TaskID), b)
-	}
-	if err != nil {
-		s.log.Warn("publish message", "task", m.TaskID, "err", err)
-	}
-}
-
 // ephemeral publishes a frame that is not stored (typing, read receipts).
 func (s *Server) ephemeral(taskID, typ string, data map[string]any) error {
 	data["taskId"] = taskID // an agent with several chats needs to know which
-	b, _ := json.Marshal(realtime.Frame{Type: typ, Data: data})
-	return s.cfg.Bus.Publish(routing.TaskSubject(taskID), b)
+	b, _ := interact.EncodeFrame(typ, "", data)
+	return s.cfg.Bus.Publish(interact.TaskSubject(taskID), b)
 }
 
-func frameData(f realtime.InFrame, v any) error {
+func frameData(f interact.Frame, v any) error {
 	if len(f.Data) == 0 {
 		return interact.Errorf(interact.EINVALID, "Frame %q needs data.", f.Type)
 	}
@@ -213,5 +200,5 @@ func frameData(f realtime.InFrame, v any) error {
 }
 
 func sendError(c *realtime.Conn, id string, err error) {
-	c.SendJSON("error", id, realtime.ErrorData{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)})
+	c.SendJSON("error", id, interact.ErrorFrameData(err))
 }

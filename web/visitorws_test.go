@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/realtime"
-	"github.com/interact-oss/interact/routing"
 	"github.com/interact-oss/interact/web"
 )
 
@@ -274,8 +272,8 @@ func TestVisitorReconnectUnderTraffic(t *testing.T) {
 				return
 			}
 			last.Store(m.Seq)
-			b, _ := json.Marshal(realtime.Frame{Type: "message", Data: m})
-			l.webCfg.Bus.Publish(routing.TaskSubject(taskID), b)
+			b, _ := interact.EncodeFrame("message", "", m)
+			l.webCfg.Bus.Publish(interact.TaskSubject(taskID), b)
 		}
 	}()
 	defer func() { stop.Store(true); <-done }()

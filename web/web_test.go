@@ -58,7 +58,7 @@ func newEnv(t *testing.T, cfg web.Config) *env {
 	srv.Config.Handler = web.NewServer(cfg, db)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	tenant, admin, err := db.CreateTenant(t.Context(), interact.System, sqlstore.NewTenant{
+	tenant, admin, err := db.CreateTenant(t.Context(), interact.System, interact.NewTenant{
 		Tenant:     interact.Tenant{Name: "Tenant A"},
 		AdminEmail: adminEmail, AdminName: "Alice Admin", AdminPassword: adminPassword,
 	})

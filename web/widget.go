@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/routing"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // The public widget endpoints. Every URL carries ?contactId=…, so that even
@@ -18,7 +16,7 @@ import (
 
 type contactKey struct{}
 
-func contactFrom(r *http.Request) *sqlstore.Contact {
+func contactFrom(r *http.Request) *interact.Contact {
 	c, _ := r.Context().Value(contactKey{}).(*cachedContact)
 	if c == nil {
 		return nil
@@ -46,12 +44,12 @@ type contactCache struct {
 }
 
 type cachedContact struct {
-	c      *sqlstore.Contact
+	c      *interact.Contact
 	widget *interact.WidgetSettings // nil: none saved
 	at     time.Time
 }
 
-func (cc *contactCache) get(ctx context.Context, store Store, id string) (*sqlstore.Contact, error) {
+func (cc *contactCache) get(ctx context.Context, store Store, id string) (*interact.Contact, error) {
 	e, err := cc.entry(ctx, store, id)
 	if err != nil {
 		return nil, err
@@ -142,7 +140,7 @@ func (s *Server) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Reque
 }
 
 // checkModality refuses a modality the contact does not offer now.
-func checkModality(c *sqlstore.Contact, m interact.Modality) error {
+func checkModality(c *interact.Contact, m interact.Modality) error {
 	if err := c.Gate(); err != nil {
 		return err
 	}
@@ -159,7 +157,7 @@ func checkModality(c *sqlstore.Contact, m interact.Modality) error {
 	return nil
 }
 
-func (s *Server) checkKey(c *sqlstore.Contact, key string) error {
+func (s *Server) checkKey(c *interact.Contact, key string) error {
 	if key == "" || !c.Settings.KeyValid(key, time.Now()) {
 		return interact.Errorf(interact.EINVALIDKEY, "The widget key does not belong to this contact, or has expired. Copy the snippet again.")
 	}
@@ -221,7 +219,7 @@ type taskGrant struct {
 	WebSocketURL   string             `json:"wsUrl"`
 }
 
-func (s *Server) grant(c *sqlstore.Contact, t *interact.Task, key, origin, resume string) taskGrant {
+func (s *Server) grant(c *interact.Contact, t *interact.Task, key, origin, resume string) taskGrant {
 	exp := time.Now().Add(s.cfg.VisitorTokenTTL).Truncate(time.Second)
 	tok := s.signToken(visitorClaims{Task: t.ID, Contact: c.Settings.ContactID, Key: key, Origin: origin, Exp: exp.Unix()})
 	ws := strings.Replace(s.cfg.PublicURL, "http", "ws", 1) + "/widget/v1/ws?contactId=" + c.Settings.ContactID + "&token=" + tok
@@ -281,7 +279,7 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	resume := interact.NewSecret("rt_", 40)
-	sr := routing.StartRequest{TenantID: c.Tenant.ID, ContactID: c.Settings.ContactID, Modality: req.Modality,
+	sr := interact.StartRequest{TenantID: c.Tenant.ID, ContactID: c.Settings.ContactID, Modality: req.Modality,
 		Visitor: req.Visitor, Origin: origin, ResumeHash: hashResume(resume), MaxOpenChats: c.Tenant.MaxConcurrentIMTasksPerService}
 	if c.Service != nil {
 		sr.ServiceID = c.Service.ID

@@ -19,7 +19,6 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/routing"
 	"github.com/interact-oss/interact/web"
 )
 
@@ -550,7 +549,7 @@ func (e *browserEnv) testRefused(t *testing.T) {
 	if status != 201 {
 		t.Fatalf("start task: %d %v", status, g)
 	}
-	defer e.l.engine.EndTask(context.Background(), g["taskId"].(string), routing.ByVisitor)
+	defer e.l.engine.EndTask(context.Background(), g["taskId"].(string), interact.ByVisitor)
 	for _, host := range []string{"evil.test", "example.test"} {
 		tab := e.tab(t)
 		before := metric(t, e.l.url, refusals)

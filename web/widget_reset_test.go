@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // widgetOwnerCase is a service's or a user's Widget tab with its contact.
@@ -130,7 +129,7 @@ func TestWidgetTabs(t *testing.T) {
 	}
 
 	// Another tenant's admin finds neither tab; a user who is no admin gets no console.
-	if _, _, err := l.db.CreateTenant(context.Background(), interact.System, sqlstore.NewTenant{
+	if _, _, err := l.db.CreateTenant(context.Background(), interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "Other", InteractEnabled: true}, AdminEmail: "admin@other.test", AdminPassword: "other-password",
 	}); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/sqlstore"
 	"github.com/interact-oss/interact/web"
 )
 
@@ -41,7 +40,7 @@ func TestWidgetSettingsAPI(t *testing.T) {
 	svc := a.interactService(t, "Web", root.ID)
 	u := a.createUser(t, "dana@a.test", "Dana Direct", root.ID, interact.Licenses{ContactCenter: true, Interact: true})
 	agent := a.createUser(t, "agent@a.test", "Agent", root.ID, interact.Licenses{ContactCenter: true})
-	if _, _, err := e.db.CreateTenant(t.Context(), interact.System, sqlstore.NewTenant{
+	if _, _, err := e.db.CreateTenant(t.Context(), interact.System, interact.NewTenant{
 		Tenant: interact.Tenant{Name: "Tenant B", InteractEnabled: true}, AdminEmail: "admin@b.test", AdminPassword: adminPassword,
 	}); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func firstRun(ctx context.Context, db *sqlstore.DB, cfg *config, stdout io.Write
 	if password == "" {
 		password, generated = interact.NewSecret("", 20), true
 	}
-	_, u, err := db.CreateTenant(ctx, interact.System, sqlstore.NewTenant{
+	_, u, err := db.CreateTenant(ctx, interact.System, interact.NewTenant{
 		Tenant:     interact.Tenant{Name: "My organisation"},
 		AdminEmail: cfg.AdminEmail, AdminName: "Administrator", AdminPassword: password,
 	})

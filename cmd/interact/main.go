@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/chatlog"
 	"github.com/interact-oss/interact/cluster"
 	"github.com/interact-oss/interact/membus"
 	"github.com/interact-oss/interact/natsbus"
@@ -118,7 +119,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
-	engine, err := router(ctx, cfg, log, db, bus, nb)
+	transcript := chatlog.New(db, bus, log)
+	engine, err := router(ctx, cfg, log, db, bus, nb, transcript)
 	if err != nil {
 		return err
 	}
@@ -151,7 +153,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	media.register(reg)
 	api := web.NewServer(web.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Logger: log, Registry: reg,
-		Engine: engine, Hub: hub, Bus: bus, TokenSecret: secret,
+		Engine: engine, Hub: hub, Bus: bus, Transcript: transcript, TokenSecret: secret,
 		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate,
 		DemoSnippet: demoSnippet(ctx, db, cfg), DisableExperimental: disabled,
 		ICE: media.iceFunc(),
@@ -192,8 +194,8 @@ type routingRouter interface {
 // router returns the routing engine: on a single node the engine itself;
 // with NATS a cluster node, which runs the engine only while it holds the
 // routing lease and forwards calls to the node that does otherwise.
-func router(ctx context.Context, cfg *config, log *slog.Logger, db *sqlstore.DB, bus interact.Bus, nb *natsbus.Bus) (routingRouter, error) {
-	rc := routing.Config{Log: log, AgentGrace: cfg.AgentGrace, VisitorGrace: cfg.VisitorGrace}
+func router(ctx context.Context, cfg *config, log *slog.Logger, db *sqlstore.DB, bus interact.Bus, nb *natsbus.Bus, transcript *chatlog.Log) (routingRouter, error) {
+	rc := routing.Config{Transcript: transcript, Log: log, AgentGrace: cfg.AgentGrace, VisitorGrace: cfg.VisitorGrace}
 	if nb == nil {
 		engine := routing.New(rc, db, bus)
 		if err := engine.Recover(ctx); err != nil {

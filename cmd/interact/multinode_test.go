@@ -13,7 +13,6 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/natsbus/natstest"
-	"github.com/interact-oss/interact/sqlstore"
 )
 
 // TestMultiNode runs three interact processes on one PostgreSQL database and
@@ -190,9 +189,9 @@ func TestMultiNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sessions []sqlstore.Session
+	var sessions []interact.Session
 	waitUntil(t, 30*time.Second, "every task to end", func() bool {
-		var page struct{ Items []sqlstore.Session }
+		var page struct{ Items []interact.Session }
 		if err := admin.do(ctx, "GET", "/api/v1/sessions?limit=500&serviceId="+plan.ChatServices[0].ID, nil, &page); err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +235,7 @@ func TestMultiNode(t *testing.T) {
 
 // checkOutcomes checks that every visitor's task ended with exactly one
 // outcome and that a handled task has exactly one accepted offer.
-func checkOutcomes(t *testing.T, w *worker, sessions []sqlstore.Session) {
+func checkOutcomes(t *testing.T, w *worker, sessions []interact.Session) {
 	t.Helper()
 	byID := map[string]int{}
 	for _, s := range sessions {

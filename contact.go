@@ -1,0 +1,28 @@
+package interact
+
+// Contact is everything the public widget endpoints need to know about a
+// Contact ID: whose it is, the tenant, the settings and the selected templates.
+type Contact struct {
+	Tenant    *Tenant
+	Settings  *InteractSettings
+	Service   *Service // set for a service's contact
+	User      *User    // set for a user's (direct) contact
+	Templates []DomainTemplate
+}
+
+// Gate returns nil when the contact may take new Interact work now.
+func (c *Contact) Gate() error {
+	if err := c.Tenant.AcceptsInteract(); err != nil {
+		return err
+	}
+	if c.Service != nil {
+		return c.Service.InteractGate(c.Tenant)
+	}
+	if err := c.User.InteractGate(c.Tenant); err != nil {
+		return err
+	}
+	if !c.Settings.Active {
+		return Errorf(EINTERACTOFF, "This contact is switched off.")
+	}
+	return nil
+}
