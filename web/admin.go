@@ -7,28 +7,8 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 )
-
-// reply writes v (or an error) as the route's answer.
-func reply[T any](w http.ResponseWriter, status int, v T, err error) error {
-	if err != nil {
-		return err
-	}
-	writeJSON(w, status, v)
-	return nil
-}
-
-func replyList[T any](w http.ResponseWriter, items []T, err error) error {
-	return reply(w, http.StatusOK, listOf(items), err)
-}
-
-func noContent(w http.ResponseWriter, err error) error {
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
 
 // Tenants.
 
@@ -45,83 +25,83 @@ type newTenantResponse struct {
 }
 
 func (s *Server) listTenants(w http.ResponseWriter, r *http.Request) error {
-	ts, err := s.store.Tenants(r.Context(), actorFrom(r))
-	return replyList(w, ts, err)
+	ts, err := s.store.Tenants(r.Context(), endpoint.ActorFrom(r))
+	return endpoint.ReplyList(w, ts, err)
 }
 
 func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) error {
 	var req newTenantRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
-	t, u, err := s.store.CreateTenant(r.Context(), actorFrom(r), interact.NewTenant{
+	t, u, err := s.store.CreateTenant(r.Context(), endpoint.ActorFrom(r), interact.NewTenant{
 		Tenant: interact.Tenant{Name: req.Name}, AdminEmail: req.AdminEmail, AdminName: req.AdminName, AdminPassword: req.AdminPassword,
 	})
-	return reply(w, http.StatusCreated, newTenantResponse{Tenant: t, Admin: u}, err)
+	return endpoint.Reply(w, http.StatusCreated, newTenantResponse{Tenant: t, Admin: u}, err)
 }
 
 func (s *Server) getTenant(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.store.Tenant(r.Context(), actorFrom(r), r.PathValue("id"))
-	return reply(w, http.StatusOK, t, err)
+	t, err := s.store.Tenant(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
+	return endpoint.Reply(w, http.StatusOK, t, err)
 }
 
 func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) error {
 	var upd interact.TenantUpdate
-	if err := decode(w, r, &upd); err != nil {
+	if err := endpoint.Decode(w, r, &upd); err != nil {
 		return err
 	}
-	t, err := s.store.UpdateTenant(r.Context(), actorFrom(r), r.PathValue("id"), upd)
-	return reply(w, http.StatusOK, t, err)
+	t, err := s.store.UpdateTenant(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), upd)
+	return endpoint.Reply(w, http.StatusOK, t, err)
 }
 
 func (s *Server) getOwnTenant(w http.ResponseWriter, r *http.Request) error {
-	a := actorFrom(r)
+	a := endpoint.ActorFrom(r)
 	t, err := s.store.Tenant(r.Context(), a, a.TenantID)
-	return reply(w, http.StatusOK, t, err)
+	return endpoint.Reply(w, http.StatusOK, t, err)
 }
 
 func (s *Server) patchOwnTenant(w http.ResponseWriter, r *http.Request) error {
 	var upd interact.TenantUpdate
-	if err := decode(w, r, &upd); err != nil {
+	if err := endpoint.Decode(w, r, &upd); err != nil {
 		return err
 	}
-	a := actorFrom(r)
+	a := endpoint.ActorFrom(r)
 	t, err := s.store.UpdateTenant(r.Context(), a, a.TenantID, upd)
-	return reply(w, http.StatusOK, t, err)
+	return endpoint.Reply(w, http.StatusOK, t, err)
 }
 
 // OUs.
 
 func (s *Server) listOUs(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.store.OUs(r.Context(), actorFrom(r))
-	return replyList(w, items, err)
+	items, err := s.store.OUs(r.Context(), endpoint.ActorFrom(r))
+	return endpoint.ReplyList(w, items, err)
 }
 
 func (s *Server) createOU(w http.ResponseWriter, r *http.Request) error {
 	var o interact.OU
-	if err := decode(w, r, &o); err != nil {
+	if err := endpoint.Decode(w, r, &o); err != nil {
 		return err
 	}
-	out, err := s.store.CreateOU(r.Context(), actorFrom(r), o)
-	return reply(w, http.StatusCreated, out, err)
+	out, err := s.store.CreateOU(r.Context(), endpoint.ActorFrom(r), o)
+	return endpoint.Reply(w, http.StatusCreated, out, err)
 }
 
 func (s *Server) getOU(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.store.OU(r.Context(), actorFrom(r), r.PathValue("id"))
-	return reply(w, http.StatusOK, out, err)
+	out, err := s.store.OU(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
+	return endpoint.Reply(w, http.StatusOK, out, err)
 }
 
 func (s *Server) patchOU(w http.ResponseWriter, r *http.Request) error {
 	var upd interact.OUUpdate
-	if err := decode(w, r, &upd); err != nil {
+	if err := endpoint.Decode(w, r, &upd); err != nil {
 		return err
 	}
-	out, err := s.store.UpdateOU(r.Context(), actorFrom(r), r.PathValue("id"), upd)
-	return reply(w, http.StatusOK, out, err)
+	out, err := s.store.UpdateOU(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), upd)
+	return endpoint.Reply(w, http.StatusOK, out, err)
 }
 
 func (s *Server) deleteOU(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.store.DeleteOU(r.Context(), actorFrom(r), r.PathValue("id")))
+	return endpoint.NoContent(w, s.store.DeleteOU(r.Context(), endpoint.ActorFrom(r), r.PathValue("id")))
 }
 
 // Users.
@@ -132,35 +112,35 @@ type newUserRequest struct {
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.store.Users(r.Context(), actorFrom(r))
-	return replyList(w, items, err)
+	items, err := s.store.Users(r.Context(), endpoint.ActorFrom(r))
+	return endpoint.ReplyList(w, items, err)
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	var req newUserRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
-	out, err := s.store.CreateUser(r.Context(), actorFrom(r), req.User, req.Password)
-	return reply(w, http.StatusCreated, out, err)
+	out, err := s.store.CreateUser(r.Context(), endpoint.ActorFrom(r), req.User, req.Password)
+	return endpoint.Reply(w, http.StatusCreated, out, err)
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.store.User(r.Context(), actorFrom(r), r.PathValue("id"))
-	return reply(w, http.StatusOK, out, err)
+	out, err := s.store.User(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
+	return endpoint.Reply(w, http.StatusOK, out, err)
 }
 
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) error {
 	var upd interact.UserUpdate
-	if err := decode(w, r, &upd); err != nil {
+	if err := endpoint.Decode(w, r, &upd); err != nil {
 		return err
 	}
-	out, err := s.store.UpdateUser(r.Context(), actorFrom(r), r.PathValue("id"), upd)
-	return reply(w, http.StatusOK, out, err)
+	out, err := s.store.UpdateUser(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), upd)
+	return endpoint.Reply(w, http.StatusOK, out, err)
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.store.DeleteUser(r.Context(), actorFrom(r), r.PathValue("id")))
+	return endpoint.NoContent(w, s.store.DeleteUser(r.Context(), endpoint.ActorFrom(r), r.PathValue("id")))
 }
 
 type newTokenRequest struct {
@@ -173,21 +153,21 @@ type newTokenResponse struct {
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.store.APITokens(r.Context(), actorFrom(r), r.PathValue("id"))
-	return replyList(w, items, err)
+	items, err := s.store.APITokens(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
+	return endpoint.ReplyList(w, items, err)
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	var req newTokenRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
-	t, secret, err := s.store.CreateAPIToken(r.Context(), actorFrom(r), r.PathValue("id"), req.Name)
-	return reply(w, http.StatusCreated, newTokenResponse{Token: t, Secret: secret}, err)
+	t, secret, err := s.store.CreateAPIToken(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), req.Name)
+	return endpoint.Reply(w, http.StatusCreated, newTokenResponse{Token: t, Secret: secret}, err)
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.store.DeleteAPIToken(r.Context(), actorFrom(r), r.PathValue("id"), r.PathValue("tokenId")))
+	return endpoint.NoContent(w, s.store.DeleteAPIToken(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), r.PathValue("tokenId")))
 }
 
 // Services.
@@ -197,87 +177,87 @@ type memberRequest struct {
 }
 
 func (s *Server) listServices(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.store.Services(r.Context(), actorFrom(r))
-	return replyList(w, items, err)
+	items, err := s.store.Services(r.Context(), endpoint.ActorFrom(r))
+	return endpoint.ReplyList(w, items, err)
 }
 
 func (s *Server) createService(w http.ResponseWriter, r *http.Request) error {
 	var svc interact.Service
-	if err := decode(w, r, &svc); err != nil {
+	if err := endpoint.Decode(w, r, &svc); err != nil {
 		return err
 	}
-	out, err := s.store.CreateService(r.Context(), actorFrom(r), svc)
-	return reply(w, http.StatusCreated, out, err)
+	out, err := s.store.CreateService(r.Context(), endpoint.ActorFrom(r), svc)
+	return endpoint.Reply(w, http.StatusCreated, out, err)
 }
 
 func (s *Server) getService(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.store.Service(r.Context(), actorFrom(r), r.PathValue("id"))
-	return reply(w, http.StatusOK, out, err)
+	out, err := s.store.Service(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
+	return endpoint.Reply(w, http.StatusOK, out, err)
 }
 
 func (s *Server) patchService(w http.ResponseWriter, r *http.Request) error {
 	var upd interact.ServiceUpdate
-	if err := decode(w, r, &upd); err != nil {
+	if err := endpoint.Decode(w, r, &upd); err != nil {
 		return err
 	}
-	out, err := s.store.UpdateService(r.Context(), actorFrom(r), r.PathValue("id"), upd)
-	return reply(w, http.StatusOK, out, err)
+	out, err := s.store.UpdateService(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), upd)
+	return endpoint.Reply(w, http.StatusOK, out, err)
 }
 
 func (s *Server) deleteService(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.store.DeleteService(r.Context(), actorFrom(r), r.PathValue("id")))
+	return endpoint.NoContent(w, s.store.DeleteService(r.Context(), endpoint.ActorFrom(r), r.PathValue("id")))
 }
 
 func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.store.Members(r.Context(), actorFrom(r), r.PathValue("id"))
-	return replyList(w, items, err)
+	items, err := s.store.Members(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
+	return endpoint.ReplyList(w, items, err)
 }
 
 func (s *Server) putMember(w http.ResponseWriter, r *http.Request) error {
 	req := memberRequest{Active: true}
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
-	out, err := s.store.PutMember(r.Context(), actorFrom(r), r.PathValue("id"), r.PathValue("userId"), req.Active)
-	return reply(w, http.StatusOK, out, err)
+	out, err := s.store.PutMember(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), r.PathValue("userId"), req.Active)
+	return endpoint.Reply(w, http.StatusOK, out, err)
 }
 
 func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.store.DeleteMember(r.Context(), actorFrom(r), r.PathValue("id"), r.PathValue("userId")))
+	return endpoint.NoContent(w, s.store.DeleteMember(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), r.PathValue("userId")))
 }
 
 // Domain templates.
 
 func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.store.DomainTemplates(r.Context(), actorFrom(r))
-	return replyList(w, items, err)
+	items, err := s.store.DomainTemplates(r.Context(), endpoint.ActorFrom(r))
+	return endpoint.ReplyList(w, items, err)
 }
 
 func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
 	var t interact.DomainTemplate
-	if err := decode(w, r, &t); err != nil {
+	if err := endpoint.Decode(w, r, &t); err != nil {
 		return err
 	}
-	out, err := s.store.CreateDomainTemplate(r.Context(), actorFrom(r), t)
-	return reply(w, http.StatusCreated, out, err)
+	out, err := s.store.CreateDomainTemplate(r.Context(), endpoint.ActorFrom(r), t)
+	return endpoint.Reply(w, http.StatusCreated, out, err)
 }
 
 func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.store.DomainTemplate(r.Context(), actorFrom(r), r.PathValue("id"))
-	return reply(w, http.StatusOK, out, err)
+	out, err := s.store.DomainTemplate(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
+	return endpoint.Reply(w, http.StatusOK, out, err)
 }
 
 func (s *Server) patchTemplate(w http.ResponseWriter, r *http.Request) error {
 	var upd interact.DomainTemplateUpdate
-	if err := decode(w, r, &upd); err != nil {
+	if err := endpoint.Decode(w, r, &upd); err != nil {
 		return err
 	}
-	out, err := s.store.UpdateDomainTemplate(r.Context(), actorFrom(r), r.PathValue("id"), upd)
-	return reply(w, http.StatusOK, out, err)
+	out, err := s.store.UpdateDomainTemplate(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), upd)
+	return endpoint.Reply(w, http.StatusOK, out, err)
 }
 
 func (s *Server) deleteTemplate(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, s.store.DeleteDomainTemplate(r.Context(), actorFrom(r), r.PathValue("id")))
+	return endpoint.NoContent(w, s.store.DeleteDomainTemplate(r.Context(), endpoint.ActorFrom(r), r.PathValue("id")))
 }
 
 // Audit.
@@ -289,13 +269,13 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if f.Since, f.Until, f.Limit, err = pageParams(q, interact.MaxAuditPage); err != nil {
 		return err
 	}
-	items, cursor, err := s.store.AuditEntries(r.Context(), actorFrom(r), f)
+	items, cursor, err := s.store.AuditEntries(r.Context(), endpoint.ActorFrom(r), f)
 	if err != nil {
 		return err
 	}
-	l := listOf(items)
+	l := endpoint.ListOf(items)
 	l.NextCursor = cursor
-	writeJSON(w, http.StatusOK, l)
+	endpoint.WriteJSON(w, http.StatusOK, l)
 	return nil
 }
 
@@ -347,12 +327,12 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	if f.Since, f.Until, f.Limit, err = pageParams(q, interact.MaxSessionPage); err != nil {
 		return err
 	}
-	items, cursor, err := s.store.Sessions(r.Context(), actorFrom(r), f)
+	items, cursor, err := s.store.Sessions(r.Context(), endpoint.ActorFrom(r), f)
 	if err != nil {
 		return err
 	}
-	l := listOf(items)
+	l := endpoint.ListOf(items)
 	l.NextCursor = cursor
-	writeJSON(w, http.StatusOK, l)
+	endpoint.WriteJSON(w, http.StatusOK, l)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // codeStore is what the codes page needs of the store beyond Store.
@@ -29,15 +30,15 @@ func (q *adminReq) codes() (codeStore, error) {
 }
 
 // adminCodesRoutes are the codes page's routes, below an OU.
-func (s *Server) adminCodesRoutes() []route {
+func (s *Server) adminCodesRoutes() []endpoint.Route {
 	const p = "/admin/ous/{id}/codes"
-	get := func(path string, view func(*adminReq) error) route {
-		return route{method: "GET", path: path, tag: "admin", summary: "Admin console page.", h: s.adminView(view)}
+	get := func(path string, view func(*adminReq) error) endpoint.Route {
+		return endpoint.Route{Method: "GET", Path: path, Tag: "admin", Summary: "Admin console page.", H: s.adminView(view)}
 	}
-	post := func(path string, act adminAction, view func(*adminReq) error) route {
-		return route{method: "POST", path: path, tag: "admin", summary: "Admin console form.", h: s.adminPost(act, view)}
+	post := func(path string, act adminAction, view func(*adminReq) error) endpoint.Route {
+		return endpoint.Route{Method: "POST", Path: path, Tag: "admin", Summary: "Admin console form.", H: s.adminPost(act, view)}
 	}
-	return []route{
+	return []endpoint.Route{
 		get(p, viewCodes),
 		post(p, actCreateCode, viewCodes),
 		post(p+"/{codeId}", actRenameCode, viewCodes),

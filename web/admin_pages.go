@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // Form helpers.
@@ -290,7 +291,7 @@ func actPassword(q *adminReq) (string, string, error) {
 func viewCreateToken(q *adminReq) error {
 	t, secret, err := q.s.store.CreateAPIToken(q.ctx(), q.a, q.id(), q.val("name"))
 	if err != nil {
-		q.err, q.status = err, statusFor(err)
+		q.err, q.status = err, endpoint.StatusOf(err)
 	} else {
 		q.s.changed(q.a.TenantID)
 		q.status = 201
@@ -749,7 +750,7 @@ func viewAudit(q *adminReq) error {
 		d["Entries"], d["Next"] = items, nextPage(q.r.URL, cursor)
 	}
 	if err != nil {
-		q.err, q.form, q.status = err, "filter", statusFor(err)
+		q.err, q.form, q.status = err, "filter", endpoint.StatusOf(err)
 	}
 	q.render("audit", "Audit log", d)
 	return nil
@@ -784,7 +785,7 @@ func viewSessions(q *adminReq) error {
 		d["Sessions"], d["Next"] = items, nextPage(q.r.URL, cursor)
 	}
 	if err != nil {
-		q.err, q.form, q.status = err, "filter", statusFor(err)
+		q.err, q.form, q.status = err, "filter", endpoint.StatusOf(err)
 	}
 	q.render("sessions", "Sessions", d)
 	return nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 	"github.com/interact-oss/interact/web/ui/widget"
 )
 
@@ -305,7 +306,7 @@ func actResetWidget(kind string) adminAction {
 // validateWidget checks a pre-chat or texts form as it is typed: the same
 // checks as saving, nothing stored. Body: {"form": {field: value}, "lang": …}.
 func (s *Server) validateWidget(w http.ResponseWriter, r *http.Request) error {
-	r, err := s.authorize(route{auth: authAdmin}, r)
+	r, err := s.authorize(endpoint.Route{Auth: endpoint.AuthAdmin}, r)
 	if err != nil {
 		return err
 	}
@@ -313,7 +314,7 @@ func (s *Server) validateWidget(w http.ResponseWriter, r *http.Request) error {
 		Form map[string]string `json:"form"`
 		Kind string            `json:"kind"` // prechat or texts
 	}
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
 	f := url.Values{}
@@ -333,6 +334,6 @@ func (s *Server) validateWidget(w http.ResponseWriter, r *http.Request) error {
 		}
 		out["error"] = interact.ErrorMessage(err)
 	}
-	writeJSON(w, http.StatusOK, out)
+	endpoint.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

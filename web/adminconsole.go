@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 //go:embed templates/admin
@@ -74,24 +75,24 @@ const adminCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-s
 const flashCookie = "interact_flash"
 
 // adminConsoleRoutes are the admin console's pages.
-func (s *Server) adminConsoleRoutes() []route {
-	get := func(p string, view func(*adminReq) error) route {
-		return route{method: "GET", path: p, tag: "admin", summary: "Admin console page.", h: s.adminView(view)}
+func (s *Server) adminConsoleRoutes() []endpoint.Route {
+	get := func(p string, view func(*adminReq) error) endpoint.Route {
+		return endpoint.Route{Method: "GET", Path: p, Tag: "admin", Summary: "Admin console page.", H: s.adminView(view)}
 	}
-	post := func(p string, act adminAction, view func(*adminReq) error) route {
-		return route{method: "POST", path: p, tag: "admin", summary: "Admin console form.", h: s.adminPost(act, view)}
+	post := func(p string, act adminAction, view func(*adminReq) error) endpoint.Route {
+		return endpoint.Route{Method: "POST", Path: p, Tag: "admin", Summary: "Admin console form.", H: s.adminPost(act, view)}
 	}
-	return []route{
-		{method: "GET", path: "/admin", tag: "admin", summary: "Admin console.", h: func(w http.ResponseWriter, r *http.Request) error {
+	return []endpoint.Route{
+		{Method: "GET", Path: "/admin", Tag: "admin", Summary: "Admin console.", H: func(w http.ResponseWriter, r *http.Request) error {
 			http.Redirect(w, r, "/admin/services", http.StatusSeeOther)
 			return nil
 		}},
-		{method: "GET", path: "/admin/static/{file}", tag: "admin", summary: "Admin console assets.", h: s.adminStatic},
-		{method: "GET", path: "/admin/signin", tag: "admin", summary: "Sign-in page.", h: s.signinPage},
-		{method: "POST", path: "/admin/signin", tag: "admin", summary: "Sign in.", h: s.signinPost},
-		{method: "POST", path: "/admin/signout", tag: "admin", summary: "Sign out.", h: s.signoutPost},
-		{method: "POST", path: "/admin/api/validate-origins", tag: "admin", summary: "Validate domain template entries.", h: s.validateOrigins},
-		{method: "POST", path: "/admin/api/validate-widget", tag: "admin", summary: "Validate the widget settings of a service or user as they are typed.", h: s.validateWidget},
+		{Method: "GET", Path: "/admin/static/{file}", Tag: "admin", Summary: "Admin console assets.", H: s.adminStatic},
+		{Method: "GET", Path: "/admin/signin", Tag: "admin", Summary: "Sign-in page.", H: s.signinPage},
+		{Method: "POST", Path: "/admin/signin", Tag: "admin", Summary: "Sign in.", H: s.signinPost},
+		{Method: "POST", Path: "/admin/signout", Tag: "admin", Summary: "Sign out.", H: s.signoutPost},
+		{Method: "POST", Path: "/admin/api/validate-origins", Tag: "admin", Summary: "Validate domain template entries.", H: s.validateOrigins},
+		{Method: "POST", Path: "/admin/api/validate-widget", Tag: "admin", Summary: "Validate the widget settings of a service or user as they are typed.", H: s.validateWidget},
 
 		get("/admin/tenant", viewTenant),
 		post("/admin/tenant", actTenant, viewTenant),
@@ -186,7 +187,7 @@ type adminAction func(q *adminReq) (next, flash string, err error)
 // answered (a redirect to the sign-in page, or a refusal).
 func (s *Server) adminSession(w http.ResponseWriter, r *http.Request) (*adminReq, bool) {
 	q := &adminReq{s: s, w: w, r: r, status: http.StatusOK}
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(endpoint.SessionCookie)
 	if err == nil {
 		q.a, q.csrf, err = s.store.SessionActor(r.Context(), c.Value)
 	}
@@ -273,7 +274,7 @@ func (s *Server) adminPost(act adminAction, view func(*adminReq) error) func(htt
 			if interact.ErrorCode(err) == interact.EINTERNAL {
 				s.log.Error("console action failed", slog.String("path", r.URL.Path), slog.Any("err", err))
 			}
-			q.err, q.status = err, statusFor(err)
+			q.err, q.status = err, endpoint.StatusOf(err)
 			if verr := view(q); verr != nil {
 				q.fail(verr)
 			}
@@ -300,19 +301,12 @@ func (s *Server) crossSite(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func statusFor(err error) int {
-	if st, ok := statusOf[interact.ErrorCode(err)]; ok {
-		return st
-	}
-	return http.StatusInternalServerError
-}
-
 // fail renders an error page for an error no form can show.
 func (q *adminReq) fail(err error) {
 	if interact.ErrorCode(err) == interact.EINTERNAL {
 		q.s.log.Error("console page failed", slog.String("path", q.r.URL.Path), slog.Any("err", err))
 	}
-	q.status = statusFor(err)
+	q.status = endpoint.StatusOf(err)
 	title := map[int]string{http.StatusNotFound: "Not found", http.StatusForbidden: "Not allowed"}[q.status]
 	if title == "" {
 		title = "Something went wrong"
@@ -495,7 +489,7 @@ func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) error {
 	fail := func(err error) error {
 		p := pageData{Title: "Sign in", Form: "signin", Error: interact.ErrorMessage(err), ErrorCode: interact.ErrorCode(err),
 			D: map[string]string{"Next": safeNext(r.PostFormValue("next")), "Email": r.PostFormValue("email")}}
-		s.writePage(w, statusFor(err), "signin", p)
+		s.writePage(w, endpoint.StatusOf(err), "signin", p)
 		return nil
 	}
 	if err := s.csrf.Check(r); err != nil {
@@ -506,21 +500,21 @@ func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) error {
 		return fail(interact.Errorf(interact.EINVALID, "The form could not be read."))
 	}
 	email := "email:" + strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
-	if ok, wait := s.logins.allow("addr:" + clientAddr(r)); !ok {
+	if ok, wait := s.logins.Allow("addr:" + endpoint.ClientAddr(r)); !ok {
 		return fail(tooManyLogins(w, wait))
 	}
-	if ok, wait := s.loginFailures.peek(email); !ok {
+	if ok, wait := s.loginFailures.Peek(email); !ok {
 		return fail(tooManyLogins(w, wait))
 	}
 	token, _, _, err := s.store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"))
 	if err != nil {
 		if interact.ErrorCode(err) == interact.EUNAUTHORIZED {
-			s.loginFailures.allow(email)
+			s.loginFailures.Allow(email)
 		}
 		return fail(err)
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Name: endpoint.SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: strings.HasPrefix(s.cfg.PublicURL, "https://") || r.TLS != nil,
 	})
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
@@ -539,13 +533,13 @@ func (s *Server) signoutPost(w http.ResponseWriter, r *http.Request) error {
 		q.fail(err)
 		return nil
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(endpoint.SessionCookie); err == nil {
 		if err := s.store.Logout(r.Context(), c.Value); err != nil {
 			q.fail(err)
 			return nil
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: endpoint.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/admin/signin", http.StatusSeeOther)
 	return nil
 }
@@ -554,14 +548,14 @@ func (s *Server) signoutPost(w http.ResponseWriter, r *http.Request) error {
 // {"origins":[…]} → one result per entry, plus the whole list's verdict
 // (duplicates, count). Session and X-CSRF-Token as for the JSON API.
 func (s *Server) validateOrigins(w http.ResponseWriter, r *http.Request) error {
-	r, err := s.authorize(route{auth: authAdmin}, r)
+	r, err := s.authorize(endpoint.Route{Auth: endpoint.AuthAdmin}, r)
 	if err != nil {
 		return err
 	}
 	var req struct {
 		Origins []string `json:"origins"`
 	}
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
 	type entry struct {
@@ -587,6 +581,6 @@ func (s *Server) validateOrigins(w http.ResponseWriter, r *http.Request) error {
 	if _, err := interact.CanonicalOrigins(req.Origins); err != nil {
 		out.Error = interact.ErrorMessage(err)
 	}
-	writeJSON(w, http.StatusOK, out)
+	endpoint.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // agentConsoleStore is what the console's endpoints need of the store
@@ -68,27 +69,27 @@ const agentConsoleCSP = "default-src 'none'; script-src 'self'; connect-src 'sel
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // agentConsoleRoutes are the agent console's pages and assets.
-func (s *Server) agentConsoleRoutes() []route {
+func (s *Server) agentConsoleRoutes() []endpoint.Route {
 	const me = "/api/v1/me"
-	return []route{
-		{method: "GET", path: "/agent", tag: "agent", summary: "The agent console.", h: s.agentConsolePage},
-		{method: "GET", path: "/agent/{file}", tag: "agent", summary: "The agent console's script, at a content-hashed name.", h: s.agentConsoleFile},
-		{method: "GET", path: me + "/services", tag: "agent", summary: "The signed-in user's services with their own active toggle.", auth: authUser,
-			out: []Membership{}, h: s.myServices},
-		{method: "GET", path: me + "/sessions", tag: "agent", summary: "The signed-in user's own user sessions (offers) with their codes and tags, newest first, a page at a time.", auth: authUser,
-			out: list[interact.AgentSession]{}, query: []string{"limit", "cursor"}, h: s.mySessions},
-		{method: "PUT", path: me + "/sessions/{id}/labels", tag: "agent", summary: "Set the codes (of the service's OU or above) and free tags of a session the signed-in user handled.", auth: authUser,
-			in: labelsRequest{}, out: interact.Labels{}, h: s.setMyLabels},
-		{method: "GET", path: me + "/tasks/{id}/labels", tag: "agent", summary: "The codes and tags of the signed-in user's session of a task they handled.", auth: authUser,
-			out: taskLabels{}, h: s.myTaskLabels},
-		{method: "PUT", path: me + "/tasks/{id}/labels", tag: "agent", summary: "Set the codes and tags of the signed-in user's latest session of a task they handled (during the task or in ACW).", auth: authUser,
-			in: labelsRequest{}, out: taskLabels{}, h: s.setMyTaskLabels},
-		{method: "GET", path: me + "/services/{id}/codes", tag: "agent", summary: "The codes a service offers: those of its OU and every OU above it.", auth: authUser,
-			out: list[interact.Code]{}, h: s.serviceCodes},
-		{method: "GET", path: me + "/tasks/{id}/preview", tag: "agent", summary: "The first visitor message of a task offered to the signed-in user.", auth: authUser,
-			out: offerPreview{}, h: s.taskPreview},
-		{method: "GET", path: me + "/tasks/{id}/fields", tag: "agent", summary: "The labels of the pre-chat fields of a task offered to the signed-in user, in a language (lang: en, de, fr, it), from its contact's widget settings.", auth: authUser,
-			out: fieldLabels{}, query: []string{"lang"}, h: s.taskFieldLabels},
+	return []endpoint.Route{
+		{Method: "GET", Path: "/agent", Tag: "agent", Summary: "The agent console.", H: s.agentConsolePage},
+		{Method: "GET", Path: "/agent/{file}", Tag: "agent", Summary: "The agent console's script, at a content-hashed name.", H: s.agentConsoleFile},
+		{Method: "GET", Path: me + "/services", Tag: "agent", Summary: "The signed-in user's services with their own active toggle.", Auth: endpoint.AuthUser,
+			Out: []Membership{}, H: s.myServices},
+		{Method: "GET", Path: me + "/sessions", Tag: "agent", Summary: "The signed-in user's own user sessions (offers) with their codes and tags, newest first, a page at a time.", Auth: endpoint.AuthUser,
+			Out: endpoint.List[interact.AgentSession]{}, Query: []string{"limit", "cursor"}, H: s.mySessions},
+		{Method: "PUT", Path: me + "/sessions/{id}/labels", Tag: "agent", Summary: "Set the codes (of the service's OU or above) and free tags of a session the signed-in user handled.", Auth: endpoint.AuthUser,
+			In: labelsRequest{}, Out: interact.Labels{}, H: s.setMyLabels},
+		{Method: "GET", Path: me + "/tasks/{id}/labels", Tag: "agent", Summary: "The codes and tags of the signed-in user's session of a task they handled.", Auth: endpoint.AuthUser,
+			Out: taskLabels{}, H: s.myTaskLabels},
+		{Method: "PUT", Path: me + "/tasks/{id}/labels", Tag: "agent", Summary: "Set the codes and tags of the signed-in user's latest session of a task they handled (during the task or in ACW).", Auth: endpoint.AuthUser,
+			In: labelsRequest{}, Out: taskLabels{}, H: s.setMyTaskLabels},
+		{Method: "GET", Path: me + "/services/{id}/codes", Tag: "agent", Summary: "The codes a service offers: those of its OU and every OU above it.", Auth: endpoint.AuthUser,
+			Out: endpoint.List[interact.Code]{}, H: s.serviceCodes},
+		{Method: "GET", Path: me + "/tasks/{id}/preview", Tag: "agent", Summary: "The first visitor message of a task offered to the signed-in user.", Auth: endpoint.AuthUser,
+			Out: offerPreview{}, H: s.taskPreview},
+		{Method: "GET", Path: me + "/tasks/{id}/fields", Tag: "agent", Summary: "The labels of the pre-chat fields of a task offered to the signed-in user, in a language (lang: en, de, fr, it), from its contact's widget settings.", Auth: endpoint.AuthUser,
+			Out: fieldLabels{}, Query: []string{"lang"}, H: s.taskFieldLabels},
 	}
 }
 
@@ -158,7 +159,7 @@ func (s *Server) myServices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a := actorFrom(r)
+	a := endpoint.ActorFrom(r)
 	ids, err := s.store.AgentServices(r.Context(), a.TenantID, a.UserID)
 	if err != nil {
 		return err
@@ -179,7 +180,7 @@ func (s *Server) myServices(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	writeJSON(w, http.StatusOK, out)
+	endpoint.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -195,13 +196,13 @@ func (s *Server) mySessions(w http.ResponseWriter, r *http.Request) error {
 			return interact.Errorf(interact.EINVALID, "limit must be 1 to %d.", interact.MaxAgentSessions)
 		}
 	}
-	items, next, err := cs.AgentOffers(r.Context(), actorFrom(r), interact.AgentSessionFilter{Cursor: r.URL.Query().Get("cursor"), Limit: limit})
+	items, next, err := cs.AgentOffers(r.Context(), endpoint.ActorFrom(r), interact.AgentSessionFilter{Cursor: r.URL.Query().Get("cursor"), Limit: limit})
 	if err != nil {
 		return err
 	}
-	l := listOf(items)
+	l := endpoint.ListOf(items)
 	l.NextCursor = next
-	writeJSON(w, http.StatusOK, l)
+	endpoint.WriteJSON(w, http.StatusOK, l)
 	return nil
 }
 
@@ -212,14 +213,14 @@ func (s *Server) setMyLabels(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req labelsRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
-	l, err := cs.SetSessionLabels(r.Context(), actorFrom(r), r.PathValue("id"), req.CodeIDs, req.Tags)
+	l, err := cs.SetSessionLabels(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), req.CodeIDs, req.Tags)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, l)
+	endpoint.WriteJSON(w, http.StatusOK, l)
 	return nil
 }
 
@@ -229,7 +230,7 @@ func (s *Server) myTaskLabels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a := actorFrom(r)
+	a := endpoint.ActorFrom(r)
 	id, err := cs.HandledOffer(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -238,7 +239,7 @@ func (s *Server) myTaskLabels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, taskLabels{OfferID: id, Labels: *l})
+	endpoint.WriteJSON(w, http.StatusOK, taskLabels{OfferID: id, Labels: *l})
 	return nil
 }
 
@@ -249,10 +250,10 @@ func (s *Server) setMyTaskLabels(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req labelsRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
-	a := actorFrom(r)
+	a := endpoint.ActorFrom(r)
 	id, err := cs.HandledOffer(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -261,7 +262,7 @@ func (s *Server) setMyTaskLabels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, taskLabels{OfferID: id, Labels: *l})
+	endpoint.WriteJSON(w, http.StatusOK, taskLabels{OfferID: id, Labels: *l})
 	return nil
 }
 
@@ -271,11 +272,11 @@ func (s *Server) serviceCodes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	codes, err := cs.ServiceCodes(r.Context(), actorFrom(r), r.PathValue("id"))
+	codes, err := cs.ServiceCodes(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listOf(codes))
+	endpoint.WriteJSON(w, http.StatusOK, endpoint.ListOf(codes))
 	return nil
 }
 
@@ -287,7 +288,7 @@ func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	if err := offered(r.Context(), cs, actorFrom(r), id); err != nil {
+	if err := offered(r.Context(), cs, endpoint.ActorFrom(r), id); err != nil {
 		return err
 	}
 	msgs, err := s.store.Messages(r.Context(), id, 0, 50)
@@ -301,7 +302,7 @@ func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 	}
-	writeJSON(w, http.StatusOK, p)
+	endpoint.WriteJSON(w, http.StatusOK, p)
 	return nil
 }
 
@@ -328,7 +329,7 @@ func (s *Server) taskFieldLabels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, id, lang := actorFrom(r), r.PathValue("id"), r.URL.Query().Get("lang")
+	a, id, lang := endpoint.ActorFrom(r), r.PathValue("id"), r.URL.Query().Get("lang")
 	if lang != "" && !slices.Contains(interact.WidgetLangs, lang) {
 		return interact.Errorf(interact.EINVALID, "lang: use en, de, fr or it (got %q).", lang)
 	}
@@ -353,6 +354,6 @@ func (s *Server) taskFieldLabels(w http.ResponseWriter, r *http.Request) error {
 			out.Labels[f.Key] = f.LabelIn(lang)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	endpoint.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

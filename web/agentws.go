@@ -9,6 +9,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // agentConn is an agent console's connection (docs/protocol.md).
@@ -25,7 +26,7 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 	if o == "" {
 		return true // not a browser
 	}
-	if o == originOf(s.cfg.PublicURL) {
+	if o == endpoint.OriginOf(s.cfg.PublicURL) {
 		return true
 	}
 	scheme := "http://"
@@ -41,7 +42,7 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
 	if !s.sameOrigin(r) {
 		return interact.Errorf(interact.EORIGINREFUSED, "The agent socket accepts only interact's own pages.")
 	}
-	a := actorFrom(r)
+	a := endpoint.ActorFrom(r)
 	ac := &agentConn{s: s, actor: a}
 	return s.cfg.Hub.Upgrade(w, r, ac, func(c *realtime.Conn) error {
 		ctx := context.Background()

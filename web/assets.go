@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // The widget's bundles are built from web/ui/widget by esbuild's Go API and
@@ -134,7 +135,7 @@ func (s *Server) demo(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.DemoSnippet == "" {
 		return interact.Errorf(interact.ENOTFOUND, "There is no demo here; start interact with --demo.")
 	}
-	origin := originOf(s.cfg.PublicURL)
+	origin := endpoint.OriginOf(s.cfg.PublicURL)
 	sum := sha256.Sum256([]byte(demoPageCSS))
 	csp := "default-src 'none'; script-src " + origin + "; connect-src " + origin + " " + strings.Replace(origin, "http", "ws", 1) +
 		"; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; base-uri 'none'; form-action 'none'"

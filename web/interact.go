@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 type rotateRequest struct {
@@ -23,19 +24,19 @@ func (s *Server) withSnippet(st *interact.InteractSettings) *interact.InteractSe
 
 func (s *Server) getInteract(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		st, err := s.store.Interact(r.Context(), actorFrom(r), kind, r.PathValue("id"))
-		return reply(w, http.StatusOK, s.withSnippet(st), err)
+		st, err := s.store.Interact(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"))
+		return endpoint.Reply(w, http.StatusOK, s.withSnippet(st), err)
 	}
 }
 
 func (s *Server) putInteract(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var upd interact.InteractUpdate
-		if err := decode(w, r, &upd); err != nil {
+		if err := endpoint.Decode(w, r, &upd); err != nil {
 			return err
 		}
-		st, err := s.store.UpdateInteract(r.Context(), actorFrom(r), kind, r.PathValue("id"), upd)
-		return reply(w, http.StatusOK, s.withSnippet(st), err)
+		st, err := s.store.UpdateInteract(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"), upd)
+		return endpoint.Reply(w, http.StatusOK, s.withSnippet(st), err)
 	}
 }
 
@@ -43,7 +44,7 @@ func (s *Server) rotateKey(kind string) func(http.ResponseWriter, *http.Request)
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req rotateRequest
 		if r.ContentLength != 0 {
-			if err := decode(w, r, &req); err != nil {
+			if err := endpoint.Decode(w, r, &req); err != nil {
 				return err
 			}
 		}
@@ -54,8 +55,8 @@ func (s *Server) rotateKey(kind string) func(http.ResponseWriter, *http.Request)
 			}
 			grace = time.Duration(*g) * time.Second
 		}
-		st, err := s.store.RotateWidgetKey(r.Context(), actorFrom(r), kind, r.PathValue("id"), grace)
-		return reply(w, http.StatusOK, s.withSnippet(st), err)
+		st, err := s.store.RotateWidgetKey(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"), grace)
+		return endpoint.Reply(w, http.StatusOK, s.withSnippet(st), err)
 	}
 }
 
@@ -80,17 +81,17 @@ type reason struct {
 // the caller's tenant now, and which template entry allows it.
 func (s *Server) originCheck(w http.ResponseWriter, r *http.Request) error {
 	var req originCheckRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
 	if req.ContactID == "" {
 		return interact.Errorf(interact.EINVALID, "contactId is required.")
 	}
-	resp, err := s.checkOrigin(r.Context(), actorFrom(r).TenantID, req.ContactID, req.Origin)
+	resp, err := s.checkOrigin(r.Context(), endpoint.ActorFrom(r).TenantID, req.ContactID, req.Origin)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, resp)
+	endpoint.WriteJSON(w, http.StatusOK, resp)
 	return nil
 }
 

@@ -4,15 +4,16 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // openapi serves the OpenAPI 3.1 description built from the route table.
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, s.openAPIDoc())
+	endpoint.WriteJSON(w, http.StatusOK, s.openAPIDoc())
 	return nil
 }
 
@@ -23,54 +24,50 @@ func (s *Server) openAPIDoc() map[string]any {
 	g := &schemaGen{defs: map[string]any{}}
 	paths := map[string]map[string]any{}
 	for _, rt := range s.routes {
-		if !strings.HasPrefix(rt.path, "/api/v1") {
+		if !strings.HasPrefix(rt.Path, "/api/v1") {
 			continue
 		}
 		op := map[string]any{
-			"summary":     rt.summary,
-			"tags":        []string{rt.tag},
-			"operationId": strings.ToLower(rt.method) + strings.NewReplacer("/api/v1/", "_", "/", "_", "{", "", "}", "", "-", "_").Replace(rt.path),
+			"summary":     rt.Summary,
+			"tags":        []string{rt.Tag},
+			"operationId": strings.ToLower(rt.Method) + strings.NewReplacer("/api/v1/", "_", "/", "_", "{", "", "}", "", "-", "_").Replace(rt.Path),
 		}
 		var params []any
-		for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
+		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
-		for _, q := range rt.query {
+		for _, q := range rt.Query {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
 		}
 		if params != nil {
 			op["parameters"] = params
 		}
-		if rt.in != nil {
-			op["requestBody"] = map[string]any{"required": !rt.optionalIn, "content": map[string]any{
-				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.in))}}}
+		if rt.In != nil {
+			op["requestBody"] = map[string]any{"required": !rt.OptionalIn, "content": map[string]any{
+				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.In))}}}
 		}
-		status := rt.status
+		status := rt.Status
 		if status == 0 {
 			status = http.StatusOK
 		}
 		ok := map[string]any{"description": http.StatusText(status)}
-		if rt.out != nil {
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.out))}}
+		if rt.Out != nil {
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Out))}}
 		}
 		op["responses"] = map[string]any{
 			strconv.Itoa(status): ok,
-			"default":            map[string]any{"description": "An error.", "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(errorBody{}))}}},
+			"default":            map[string]any{"description": "An error.", "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(endpoint.ErrorBody{}))}}},
 		}
-		switch rt.auth {
-		case authNone, authLogin:
+		switch rt.Auth {
+		case endpoint.AuthNone, endpoint.AuthLogin:
 			op["security"] = []any{}
 		}
-		if paths[rt.path] == nil {
-			paths[rt.path] = map[string]any{}
+		if paths[rt.Path] == nil {
+			paths[rt.Path] = map[string]any{}
 		}
-		paths[rt.path][strings.ToLower(rt.method)] = op
+		paths[rt.Path][strings.ToLower(rt.Method)] = op
 	}
-	codes := make([]string, 0, len(statusOf))
-	for c := range statusOf {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
+	codes := endpoint.ErrorCodes()
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -83,7 +80,7 @@ func (s *Server) openAPIDoc() map[string]any {
 		"components": map[string]any{
 			"schemas": g.defs,
 			"securitySchemes": map[string]any{
-				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": endpoint.SessionCookie},
 				"token":   map[string]any{"type": "http", "scheme": "bearer"},
 			},
 		},

@@ -21,6 +21,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/web/endpoint"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -173,16 +174,16 @@ type Server struct {
 	store  Store
 	log    *slog.Logger
 	mux    *http.ServeMux
-	routes []route
+	routes []endpoint.Route
 	csrf   *http.CrossOriginProtection
-	logins *limiter // sign-in attempts per client address
+	logins *endpoint.Limiter // sign-in attempts per client address
 	// loginFailures counts failed sign-ins per e-mail address.
-	loginFailures *limiter
+	loginFailures *endpoint.Limiter
 	requests      *prometheus.CounterVec
 	latency       *prometheus.HistogramVec
 	// Widget rate limits: requests per address, new tasks per address and
 	// per widget key.
-	widgetAddr, taskAddr, taskKey *limiter
+	widgetAddr, taskAddr, taskKey *endpoint.Limiter
 	contacts                      *contactCache
 	originRefusals                prometheus.Counter
 	busSub                        interact.Subscription
@@ -222,15 +223,15 @@ func NewServer(cfg Config, store Store) *Server {
 	s := &Server{
 		cfg: cfg, store: store, log: cfg.Logger, mux: http.NewServeMux(),
 		csrf:       http.NewCrossOriginProtection(),
-		logins:     newLimiter(cfg.LoginRate, time.Minute),
-		widgetAddr: newLimiter(cfg.WidgetRate, time.Minute),
-		taskAddr:   newLimiter(cfg.TaskRate, time.Minute),
-		taskKey:    newLimiter(cfg.KeyRate, time.Minute),
+		logins:     endpoint.NewLimiter(cfg.LoginRate, time.Minute),
+		widgetAddr: endpoint.NewLimiter(cfg.WidgetRate, time.Minute),
+		taskAddr:   endpoint.NewLimiter(cfg.TaskRate, time.Minute),
+		taskKey:    endpoint.NewLimiter(cfg.KeyRate, time.Minute),
 		contacts:   &contactCache{ttl: 2 * time.Second, m: map[string]cachedContact{}},
 		originRefusals: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "interact_widget_origin_refusals_total", Help: "Widget requests refused by Restrict Access.",
 		}),
-		loginFailures: newLimiter(cfg.LoginRate, time.Minute),
+		loginFailures: endpoint.NewLimiter(cfg.LoginRate, time.Minute),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "interact_http_requests_total", Help: "HTTP requests by route and status code.",
 		}, []string{"route", "code"}),
@@ -239,16 +240,16 @@ func NewServer(cfg Config, store Store) *Server {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 	}
-	if err := s.csrf.AddTrustedOrigin(originOf(cfg.PublicURL)); err != nil {
+	if err := s.csrf.AddTrustedOrigin(endpoint.OriginOf(cfg.PublicURL)); err != nil {
 		s.log.Warn("public URL is not a valid origin for CSRF checks", slog.String("url", cfg.PublicURL))
 	}
 	cfg.Registry.MustRegister(s.requests, s.latency, s.originRefusals)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
-		s.mux.Handle(rt.method+" "+rt.path, s.handle(rt))
-		if rt.auth == authWidget && rt.method != "OPTIONS" {
-			s.mux.Handle("OPTIONS "+rt.path, s.handle(route{method: "OPTIONS", path: rt.path, auth: authWidget,
-				h: func(http.ResponseWriter, *http.Request) error { return nil }}))
+		s.mux.Handle(rt.Method+" "+rt.Path, s.handle(rt))
+		if rt.Auth == endpoint.AuthWidget && rt.Method != "OPTIONS" {
+			s.mux.Handle("OPTIONS "+rt.Path, s.handle(endpoint.Route{Method: "OPTIONS", Path: rt.Path, Auth: endpoint.AuthWidget,
+				H: func(http.ResponseWriter, *http.Request) error { return nil }}))
 		}
 	}
 	if cfg.Bus != nil {
@@ -283,16 +284,6 @@ func (s *Server) changed(tenantID string) {
 	}
 }
 
-// originOf returns the scheme://host[:port] part of a URL.
-func originOf(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		if j := strings.IndexByte(u[i+3:], '/'); j >= 0 {
-			return u[:i+3+j]
-		}
-	}
-	return u
-}
-
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
@@ -300,13 +291,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
 	s.mux.ServeHTTP(w, r)
-}
-
-type actorKey struct{}
-
-func actorFrom(r *http.Request) interact.Actor {
-	a, _ := r.Context().Value(actorKey{}).(interact.Actor)
-	return a
 }
 
 // statusWriter remembers the status for metrics.
@@ -344,14 +328,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // handle wraps a route's handler with authentication, CSRF protection,
 // error rendering and metrics.
-func (s *Server) handle(rt route) http.Handler {
-	name := rt.method + " " + rt.path
+func (s *Server) handle(rt endpoint.Route) http.Handler {
+	name := rt.Method + " " + rt.Path
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		r, err := s.authorize(rt, r)
 		done := false
-		if err == nil && rt.auth == authWidget {
+		if err == nil && rt.Auth == endpoint.AuthWidget {
 			if s.cfg.Engine == nil || s.cfg.Hub == nil || s.cfg.Bus == nil || s.cfg.Transcript == nil {
 				err = interact.Errorf(interact.EINTERNAL, "realtime is not configured")
 			} else {
@@ -359,13 +343,13 @@ func (s *Server) handle(rt route) http.Handler {
 			}
 		}
 		if err == nil && !done {
-			err = rt.h(sw, r)
-			if err == nil && !safeMethod(r.Method) && rt.auth == authAdmin {
-				s.changed(actorFrom(r).TenantID)
+			err = rt.H(sw, r)
+			if err == nil && !endpoint.SafeMethod(r.Method) && rt.Auth == endpoint.AuthAdmin {
+				s.changed(endpoint.ActorFrom(r).TenantID)
 			}
 		}
 		if err != nil {
-			s.writeError(sw, r, err)
+			endpoint.WriteError(s.log, sw, r, err)
 		}
 		s.requests.WithLabelValues(name, strconv.Itoa(sw.status)).Inc()
 		s.latency.WithLabelValues(name).Observe(time.Since(start).Seconds())
@@ -374,11 +358,11 @@ func (s *Server) handle(rt route) http.Handler {
 
 // authorize authenticates the request as the route requires and stores the
 // actor in the request's context.
-func (s *Server) authorize(rt route, r *http.Request) (*http.Request, error) {
-	if rt.auth == authNone || rt.auth == authWidget {
+func (s *Server) authorize(rt endpoint.Route, r *http.Request) (*http.Request, error) {
+	if rt.Auth == endpoint.AuthNone || rt.Auth == endpoint.AuthWidget {
 		return r, nil
 	}
-	if rt.auth == authLogin {
+	if rt.Auth == endpoint.AuthLogin {
 		if err := s.csrf.Check(r); err != nil {
 			return r, interact.Errorf(interact.ECSRF, "Cross-site request refused.")
 		}
@@ -395,7 +379,7 @@ func (s *Server) authorize(rt route, r *http.Request) (*http.Request, error) {
 			return r, err
 		}
 	} else {
-		c, err := r.Cookie(sessionCookie)
+		c, err := r.Cookie(endpoint.SessionCookie)
 		if err != nil {
 			return r, interact.Errorf(interact.EUNAUTHORIZED, "Please sign in.")
 		}
@@ -403,30 +387,17 @@ func (s *Server) authorize(rt route, r *http.Request) (*http.Request, error) {
 		if a, csrf, err = s.store.SessionActor(r.Context(), c.Value); err != nil {
 			return r, err
 		}
-		if !safeMethod(r.Method) {
+		if !endpoint.SafeMethod(r.Method) {
 			if err := s.csrf.Check(r); err != nil {
 				return r, interact.Errorf(interact.ECSRF, "Cross-site request refused.")
 			}
-			if subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfHeader)), []byte(csrf)) != 1 {
-				return r, interact.Errorf(interact.ECSRF, "Missing or wrong %s header.", csrfHeader)
+			if subtle.ConstantTimeCompare([]byte(r.Header.Get(endpoint.CSRFHeader)), []byte(csrf)) != 1 {
+				return r, interact.Errorf(interact.ECSRF, "Missing or wrong %s header.", endpoint.CSRFHeader)
 			}
 		}
 	}
-	if rt.auth == authAdmin && !a.IsAdmin() && !a.IsOperator() {
+	if rt.Auth == endpoint.AuthAdmin && !a.IsAdmin() && !a.IsOperator() {
 		return r, interact.Errorf(interact.EFORBIDDEN, "This needs an administrator.")
 	}
-	return r.WithContext(context.WithValue(r.Context(), actorKey{}, a)), nil
-}
-
-func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
-
-// clientAddr is the client's IP address, for rate limits.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return r.WithContext(endpoint.WithActor(r.Context(), a)), nil
 }

@@ -7,11 +7,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-)
-
-const (
-	sessionCookie = "interact_session"
-	csrfHeader    = "X-CSRF-Token"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 type loginRequest struct {
@@ -44,23 +40,23 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	var req loginRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
 	// Every attempt counts against the client address; only failures count
 	// against the e-mail address, so a stranger cannot lock a user out
 	// without also failing from many addresses.
 	email := "email:" + strings.ToLower(strings.TrimSpace(req.Email))
-	if ok, wait := s.logins.allow("addr:" + clientAddr(r)); !ok {
+	if ok, wait := s.logins.Allow("addr:" + endpoint.ClientAddr(r)); !ok {
 		return tooManyLogins(w, wait)
 	}
-	if ok, wait := s.loginFailures.peek(email); !ok {
+	if ok, wait := s.loginFailures.Peek(email); !ok {
 		return tooManyLogins(w, wait)
 	}
 	token, csrf, a, err := s.store.Login(r.Context(), req.Email, req.Password)
 	if err != nil {
 		if interact.ErrorCode(err) == interact.EUNAUTHORIZED {
-			s.loginFailures.allow(email)
+			s.loginFailures.Allow(email)
 		}
 		return err
 	}
@@ -69,36 +65,36 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Name: endpoint.SessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: strings.HasPrefix(s.cfg.PublicURL, "https://") || r.TLS != nil,
 	})
-	writeJSON(w, http.StatusOK, sessionInfo{User: u, CSRFToken: csrf})
+	endpoint.WriteJSON(w, http.StatusOK, sessionInfo{User: u, CSRFToken: csrf})
 	return nil
 }
 
 func (s *Server) session(w http.ResponseWriter, r *http.Request) error {
-	a := actorFrom(r)
+	a := endpoint.ActorFrom(r)
 	u, err := s.store.User(r.Context(), a, a.UserID)
 	if err != nil {
 		return err
 	}
 	info := sessionInfo{User: u}
-	if c, err := r.Cookie(sessionCookie); err == nil && r.Header.Get("Authorization") == "" {
+	if c, err := r.Cookie(endpoint.SessionCookie); err == nil && r.Header.Get("Authorization") == "" {
 		if _, csrf, err := s.store.SessionActor(r.Context(), c.Value); err == nil {
 			info.CSRFToken = csrf
 		}
 	}
-	writeJSON(w, http.StatusOK, info)
+	endpoint.WriteJSON(w, http.StatusOK, info)
 	return nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(endpoint.SessionCookie); err == nil {
 		if err := s.store.Logout(r.Context(), c.Value); err != nil {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: endpoint.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

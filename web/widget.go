@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // The public widget endpoints. Every URL carries ?contactId=…, so that even
@@ -96,10 +97,10 @@ func (cc *contactCache) clear() {
 func (s *Server) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Request, bool, error) {
 	w.Header().Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
-	if origin == "" && r.Header.Get("Sec-Fetch-Site") == "same-origin" && r.Host == strings.TrimPrefix(strings.TrimPrefix(originOf(s.cfg.PublicURL), "https://"), "http://") {
+	if origin == "" && r.Header.Get("Sec-Fetch-Site") == "same-origin" && r.Host == strings.TrimPrefix(strings.TrimPrefix(endpoint.OriginOf(s.cfg.PublicURL), "https://"), "http://") {
 		// Browsers send no Origin on same-origin GETs (a page on interact's
 		// own host, like /demo): the page's origin is interact's.
-		origin = originOf(s.cfg.PublicURL)
+		origin = endpoint.OriginOf(s.cfg.PublicURL)
 		r.Header.Set("Origin", origin)
 	}
 	id := r.URL.Query().Get("contactId")
@@ -125,7 +126,7 @@ func (s *Server) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Reque
 	grant()
 	// Rate limits come after the origin check, so an allowed page can read
 	// its refusal (and Retry-After).
-	if ok, wait := s.widgetAddr.allow(clientAddr(r)); !ok {
+	if ok, wait := s.widgetAddr.Allow(endpoint.ClientAddr(r)); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return r, false, interact.Errorf(interact.ERATELIMITED, "Too many requests from your address; try again in %d seconds.", int(wait.Seconds())+1)
 	}
@@ -199,7 +200,7 @@ func (s *Server) widgetConfigHandler(w http.ResponseWriter, r *http.Request) err
 		cfg.Modalities[string(m)] = on
 		cfg.Available[string(m)] = on && s.cfg.Engine.Available(r.Context(), c.Tenant.ID, serviceID, userID, m)
 	}
-	writeJSON(w, http.StatusOK, cfg)
+	endpoint.WriteJSON(w, http.StatusOK, cfg)
 	return nil
 }
 
@@ -232,7 +233,7 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
 	c := contactFrom(r)
 	origin := r.Header.Get("Origin")
 	var req startTaskRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
 	if req.ResumeToken == "" {
@@ -261,14 +262,14 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
 		if v, ok := s.cfg.Engine.Task(t.ID); ok {
 			t = &v.Task
 		}
-		writeJSON(w, http.StatusOK, s.grant(c, t, key, origin, req.ResumeToken))
+		endpoint.WriteJSON(w, http.StatusOK, s.grant(c, t, key, origin, req.ResumeToken))
 		return nil
 	}
-	if ok, wait := s.taskAddr.allow(clientAddr(r)); !ok {
+	if ok, wait := s.taskAddr.Allow(endpoint.ClientAddr(r)); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return interact.Errorf(interact.ERATELIMITED, "Too many new contacts from your address; try again in %d seconds.", int(wait.Seconds())+1)
 	}
-	if ok, wait := s.taskKey.allow(key); !ok {
+	if ok, wait := s.taskKey.Allow(key); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return interact.Errorf(interact.ERATELIMITED, "This widget is starting too many contacts; try again in %d seconds.", int(wait.Seconds())+1)
 	}
@@ -290,7 +291,7 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, s.grant(c, t, key, origin, resume))
+	endpoint.WriteJSON(w, http.StatusCreated, s.grant(c, t, key, origin, resume))
 	return nil
 }
 
@@ -328,7 +329,7 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) error {
 		t = &v.Task
 	}
 	g := s.grant(contactFrom(r), t, claims.Key, claims.Origin, "")
-	writeJSON(w, http.StatusOK, g)
+	endpoint.WriteJSON(w, http.StatusOK, g)
 	return nil
 }
 
@@ -343,7 +344,7 @@ func (s *Server) transcript(w http.ResponseWriter, r *http.Request) error {
 	}
 	after, _ := strconv.ParseInt(r.URL.Query().Get("afterSeq"), 10, 64)
 	msgs, err := s.store.Messages(r.Context(), claims.Task, after, 1000)
-	return replyList(w, msgs, err)
+	return endpoint.ReplyList(w, msgs, err)
 }
 
 type leaveMessageRequest struct {
@@ -360,12 +361,12 @@ func (s *Server) leaveMessage(w http.ResponseWriter, r *http.Request) error {
 		return interact.Errorf(interact.ENOTFOUND, "No such task for this token.")
 	}
 	var req leaveMessageRequest
-	if err := decode(w, r, &req); err != nil {
+	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
 	text, err := interact.ValidateMessage(req.Text, "leave")
 	if err != nil {
 		return err
 	}
-	return noContent(w, s.store.LeaveMessage(r.Context(), claims.Task, text))
+	return endpoint.NoContent(w, s.store.LeaveMessage(r.Context(), claims.Task, text))
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // widgetSettingsResponse is what a service or user's widget shows: the
@@ -21,11 +22,11 @@ func (s *Server) widgetResponse(w http.ResponseWriter, r *http.Request, kind str
 	if err != nil {
 		return err
 	}
-	saved, err := ws.WidgetSettings(r.Context(), actorFrom(r), kind, r.PathValue("id"))
+	saved, err := ws.WidgetSettings(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, widgetSettingsResponse{Saved: saved != nil, WidgetSettings: *effectiveWidget(saved)})
+	endpoint.WriteJSON(w, http.StatusOK, widgetSettingsResponse{Saved: saved != nil, WidgetSettings: *effectiveWidget(saved)})
 	return nil
 }
 
@@ -45,14 +46,14 @@ func (s *Server) putWidget(kind string) func(http.ResponseWriter, *http.Request)
 			return err
 		}
 		var in interact.WidgetSettings
-		if err := decode(w, r, &in); err != nil {
+		if err := endpoint.Decode(w, r, &in); err != nil {
 			return err
 		}
 		in.Normalize()
 		if err := in.Validate(widgetTextKeys()); err != nil {
 			return err
 		}
-		if err := ws.SaveWidgetSettings(r.Context(), actorFrom(r), kind, r.PathValue("id"), &in); err != nil {
+		if err := ws.SaveWidgetSettings(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"), &in); err != nil {
 			return err
 		}
 		return s.widgetResponse(w, r, kind)
@@ -66,7 +67,7 @@ func (s *Server) deleteWidget(kind string) func(http.ResponseWriter, *http.Reque
 		if err != nil {
 			return err
 		}
-		if err := ws.ResetWidgetSettings(r.Context(), actorFrom(r), kind, r.PathValue("id")); err != nil {
+		if err := ws.ResetWidgetSettings(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id")); err != nil {
 			return err
 		}
 		return s.widgetResponse(w, r, kind)

@@ -1,4 +1,4 @@
-package web
+package endpoint
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/interact-oss/interact"
@@ -41,31 +42,47 @@ var statusOf = map[string]int{
 	interact.EINTERNAL:       http.StatusInternalServerError,
 }
 
-// errorBody is the JSON shape of every error answer.
-type errorBody struct {
+// StatusOf is the HTTP status of err's code.
+func StatusOf(err error) int {
+	if st, ok := statusOf[interact.ErrorCode(err)]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorCodes lists every error code, sorted.
+func ErrorCodes() []string {
+	codes := make([]string, 0, len(statusOf))
+	for c := range statusOf {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	return codes
+}
+
+// ErrorBody is the JSON shape of every error answer.
+type ErrorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
 }
 
-// writeError answers with err's code and message. Only internal errors are
+// WriteError answers with err's code and message. Only internal errors are
 // logged, with their detail; users see "Internal error.".
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	code := interact.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := StatusOf(err)
 	if code == interact.EINTERNAL {
-		s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
-	var body errorBody
+	var body ErrorBody
 	body.Error.Code, body.Error.Message = code, interact.ErrorMessage(err)
-	writeJSON(w, status, body)
+	WriteJSON(w, status, body)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers with v as JSON, never cached.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -74,29 +91,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-// list is the JSON shape of every collection.
-type list[T any] struct {
+// List is the JSON shape of every collection.
+type List[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"nextCursor,omitempty"`
 }
 
-func listOf[T any](items []T) list[T] {
+// ListOf is the one-page List of items.
+func ListOf[T any](items []T) List[T] {
 	if items == nil {
 		items = []T{}
 	}
-	return list[T]{Items: items}
+	return List[T]{Items: items}
 }
 
-// maxBody bounds every JSON request body.
-const maxBody = 64 << 10
+// MaxBody bounds every JSON request body.
+const MaxBody = 64 << 10
 
-// decode reads a JSON body into v, refusing unknown fields, trailing data,
+// Decode reads a JSON body into v, refusing unknown fields, trailing data,
 // wrong types and oversize bodies with messages that say what to fix.
-func decode(w http.ResponseWriter, r *http.Request, v any) error {
+func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return interact.Errorf(interact.EINVALID, "Send the request body as application/json.")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
@@ -113,7 +131,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return interact.Errorf(interact.ETOOLARGE, "The request body must be at most %d bytes.", maxBody)
+		return interact.Errorf(interact.ETOOLARGE, "The request body must be at most %d bytes.", MaxBody)
 	case errors.As(err, &syn):
 		return interact.Errorf(interact.EINVALID, "The request body is not valid JSON (at byte %d).", syn.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -159,6 +177,29 @@ func jsonType(t reflect.Type) string {
 		return "an array"
 	}
 	return "an object"
+}
+
+// Reply writes v (or an error) as the route's answer.
+func Reply[T any](w http.ResponseWriter, status int, v T, err error) error {
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, status, v)
+	return nil
+}
+
+// ReplyList answers with items as a List.
+func ReplyList[T any](w http.ResponseWriter, items []T, err error) error {
+	return Reply(w, http.StatusOK, ListOf(items), err)
+}
+
+// NoContent answers 204, or the error.
+func NoContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func jsonKind(v any) string {

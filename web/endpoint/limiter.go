@@ -1,13 +1,13 @@
-package web
+package endpoint
 
 import (
 	"sync"
 	"time"
 )
 
-// limiter is a fixed-window rate limiter keyed by string (a client address,
+// Limiter is a fixed-window rate limiter keyed by string (a client address,
 // a widget key, an e-mail). It forgets keys whose window has passed.
-type limiter struct {
+type Limiter struct {
 	mu     sync.Mutex
 	limit  int
 	window time.Duration
@@ -21,13 +21,14 @@ type window struct {
 	n     int
 }
 
-func newLimiter(limit int, per time.Duration) *limiter {
-	return &limiter{limit: limit, window: per, now: time.Now, counts: map[string]*window{}}
+// NewLimiter allows limit events per key in each window of length per.
+func NewLimiter(limit int, per time.Duration) *Limiter {
+	return &Limiter{limit: limit, window: per, now: time.Now, counts: map[string]*window{}}
 }
 
-// allow counts one event for key. It reports whether the event is within
+// Allow counts one event for key. It reports whether the event is within
 // the limit and, if not, how long until the window resets.
-func (l *limiter) allow(key string) (bool, time.Duration) {
+func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -51,8 +52,8 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// peek reports whether key is within its limit without counting an event.
-func (l *limiter) peek(key string) (bool, time.Duration) {
+// Peek reports whether key is within its limit without counting an event.
+func (l *Limiter) Peek(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
