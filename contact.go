@@ -26,3 +26,14 @@ func (c *Contact) Gate() error {
 	}
 	return nil
 }
+
+// CheckOrigin answers whether a page at origin may use the contact now: the
+// template entry that allows it, or why not (the origin is refused, or the
+// contact may take no new work).
+func (c *Contact) CheckOrigin(origin string) (*OriginMatch, error) {
+	m, err := c.Settings.CheckOrigin(c.Templates, origin)
+	if err == nil {
+		err = c.Gate()
+	}
+	return m, err
+}

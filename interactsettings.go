@@ -161,3 +161,12 @@ func (s *InteractSettings) CheckOrigin(selected []DomainTemplate, origin string)
 	}
 	return &m, nil
 }
+
+// WithSnippet fills the snippet, which depends on interact's public URL,
+// and returns s (nil stays nil).
+func (s *InteractSettings) WithSnippet(publicURL string) *InteractSettings {
+	if s != nil {
+		s.Snippet = Snippet(publicURL, s.ContactID, s.WidgetKey)
+	}
+	return s
+}

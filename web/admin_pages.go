@@ -322,7 +322,7 @@ type interactTab struct {
 	GraceOpts   []graceOption
 	PrevValid   bool
 	TestOrigin  string
-	TestResult  *originCheckResponse
+	TestResult  *originTest
 }
 
 type templateChoice struct {
@@ -349,7 +349,7 @@ func (q *adminReq) interactTab(kind, id, action string) (*interactTab, error) {
 		}
 		return nil, err
 	}
-	tab.Settings = q.s.withSnippet(st)
+	tab.Settings = st.WithSnippet(q.s.cfg.PublicURL)
 	tab.PrevValid = st.PreviousKeyValidUntil != nil && time.Now().Before(*st.PreviousKeyValidUntil)
 	seen := map[string]bool{}
 	for _, t := range st.SelectableDomainTemplates {
@@ -380,7 +380,7 @@ func (q *adminReq) interactTab(kind, id, action string) (*interactTab, error) {
 	tab.GraceOpts = opts
 	if o := q.r.URL.Query().Get("origin"); o != "" && q.r.Method == "GET" {
 		tab.TestOrigin = o
-		res, err := q.s.checkOrigin(q.ctx(), q.a.TenantID, st.ContactID, o)
+		res, err := q.testOrigin(st.ContactID, o)
 		if err != nil {
 			return nil, err
 		}
@@ -620,6 +620,33 @@ func originLines(s string) []string {
 	return out
 }
 
+// originTest is the origin tester's answer, as POST /api/v1/origin-check
+// gives it.
+type originTest struct {
+	Allowed        bool
+	RestrictAccess bool
+	Match          *interact.OriginMatch
+	Reason         *interact.ErrorData
+}
+
+// testOrigin answers whether a page at origin could use the contact now.
+func (q *adminReq) testOrigin(contactID, origin string) (*originTest, error) {
+	c, err := q.s.store.ContactByID(q.ctx(), q.a.TenantID, contactID)
+	if err != nil {
+		return nil, err
+	}
+	res := &originTest{RestrictAccess: c.Settings.RestrictAccess}
+	m, why := c.CheckOrigin(origin)
+	if why != nil {
+		if interact.ErrorCode(why) == interact.EINTERNAL {
+			return nil, why
+		}
+		res.Reason = &interact.ErrorData{Code: interact.ErrorCode(why), Message: interact.ErrorMessage(why)}
+	}
+	res.Allowed, res.Match = why == nil, m
+	return res, nil
+}
+
 // testerContact is a contact the origin tester can check.
 type testerContact struct {
 	ContactID, Label string
@@ -648,9 +675,9 @@ func viewTemplates(q *adminReq) error {
 	}
 	d := map[string]any{"Templates": ts, "Options": opts, "OUNames": names, "Contacts": contacts}
 	if o := q.r.URL.Query().Get("origin"); o != "" && sel != "" {
-		res, err := q.s.checkOrigin(q.ctx(), q.a.TenantID, sel, o)
+		res, err := q.testOrigin(sel, o)
 		if err != nil {
-			res = &originCheckResponse{Reason: &reason{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)}}
+			res = &originTest{Reason: &interact.ErrorData{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)}}
 		}
 		d["TestOrigin"], d["TestResult"] = o, res
 	}
@@ -695,31 +722,6 @@ func actDeleteTemplate(q *adminReq) (string, string, error) {
 
 // Audit log and sessions.
 
-// formTime reads a datetime-local field (UTC) or an RFC 3339 time.
-func formTime(v, label string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, interact.Errorf(interact.EINVALID, "%s must be a date and time such as 2026-11-25T10:00 (UTC).", label)
-}
-
-// pageLimit reads the limit filter.
-func pageLimit(v string, max int) (int, error) {
-	if v == "" {
-		return 50, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > max {
-		return 0, interact.Errorf(interact.EINVALID, "Per page must be a number from 1 to %d.", max)
-	}
-	return n, nil
-}
-
 // nextPage is the current URL with another cursor.
 func nextPage(u *url.URL, cursor string) string {
 	if cursor == "" {
@@ -732,17 +734,11 @@ func nextPage(u *url.URL, cursor string) string {
 
 func viewAudit(q *adminReq) error {
 	v := q.r.URL.Query()
-	f := auditFilter(v)
-	var err error
+	f, err := endpoint.AuditFilter(v, endpoint.FormList)
 	d := map[string]any{"Q": v,
 		"Kinds": interact.AuditKinds, "Actions": interact.AuditActions}
 	users, _ := q.s.store.Users(q.ctx(), q.a)
 	d["Users"] = users
-	if f.Since, err = formTime(v.Get("since"), "From"); err == nil {
-		if f.Until, err = formTime(v.Get("until"), "Until"); err == nil {
-			f.Limit, err = pageLimit(v.Get("limit"), interact.MaxAuditPage)
-		}
-	}
 	if err == nil {
 		var cursor string
 		var items []interact.AuditEntry
@@ -758,7 +754,7 @@ func viewAudit(q *adminReq) error {
 
 func viewSessions(q *adminReq) error {
 	v := q.r.URL.Query()
-	f := sessionFilter(v)
+	f, ferr := endpoint.SessionFilter(v, endpoint.FormList)
 	services, err := q.s.store.Services(q.ctx(), q.a)
 	if err != nil {
 		return err
@@ -773,11 +769,7 @@ func viewSessions(q *adminReq) error {
 		agents[u.ID] = u.Name
 	}
 	d := map[string]any{"Q": v, "Services": services, "ServiceNames": names, "Agents": agents, "Outcomes": outcomes}
-	if f.Since, err = formTime(v.Get("since"), "From"); err == nil {
-		if f.Until, err = formTime(v.Get("until"), "Until"); err == nil {
-			f.Limit, err = pageLimit(v.Get("limit"), interact.MaxSessionPage)
-		}
-	}
+	err = ferr
 	if err == nil {
 		var cursor string
 		var items []interact.Session

@@ -34,29 +34,6 @@ func (s *Server) widgetStore() (widgetStore, error) {
 	return ws, nil
 }
 
-// widgetTextKeys are the text keys a service may override: every text of
-// the widget but the consent text, which the pre-chat form sets.
-func widgetTextKeys() []string {
-	return slices.DeleteFunc(slices.Clone(widget.Defaults().Keys), func(k string) bool { return k == interact.ConsentFieldKey })
-}
-
-// defaultConsent is the widget's default consent text per language.
-func defaultConsent() map[string]string {
-	m := map[string]string{}
-	for _, l := range interact.WidgetLangs {
-		m[l] = widget.Defaults().Default[l][interact.ConsentFieldKey]
-	}
-	return m
-}
-
-// effectiveWidget is what a widget shows: the saved settings, else the defaults.
-func effectiveWidget(saved *interact.WidgetSettings) *interact.WidgetSettings {
-	if saved != nil {
-		return saved
-	}
-	return interact.DefaultWidgetSettings(defaultConsent())
-}
-
 // customFieldRows is how many blank rows the form offers for new fields.
 const customFieldRows = 2
 
@@ -93,7 +70,7 @@ func widgetFromForm(f url.Values, current *interact.WidgetSettings) (*interact.W
 		w.Fields = append(w.Fields, fd)
 	}
 	w.Normalize()
-	return w, w.Validate(widgetTextKeys())
+	return w, w.Validate(widget.OverridableKeys())
 }
 
 func mapValues(m map[string]string) []string {
@@ -130,7 +107,7 @@ func textsFromForm(f url.Values, lang string, current *interact.WidgetSettings) 
 	}
 	w.Texts[lang] = m
 	w.Normalize()
-	return &w, w.Validate(widgetTextKeys())
+	return &w, w.Validate(widget.OverridableKeys())
 }
 
 // widgetRow is one row of the custom fields table (existing or blank).
@@ -188,7 +165,7 @@ func viewWidget(kind string) func(*adminReq) error {
 		if err != nil {
 			return err
 		}
-		cur := effectiveWidget(saved)
+		cur := widget.Effective(saved)
 		rows := []widgetRow{}
 		for i, f := range cur.Fields {
 			rows = append(rows, widgetRow{Index: i, PreChatField: f, Options: strings.Join(f.Options, "\n")})
@@ -204,7 +181,7 @@ func viewWidget(kind string) func(*adminReq) error {
 			lang = "en"
 		}
 		texts := []widgetText{}
-		for _, k := range widgetTextKeys() {
+		for _, k := range widget.OverridableKeys() {
 			texts = append(texts, widgetText{Key: k, Default: widget.Defaults().Default[lang][k], Override: cur.Texts[lang][k]})
 		}
 		q.render("widget", o.Name+": widget", map[string]any{
@@ -219,7 +196,7 @@ func viewWidget(kind string) func(*adminReq) error {
 // currentWidget returns the owner's widget settings for a change.
 func (q *adminReq) currentWidget(ws widgetStore, kind string) (*interact.WidgetSettings, error) {
 	saved, err := ws.WidgetSettings(q.ctx(), q.a, kind, q.id())
-	return effectiveWidget(saved), err
+	return widget.Effective(saved), err
 }
 
 // actWidget saves the pre-chat form of a service or user (kind).

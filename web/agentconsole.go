@@ -18,6 +18,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/endpoint"
+	"github.com/interact-oss/interact/web/ui/widget"
 )
 
 // agentConsoleStore is what the console's endpoints need of the store
@@ -350,7 +351,7 @@ func (s *Server) taskFieldLabels(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		for _, f := range effectiveWidget(saved).Fields {
+		for _, f := range widget.Effective(saved).Fields {
 			out.Labels[f.Key] = f.LabelIn(lang)
 		}
 	}

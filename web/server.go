@@ -21,61 +21,22 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/web/adminapi"
 	"github.com/interact-oss/interact/web/endpoint"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Store is what web needs of the store.
+// Store is what web needs of the store: what each audience needs, and the
+// sessions and tokens web authenticates with.
 type Store interface {
+	adminapi.Store
 	Ping(ctx context.Context) error
 	Login(ctx context.Context, email, password string) (token, csrf string, a interact.Actor, err error)
 	SessionActor(ctx context.Context, token string) (interact.Actor, string, error)
 	Logout(ctx context.Context, token string) error
 	TokenActor(ctx context.Context, token string) (interact.Actor, error)
-	CreateAPIToken(ctx context.Context, a interact.Actor, userID, name string) (*interact.APIToken, string, error)
-	APITokens(ctx context.Context, a interact.Actor, userID string) ([]interact.APIToken, error)
-	DeleteAPIToken(ctx context.Context, a interact.Actor, userID, id string) error
-
-	CreateTenant(ctx context.Context, a interact.Actor, nt interact.NewTenant) (*interact.Tenant, *interact.User, error)
-	Tenants(ctx context.Context, a interact.Actor) ([]interact.Tenant, error)
-	Tenant(ctx context.Context, a interact.Actor, id string) (*interact.Tenant, error)
-	UpdateTenant(ctx context.Context, a interact.Actor, id string, upd interact.TenantUpdate) (*interact.Tenant, error)
-
-	OUs(ctx context.Context, a interact.Actor) ([]interact.OU, error)
-	OU(ctx context.Context, a interact.Actor, id string) (*interact.OU, error)
-	CreateOU(ctx context.Context, a interact.Actor, o interact.OU) (*interact.OU, error)
-	UpdateOU(ctx context.Context, a interact.Actor, id string, upd interact.OUUpdate) (*interact.OU, error)
-	DeleteOU(ctx context.Context, a interact.Actor, id string) error
-
-	Users(ctx context.Context, a interact.Actor) ([]interact.User, error)
-	User(ctx context.Context, a interact.Actor, id string) (*interact.User, error)
-	CreateUser(ctx context.Context, a interact.Actor, u interact.User, password string) (*interact.User, error)
-	UpdateUser(ctx context.Context, a interact.Actor, id string, upd interact.UserUpdate) (*interact.User, error)
-	DeleteUser(ctx context.Context, a interact.Actor, id string) error
-
-	Services(ctx context.Context, a interact.Actor) ([]interact.Service, error)
-	Service(ctx context.Context, a interact.Actor, id string) (*interact.Service, error)
-	CreateService(ctx context.Context, a interact.Actor, s interact.Service) (*interact.Service, error)
-	UpdateService(ctx context.Context, a interact.Actor, id string, upd interact.ServiceUpdate) (*interact.Service, error)
-	DeleteService(ctx context.Context, a interact.Actor, id string) error
-	Members(ctx context.Context, a interact.Actor, serviceID string) ([]interact.Member, error)
-	PutMember(ctx context.Context, a interact.Actor, serviceID, userID string, active bool) (*interact.Member, error)
-	DeleteMember(ctx context.Context, a interact.Actor, serviceID, userID string) error
-
-	DomainTemplates(ctx context.Context, a interact.Actor) ([]interact.DomainTemplate, error)
-	DomainTemplate(ctx context.Context, a interact.Actor, id string) (*interact.DomainTemplate, error)
-	CreateDomainTemplate(ctx context.Context, a interact.Actor, t interact.DomainTemplate) (*interact.DomainTemplate, error)
-	UpdateDomainTemplate(ctx context.Context, a interact.Actor, id string, upd interact.DomainTemplateUpdate) (*interact.DomainTemplate, error)
-	DeleteDomainTemplate(ctx context.Context, a interact.Actor, id string) error
-
-	Interact(ctx context.Context, a interact.Actor, kind, id string) (*interact.InteractSettings, error)
-	UpdateInteract(ctx context.Context, a interact.Actor, kind, id string, upd interact.InteractUpdate) (*interact.InteractSettings, error)
-	RotateWidgetKey(ctx context.Context, a interact.Actor, kind, id string, grace time.Duration) (*interact.InteractSettings, error)
-	ContactByID(ctx context.Context, tenantID, contactID string) (*interact.Contact, error)
-
-	AuditEntries(ctx context.Context, a interact.Actor, f interact.AuditFilter) ([]interact.AuditEntry, string, error)
 
 	Task(ctx context.Context, id string) (*interact.Task, error)
 	TaskByResume(ctx context.Context, hash string) (*interact.Task, error)
@@ -83,7 +44,6 @@ type Store interface {
 	LeaveMessage(ctx context.Context, taskID, text string) error
 	SetMemberActive(ctx context.Context, a interact.Actor, serviceID string, active bool) error
 	AgentServices(ctx context.Context, tenantID, userID string) ([]string, error)
-	Sessions(ctx context.Context, a interact.Actor, f interact.SessionFilter) ([]interact.Session, string, error)
 }
 
 // Router is what web needs of the routing engine.
@@ -187,6 +147,7 @@ type Server struct {
 	contacts                      *contactCache
 	originRefusals                prometheus.Counter
 	busSub                        interact.Subscription
+	admin                         *adminapi.API
 }
 
 // NewServer returns a server over store.
@@ -244,6 +205,7 @@ func NewServer(cfg Config, store Store) *Server {
 		s.log.Warn("public URL is not a valid origin for CSRF checks", slog.String("url", cfg.PublicURL))
 	}
 	cfg.Registry.MustRegister(s.requests, s.latency, s.originRefusals)
+	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace}, store)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handle(rt))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/endpoint"
+	"github.com/interact-oss/interact/web/ui/widget"
 )
 
 // The public widget endpoints. Every URL carries ?contactId=…, so that even
@@ -188,7 +189,7 @@ func (s *Server) widgetConfigHandler(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	cfg := widgetConfig{ContactID: c.Settings.ContactID, Kind: c.Settings.OwnerKind, Modalities: map[string]bool{}, Available: map[string]bool{},
-		Widget: effectiveWidget(widgetOf(r))}
+		Widget: widget.Effective(widgetOf(r))}
 	serviceID, userID := "", ""
 	if c.Service != nil {
 		cfg.Name, serviceID = c.Service.Name, c.Service.ID

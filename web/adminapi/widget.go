@@ -1,4 +1,4 @@
-package web
+package adminapi
 
 // The admin REST API of the widget settings of a service or of a user's
 // direct contact: read, replace, and reset to the built-in defaults.
@@ -8,6 +8,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/endpoint"
+	"github.com/interact-oss/interact/web/ui/widget"
 )
 
 // widgetSettingsResponse is what a service or user's widget shows: the
@@ -17,21 +18,17 @@ type widgetSettingsResponse struct {
 	interact.WidgetSettings
 }
 
-func (s *Server) widgetResponse(w http.ResponseWriter, r *http.Request, kind string) error {
-	ws, err := s.widgetStore()
+func (s *API) widgetResponse(w http.ResponseWriter, r *http.Request, kind string) error {
+	saved, err := s.store.WidgetSettings(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	saved, err := ws.WidgetSettings(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	endpoint.WriteJSON(w, http.StatusOK, widgetSettingsResponse{Saved: saved != nil, WidgetSettings: *effectiveWidget(saved)})
+	endpoint.WriteJSON(w, http.StatusOK, widgetSettingsResponse{Saved: saved != nil, WidgetSettings: *widget.Effective(saved)})
 	return nil
 }
 
 // getWidget returns a service's or user's widget settings.
-func (s *Server) getWidget(kind string) func(http.ResponseWriter, *http.Request) error {
+func (s *API) getWidget(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		return s.widgetResponse(w, r, kind)
 	}
@@ -39,21 +36,17 @@ func (s *Server) getWidget(kind string) func(http.ResponseWriter, *http.Request)
 
 // putWidget replaces a service's or user's widget settings, after the same
 // checks as the Widget tab; an error names the bad field and stores nothing.
-func (s *Server) putWidget(kind string) func(http.ResponseWriter, *http.Request) error {
+func (s *API) putWidget(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ws, err := s.widgetStore()
-		if err != nil {
-			return err
-		}
 		var in interact.WidgetSettings
 		if err := endpoint.Decode(w, r, &in); err != nil {
 			return err
 		}
 		in.Normalize()
-		if err := in.Validate(widgetTextKeys()); err != nil {
+		if err := in.Validate(widget.OverridableKeys()); err != nil {
 			return err
 		}
-		if err := ws.SaveWidgetSettings(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"), &in); err != nil {
+		if err := s.store.SaveWidgetSettings(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"), &in); err != nil {
 			return err
 		}
 		return s.widgetResponse(w, r, kind)
@@ -61,13 +54,9 @@ func (s *Server) putWidget(kind string) func(http.ResponseWriter, *http.Request)
 }
 
 // deleteWidget resets a service's or user's widget to the built-in defaults.
-func (s *Server) deleteWidget(kind string) func(http.ResponseWriter, *http.Request) error {
+func (s *API) deleteWidget(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ws, err := s.widgetStore()
-		if err != nil {
-			return err
-		}
-		if err := ws.ResetWidgetSettings(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id")); err != nil {
+		if err := s.store.ResetWidgetSettings(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id")); err != nil {
 			return err
 		}
 		return s.widgetResponse(w, r, kind)

@@ -1,4 +1,4 @@
-package web
+package adminapi
 
 import (
 	"context"
@@ -14,33 +14,25 @@ type rotateRequest struct {
 	GraceSeconds *int `json:"graceSeconds"`
 }
 
-// withSnippet fills the snippet, which depends on the public URL.
-func (s *Server) withSnippet(st *interact.InteractSettings) *interact.InteractSettings {
-	if st != nil {
-		st.Snippet = interact.Snippet(s.cfg.PublicURL, st.ContactID, st.WidgetKey)
-	}
-	return st
-}
-
-func (s *Server) getInteract(kind string) func(http.ResponseWriter, *http.Request) error {
+func (s *API) getInteract(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		st, err := s.store.Interact(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"))
-		return endpoint.Reply(w, http.StatusOK, s.withSnippet(st), err)
+		return endpoint.Reply(w, http.StatusOK, st.WithSnippet(s.cfg.PublicURL), err)
 	}
 }
 
-func (s *Server) putInteract(kind string) func(http.ResponseWriter, *http.Request) error {
+func (s *API) putInteract(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var upd interact.InteractUpdate
 		if err := endpoint.Decode(w, r, &upd); err != nil {
 			return err
 		}
 		st, err := s.store.UpdateInteract(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"), upd)
-		return endpoint.Reply(w, http.StatusOK, s.withSnippet(st), err)
+		return endpoint.Reply(w, http.StatusOK, st.WithSnippet(s.cfg.PublicURL), err)
 	}
 }
 
-func (s *Server) rotateKey(kind string) func(http.ResponseWriter, *http.Request) error {
+func (s *API) rotateKey(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req rotateRequest
 		if r.ContentLength != 0 {
@@ -56,7 +48,7 @@ func (s *Server) rotateKey(kind string) func(http.ResponseWriter, *http.Request)
 			grace = time.Duration(*g) * time.Second
 		}
 		st, err := s.store.RotateWidgetKey(r.Context(), endpoint.ActorFrom(r), kind, r.PathValue("id"), grace)
-		return endpoint.Reply(w, http.StatusOK, s.withSnippet(st), err)
+		return endpoint.Reply(w, http.StatusOK, st.WithSnippet(s.cfg.PublicURL), err)
 	}
 }
 
@@ -79,7 +71,7 @@ type reason struct {
 
 // originCheck answers whether a page at an origin could use a contact of
 // the caller's tenant now, and which template entry allows it.
-func (s *Server) originCheck(w http.ResponseWriter, r *http.Request) error {
+func (s *API) originCheck(w http.ResponseWriter, r *http.Request) error {
 	var req originCheckRequest
 	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
@@ -95,23 +87,19 @@ func (s *Server) originCheck(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkOrigin answers the origin tester as POST /api/v1/origin-check does.
-func (s *Server) checkOrigin(ctx context.Context, tenantID, contactID, origin string) (*originCheckResponse, error) {
+func (s *API) checkOrigin(ctx context.Context, tenantID, contactID, origin string) (*originCheckResponse, error) {
 	c, err := s.store.ContactByID(ctx, tenantID, contactID)
 	if err != nil {
 		return nil, err
 	}
 	resp := &originCheckResponse{RestrictAccess: c.Settings.RestrictAccess}
-	m, err := c.Settings.CheckOrigin(c.Templates, origin)
-	if err == nil {
-		err = c.Gate()
-	}
-	if err != nil {
-		if interact.ErrorCode(err) == interact.EINTERNAL {
-			return nil, err
+	m, why := c.CheckOrigin(origin)
+	if why != nil {
+		if interact.ErrorCode(why) == interact.EINTERNAL {
+			return nil, why
 		}
-		resp.Reason = &reason{Code: interact.ErrorCode(err), Message: interact.ErrorMessage(err)}
+		resp.Reason = &reason{Code: interact.ErrorCode(why), Message: interact.ErrorMessage(why)}
 	}
-	resp.Allowed, resp.Match = err == nil, m
+	resp.Allowed, resp.Match = why == nil, m
 	return resp, nil
 }
