@@ -1,9 +1,10 @@
 // Command interact is the interact website contact service: one binary that
 // serves the admin API, the widget endpoints and the consoles.
 //
-//	interact [serve] [flags]   run the server (the default)
-//	interact help              list the flags
-//	interact loadtest [flags]  drive a server over loopback and report figures (loadtest.go)
+//	interact [serve] [flags]  run the server (the default)
+//	interact help             list the flags
+//
+// The load tool is a command of its own, cmd/interact-load.
 package main
 
 import (
@@ -54,13 +55,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
-	case "loadtest":
-		return loadtest(ctx, args, getenv, stdout, stderr)
 	case "help":
 		_, err := parseConfig([]string{"-h"}, getenv, stdout)
 		return err
 	}
-	return fmt.Errorf("unknown command %q (try: interact serve, interact loadtest, interact help)", cmd)
+	return fmt.Errorf("unknown command %q (try: interact serve, interact help)", cmd)
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -382,4 +382,30 @@ func TestServeWithNATS(t *testing.T) {
 	}
 }
 
-func routingOwnerAt(base string) bool { return routingOwner(base) }
+// routingOwnerAt reports whether the node at base says it runs the routing
+// engine.
+func routingOwnerAt(base string) bool {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if sc.Text() == "interact_routing_owner 1" {
+			return true
+		}
+	}
+	return false
+}
+
+func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

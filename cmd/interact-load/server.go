@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -44,6 +45,47 @@ type spawnOptions struct {
 
 var listeningLine = regexp.MustCompile(`listening on (http://\S+)`)
 
+// serverPackage is the server's command, built when no binary is given.
+const serverPackage = "github.com/interact-oss/interact/cmd/interact"
+
+// serverBinary returns the server binary for --spawn: bin when given, else
+// an interact binary next to self (this executable), else one built into a
+// temporary directory that cleanup removes.
+func serverBinary(ctx context.Context, bin, self string, logf func(string, ...any)) (path string, cleanup func(), err error) {
+	if bin != "" {
+		return bin, func() {}, nil
+	}
+	if self != "" {
+		next := filepath.Join(filepath.Dir(self), "interact")
+		if fi, err := os.Stat(next); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			logf("server binary %s (next to this executable)", next)
+			return next, func() {}, nil
+		}
+	}
+	dir, err := os.MkdirTemp("", "interact-load-bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	start := time.Now()
+	if path, err = buildServer(ctx, dir); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	logf("built the server from ./cmd/interact (%s)", time.Since(start).Round(time.Millisecond))
+	return path, func() { os.RemoveAll(dir) }, nil
+}
+
+// buildServer builds the server with go build into dir. The package path
+// works from any directory of the module.
+func buildServer(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "interact")
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, serverPackage).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("build the server (go build %s; run from the source tree or pass --bin): %v\n%s", serverPackage, err, out)
+	}
+	return bin, nil
+}
+
 // spawnServer starts the server with rate limits high enough for a load
 // test and a visitor grace long enough for idle tasks created before their
 // sockets, and waits until it listens.
@@ -54,7 +96,7 @@ func spawnServer(ctx context.Context, bin string, logw io.Writer) (*spawnedServe
 func startServer(ctx context.Context, o spawnOptions) (*spawnedServer, error) {
 	s := &spawnedServer{dir: o.Dir, adminEmail: "admin@example.com", adminPassword: o.AdminPassword, done: make(chan struct{})}
 	if s.dir == "" {
-		d, err := os.MkdirTemp("", "interact-loadtest-")
+		d, err := os.MkdirTemp("", "interact-load-")
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +198,7 @@ func (s *spawnedServer) stop(logw io.Writer, keep bool) error {
 	select {
 	case <-s.done:
 	case <-time.After(20 * time.Second):
-		fmt.Fprintln(logw, "loadtest: server did not stop within 20s; killing it")
+		fmt.Fprintln(logw, "interact-load: server did not stop within 20s; killing it")
 		s.cmd.Process.Kill()
 		<-s.done
 	}

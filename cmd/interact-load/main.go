@@ -1,8 +1,6 @@
-package main
-
-// `interact loadtest` drives a real interact server over loopback through
-// its public endpoints only (admin REST API, widget HTTP endpoints, visitor
-// and agent WebSockets) and reports what it measured:
+// Command interact-load is the load tool: it drives a real interact server
+// over loopback through its public endpoints only (admin REST API, widget
+// HTTP endpoints, visitor and agent WebSockets) and reports what it measured:
 //
 //   - connections held: chatting visitors, agents, idle visitors;
 //   - the server's RSS before and after opening the idle visitor
@@ -19,7 +17,7 @@ package main
 //   - The coordinator (this process) starts or finds the server, sets
 //     everything up through the admin API (idempotently), and runs the agent
 //     consoles itself. Visitors run in W workers: W=1 in-process, W>1 as
-//     re-executions of the same binary (`interact loadtest --worker`) that
+//     re-executions of this binary (`interact-load --worker`) that
 //     speak JSON lines on stdin/stdout, because one process may hold at most
 //     20,000 open files. Source addresses (--addrs, 127.0.0.x) are spread
 //     over the workers to widen the ephemeral port space.
@@ -54,11 +52,18 @@ package main
 // The server must allow the load: its per-address and per-key widget rate
 // limits (serve --widget-rate, --task-rate, --key-rate) are far below what
 // a load test needs. --spawn starts the server itself with high limits and
-// a long visitor grace; when targeting a running server start it like
+// a long visitor grace (the server binary: --bin, else an interact binary
+// next to this one, else one built from ./cmd/interact with go build); when
+// targeting a running server start it like
 //
 //	interact serve --widget-rate 100000000 --task-rate 100000000 --key-rate 100000000 --visitor-grace 1h
 //
 // Everything is on loopback and every phase is bounded in time.
+//
+//	interact-load --spawn [flags]   start a server and load it
+//	interact-load --url URL [flags] load a running server
+//	interact-load -h                list the flags
+package main
 
 import (
 	"context"
@@ -70,12 +75,14 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
-// loadConfig is every setting of `interact loadtest`.
+// loadConfig is every setting of interact-load.
 type loadConfig struct {
 	URL           string
 	AdminEmail    string
@@ -89,7 +96,7 @@ type loadConfig struct {
 	Workers       int
 	ServerPID     int
 	Spawn         bool
-	Bin           string
+	Bin           string // the server binary; empty: found or built by serverBinary
 	ReplyEvery    int
 	TextSize      int
 	Origin        string
@@ -115,7 +122,7 @@ const tasksPerService = 50
 
 func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer) (*loadConfig, error) {
 	c := &loadConfig{}
-	fs := flag.NewFlagSet("interact loadtest", flag.ContinueOnError)
+	fs := flag.NewFlagSet("interact-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "the interact server (loopback only); ignored with --spawn")
 	fs.StringVar(&c.AdminEmail, "admin-email", "admin@example.com", "tenant admin used to set up the load")
@@ -128,8 +135,8 @@ func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer
 	addrs := fs.String("addrs", "127.0.0.1", "local source addresses, comma-separated; 127.0.0.1-8 is a range of the last octet")
 	fs.IntVar(&c.Workers, "workers", 1, "visitor worker processes (one process may hold 20,000 open files)")
 	fs.IntVar(&c.ServerPID, "server-pid", 0, "the server's process id, for RSS (default: found by the listening port)")
-	fs.BoolVar(&c.Spawn, "spawn", false, "start the server from --bin in a temporary data directory, with high rate limits")
-	fs.StringVar(&c.Bin, "bin", "", "the interact binary for --spawn and worker processes (default: this executable)")
+	fs.BoolVar(&c.Spawn, "spawn", false, "start the server (see --bin) in a temporary data directory, with high rate limits")
+	fs.StringVar(&c.Bin, "bin", "", "the interact server binary for --spawn (default: an interact binary next to this executable, else one built from ./cmd/interact with go build into a temporary directory)")
 	fs.IntVar(&c.ReplyEvery, "reply-every", 0, "agents answer every Nth visitor message (0: never)")
 	fs.IntVar(&c.TextSize, "text-size", 48, "characters per visitor message")
 	fs.StringVar(&c.Origin, "origin", "http://loadtest.example", "the Origin visitors send")
@@ -203,11 +210,6 @@ func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer
 			return nil, err
 		}
 	}
-	if c.Bin == "" {
-		if c.Bin, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("find this executable: %w", err)
-		}
-	}
 	return c, nil
 }
 
@@ -263,8 +265,20 @@ func parseAddrs(s string) ([]string, error) {
 	return out, nil
 }
 
-// loadtest is `interact loadtest`.
-func loadtest(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "interact-load:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program; tests call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseLoadConfig(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -286,7 +300,7 @@ func loadtest(ctx context.Context, args []string, getenv func(string) string, st
 // part-way, with what was measured).
 func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport, error) {
 	logf := func(format string, args ...any) {
-		fmt.Fprintf(logw, "loadtest: "+format+"\n", args...)
+		fmt.Fprintf(logw, "interact-load: "+format+"\n", args...)
 	}
 	rep := &loadReport{cfg: cfg}
 	base := cfg.URL
@@ -294,7 +308,13 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 	agentBase := ""
 	var nodes *loadNodes
 	if cfg.Spawn {
-		var err error
+		self, _ := os.Executable()
+		bin, cleanup, err := serverBinary(ctx, cfg.Bin, self, logf)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+		cfg.Bin = bin
 		if nodes, err = spawnNodes(ctx, cfg, logw); err != nil {
 			return nil, err
 		}

@@ -1,41 +1,86 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/interact-oss/interact"
 )
 
-// buildInteract builds the interact binary into a test directory.
+func TestMain(m *testing.M) {
+	// With --workers 2 or more the tool re-executes its own binary as a
+	// worker: in these tests, this test binary.
+	if len(os.Args) == 2 && os.Args[1] == "--worker" {
+		main()
+		os.Exit(0)
+	}
+	dir, err := os.MkdirTemp("", "interact-load-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	serverBuild.dir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// serverBuild is the interact binary the tests spawn, built once.
+var serverBuild struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+// buildInteract builds the server binary (./cmd/interact) on first use.
 func buildInteract(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "interact")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	serverBuild.once.Do(func() { serverBuild.bin, serverBuild.err = buildServer(context.Background(), serverBuild.dir) })
+	if serverBuild.err != nil {
+		t.Fatal(serverBuild.err)
 	}
-	return bin
+	return serverBuild.bin
+}
+
+// syncBuffer is an io.Writer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestLoadtestShortRun runs the load tool against a server it spawns, with
 // two worker processes, fewer agents than chats (some visitors chat while
-// waiting in the queue) and a few idle connections.
+// waiting in the queue) and a few idle connections. Without --bin the tool
+// builds the server itself.
 func TestLoadtestShortRun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and spawns a server")
+		t.Skip("builds the server and spawns it")
 	}
-	bin := buildInteract(t)
 	var stdout, stderr syncBuffer
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	err := run(ctx, []string{"loadtest", "--spawn", "--bin", bin, "--visitors", "20", "--agents", "4", "--idle", "30",
+	err := run(ctx, []string{"--spawn", "--visitors", "20", "--agents", "4", "--idle", "30",
 		"--duration", "3s", "--rate", "100", "--workers", "2", "--addrs", "127.0.0.1-2", "--settle", "0s"},
 		func(string) string { return "" }, &stdout, &stderr)
 	out := stdout.String()
@@ -74,6 +119,31 @@ func TestLoadtestShortRun(t *testing.T) {
 	}
 	if !strings.Contains(out, "latency visitor→agent: p50=") || !strings.Contains(out, "rss per idle connection:") {
 		t.Errorf("report lacks latency or memory figures:\n%s", out)
+	}
+	if !strings.Contains(stderr.String(), "built the server from ./cmd/interact") {
+		t.Errorf("the server was not built:\n%s", stderr.String())
+	}
+}
+
+// TestServerBinary: --bin wins, then an interact binary next to this
+// executable.
+func TestServerBinary(t *testing.T) {
+	nolog := func(string, ...any) {}
+	dir := t.TempDir()
+	self, next := filepath.Join(dir, "interact-load"), filepath.Join(dir, "interact")
+	if err := os.WriteFile(next, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ bin, want string }{{"other/interact", "other/interact"}, {"", next}} {
+		bin, cleanup, err := serverBinary(context.Background(), c.bin, self, nolog)
+		if err != nil || bin != c.want {
+			t.Errorf("--bin %q: %q, %v; want %s", c.bin, bin, err, c.want)
+			continue
+		}
+		cleanup()
+		if _, err := os.Stat(next); err != nil {
+			t.Errorf("cleanup removed a binary it did not build: %v", err)
+		}
 	}
 }
 
@@ -161,7 +231,7 @@ func TestVisitorCheck(t *testing.T) {
 // agents on node B and half on A, so the report gives both latencies.
 func TestLoadtestTwoNodes(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and spawns two servers")
+		t.Skip("builds the server and spawns two")
 	}
 	base := os.Getenv("INTERACT_TEST_DATABASE_URL")
 	if base == "" {
@@ -172,7 +242,7 @@ func TestLoadtestTwoNodes(t *testing.T) {
 	dbURL := freshDatabase(t, ctx, base)
 	bin := buildInteract(t)
 	var stdout, stderr syncBuffer
-	err := run(ctx, []string{"loadtest", "--spawn", "--nodes", "2", "--database-url", dbURL, "--agents-on", "split", "--bin", bin,
+	err := run(ctx, []string{"--spawn", "--nodes", "2", "--database-url", dbURL, "--agents-on", "split", "--bin", bin,
 		"--visitors", "24", "--duration", "3s", "--rate", "200", "--settle", "0s"},
 		func(string) string { return "" }, &stdout, &stderr)
 	out := stdout.String()

@@ -15,7 +15,8 @@ import (
 // A worker runs a share of the visitors. The coordinator sends it one JSON
 // command per line and reads one JSON reply per command: init, chat,
 // idle-tasks, idle-open, run, verify, close. A worker is a goroutine (with
-// --workers 1) or a child process `interact loadtest --worker`.
+// --workers 1) or a child process `interact-load --worker`, a re-execution
+// of this binary.
 
 type workerCmd struct {
 	Cmd      string        `json:"cmd"`
@@ -217,13 +218,20 @@ func startWorkers(ctx context.Context, cfg *loadConfig, base string, plan *loadP
 		inits[i%n].Idle = append(inits[i%n].Idle, plan.IdleServices[i/tasksPerService])
 	}
 	ws := &workerSet{}
+	self := ""
+	if n > 1 {
+		var err error
+		if self, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find this executable for the workers: %w", err)
+		}
+	}
 	for w := range n {
 		var l *workerLink
 		if n == 1 {
 			l = inProcessWorker(ctx)
 		} else {
 			var err error
-			if l, err = childWorker(cfg.Bin, logw); err != nil {
+			if l, err = childWorker(self, logw); err != nil {
 				ws.close(logw)
 				return nil, err
 			}
@@ -255,7 +263,7 @@ func inProcessWorker(ctx context.Context) *workerLink {
 }
 
 func childWorker(bin string, logw io.Writer) (*workerLink, error) {
-	cmd := exec.Command(bin, "loadtest", "--worker")
+	cmd := exec.Command(bin, "--worker")
 	cmd.Env = os.Environ()
 	cmd.Stderr = logw
 	in, err := cmd.StdinPipe()
@@ -334,7 +342,7 @@ func (ws *workerSet) close(logw io.Writer) {
 		select {
 		case err := <-l.done:
 			if err != nil {
-				fmt.Fprintf(logw, "loadtest: worker %d: %v\n", i, err)
+				fmt.Fprintf(logw, "interact-load: worker %d: %v\n", i, err)
 			}
 		case <-time.After(30 * time.Second):
 			l.kill()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/natsbus/natstest"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create a database
 )
 
 // TestMultiNode runs three interact processes on one PostgreSQL database and
