@@ -117,6 +117,25 @@ type DB struct {
 // Open opens the store named by url and runs pending migrations. url is
 // "sqlite:PATH" (or a bare file path) or "postgres://…".
 func Open(ctx context.Context, url string) (*DB, error) {
+	db, err := openPools(url)
+	if err != nil {
+		return nil, err
+	}
+	db.appends = make(chan *appendReq, maxBatch)
+	db.closing, db.writerDone = make(chan struct{}), make(chan struct{})
+	if err := db.migrate(ctx, ""); err != nil {
+		return nil, errors.Join(fmt.Errorf("open store: %w", err), db.closePools())
+	}
+	db.batchStmts = map[batchStmtKey]*sql.Stmt{}
+	db.workers.Go(db.messageWriter)
+	if db.dialect.checkpoint != "" {
+		db.workers.Go(db.checkpointer)
+	}
+	return db, nil
+}
+
+// openPools opens the database named by url, without migrating it.
+func openPools(url string) (*DB, error) {
 	var (
 		db  *DB
 		err error
@@ -133,16 +152,6 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, err
 	}
 	db.now = time.Now
-	db.appends = make(chan *appendReq, maxBatch)
-	db.closing, db.writerDone = make(chan struct{}), make(chan struct{})
-	if err := db.migrate(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("open store: %w", err), db.closePools())
-	}
-	db.batchStmts = map[batchStmtKey]*sql.Stmt{}
-	db.workers.Go(db.messageWriter)
-	if db.dialect.checkpoint != "" {
-		db.workers.Go(db.checkpointer)
-	}
 	return db, nil
 }
 
@@ -243,8 +252,9 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // migrate applies the embedded migrations not yet recorded, in name order,
-// in one transaction. Migrations are forward-only.
-func (db *DB) migrate(ctx context.Context) error {
+// in one transaction: all of them, or (for tests of a migration) those
+// named before stop. Migrations are forward-only.
+func (db *DB) migrate(ctx context.Context, stop string) error {
 	names, err := migrationFiles(db.dialect.migrations)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -260,6 +270,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		for _, name := range names {
 			base := filepath.Base(name)
+			if stop != "" && base >= stop {
+				break
+			}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, base).Scan(&n); err != nil {
 				return fmt.Errorf("migrate %s: %w", base, err)

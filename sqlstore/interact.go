@@ -3,25 +3,23 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/interact-oss/interact"
 )
 
-const interactCols = `owner_id, owner_kind, tenant_id, active, audio_video, instant_message, restrict_access, template_ids,
+const interactCols = `owner_id, owner_kind, tenant_id, active, audio_video, instant_message, restrict_access,
 	contact_id, widget_key, previous_widget_key, previous_key_valid_until`
 
+// scanInteract reads a row of interact_settings; readSelection then fills
+// the selected templates.
 func scanInteract(row interface{ Scan(...any) error }) (*interact.InteractSettings, error) {
 	var s interact.InteractSettings
-	var ids string
 	var until int64
 	if err := row.Scan(&s.OwnerID, &s.OwnerKind, &s.TenantID, &s.Active, &s.AudioVideo, &s.InstantMessage, &s.RestrictAccess,
-		&ids, &s.ContactID, &s.WidgetKey, &s.PreviousWidgetKey, &until); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(ids), &s.DomainTemplateIDs); err != nil {
+		&s.ContactID, &s.WidgetKey, &s.PreviousWidgetKey, &until); err != nil {
 		return nil, err
 	}
 	if until > 0 {
@@ -31,23 +29,56 @@ func scanInteract(row interface{ Scan(...any) error }) (*interact.InteractSettin
 	return &s, nil
 }
 
+// readSelection fills s.DomainTemplateIDs from selected_domain_templates,
+// in the order they were selected.
+func (db *DB) readSelection(ctx context.Context, tx *sql.Tx, s *interact.InteractSettings) error {
+	rows, err := tx.QueryContext(ctx, `SELECT template_id FROM selected_domain_templates WHERE owner_id = $1 ORDER BY position`, s.OwnerID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	s.DomainTemplateIDs = []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		s.DomainTemplateIDs = append(s.DomainTemplateIDs, id)
+	}
+	return rows.Err()
+}
+
 func (db *DB) insertInteract(ctx context.Context, tx *sql.Tx, s *interact.InteractSettings) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO interact_settings (`+interactCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		s.OwnerID, s.OwnerKind, s.TenantID, s.Active, s.AudioVideo, s.InstantMessage, s.RestrictAccess, "[]",
+	_, err := tx.ExecContext(ctx, `INSERT INTO interact_settings (`+interactCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		s.OwnerID, s.OwnerKind, s.TenantID, s.Active, s.AudioVideo, s.InstantMessage, s.RestrictAccess,
 		s.ContactID, s.WidgetKey, "", 0)
 	return err
 }
 
-func (db *DB) saveInteract(ctx context.Context, tx *sql.Tx, s *interact.InteractSettings) error {
-	ids, _ := json.Marshal(s.DomainTemplateIDs)
+// saveInteract writes the settings and, when it changed, the selection.
+func (db *DB) saveInteract(ctx context.Context, tx *sql.Tx, before, s *interact.InteractSettings) error {
 	var until int64
 	if s.PreviousKeyValidUntil != nil {
 		until = ms(*s.PreviousKeyValidUntil)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE interact_settings SET active = $1, audio_video = $2, instant_message = $3, restrict_access = $4,
-		template_ids = $5, widget_key = $6, previous_widget_key = $7, previous_key_valid_until = $8 WHERE tenant_id = $9 AND owner_id = $10`,
-		s.Active, s.AudioVideo, s.InstantMessage, s.RestrictAccess, string(ids), s.WidgetKey, s.PreviousWidgetKey, until, s.TenantID, s.OwnerID)
-	return err
+	if _, err := tx.ExecContext(ctx, `UPDATE interact_settings SET active = $1, audio_video = $2, instant_message = $3, restrict_access = $4,
+		widget_key = $5, previous_widget_key = $6, previous_key_valid_until = $7 WHERE tenant_id = $8 AND owner_id = $9`,
+		s.Active, s.AudioVideo, s.InstantMessage, s.RestrictAccess, s.WidgetKey, s.PreviousWidgetKey, until, s.TenantID, s.OwnerID); err != nil {
+		return err
+	}
+	if slices.Equal(before.DomainTemplateIDs, s.DomainTemplateIDs) {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM selected_domain_templates WHERE owner_id = $1`, s.OwnerID); err != nil {
+		return err
+	}
+	for i, id := range s.DomainTemplateIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO selected_domain_templates (owner_id, owner_kind, template_id, position) VALUES ($1, $2, $3, $4)`,
+			s.OwnerID, s.OwnerKind, id, i); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // interactOwner loads the settings of a service or user the actor manages,
@@ -86,6 +117,9 @@ func (db *DB) interactOwner(ctx context.Context, tx *sql.Tx, a interact.Actor, k
 	s, err := scanInteract(tx.QueryRowContext(ctx, `SELECT `+interactCols+` FROM interact_settings WHERE tenant_id = $1 AND owner_id = $2`, a.TenantID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil, notFound(kind, id)
+	}
+	if err == nil {
+		err = db.readSelection(ctx, tx, s)
 	}
 	if err != nil {
 		return nil, "", nil, err
@@ -154,7 +188,7 @@ func (db *DB) UpdateInteract(ctx context.Context, a interact.Actor, kind, id str
 		if err := after.CheckSelection(before.DomainTemplateIDs, func(id string) bool { return can[id] }); err != nil {
 			return err
 		}
-		if err := db.saveInteract(ctx, tx, &after); err != nil {
+		if err := db.saveInteract(ctx, tx, before, &after); err != nil {
 			return err
 		}
 		out = &after
@@ -180,7 +214,7 @@ func (db *DB) RotateWidgetKey(ctx context.Context, a interact.Actor, kind, id st
 		}
 		after := *before
 		after.Rotate(db.now(), grace)
-		if err := db.saveInteract(ctx, tx, &after); err != nil {
+		if err := db.saveInteract(ctx, tx, before, &after); err != nil {
 			return err
 		}
 		out = &after
@@ -208,6 +242,9 @@ func (db *DB) ContactByID(ctx context.Context, tenantID, contactID string) (*int
 		s, err := scanInteract(tx.QueryRowContext(ctx, `SELECT `+interactCols+` FROM interact_settings WHERE contact_id = $1`, contactID))
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && tenantID != "" && s.TenantID != tenantID) {
 			return interact.Errorf(interact.EUNKNOWNCONTACT, "No contact with id %q.", contactID)
+		}
+		if err == nil {
+			err = db.readSelection(ctx, tx, s)
 		}
 		if err != nil {
 			return err

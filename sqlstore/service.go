@@ -10,23 +10,38 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-const serviceCols = `id, tenant_id, ou_id, name, license, interact_license, distribution, messages, created_at`
+const serviceCols = `id, tenant_id, ou_id, name, license, interact_license, distribution, overflow_service_id, messages, created_at`
 
 func scanService(row interface{ Scan(...any) error }) (*interact.Service, error) {
 	var s interact.Service
 	var dist, msgs string
+	var overflow sql.NullString
 	var created int64
-	if err := row.Scan(&s.ID, &s.TenantID, &s.OUID, &s.Name, &s.License, &s.InteractLicense, &dist, &msgs, &created); err != nil {
+	if err := row.Scan(&s.ID, &s.TenantID, &s.OUID, &s.Name, &s.License, &s.InteractLicense, &dist, &overflow, &msgs, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(dist), &s.Distribution); err != nil {
 		return nil, fmt.Errorf("service %s distribution: %w", s.ID, err)
 	}
+	s.Distribution.OverflowServiceID = overflow.String
 	if err := json.Unmarshal([]byte(msgs), &s.Messages); err != nil {
 		return nil, fmt.Errorf("service %s messages: %w", s.ID, err)
 	}
 	s.CreatedAt = fromMS(created)
 	return &s, nil
+}
+
+// storedDistribution returns what services keeps of a distribution: the
+// JSON without the overflow target, and the target (nil for none) for
+// overflow_service_id, the one record of it.
+func storedDistribution(d interact.Distribution) (string, any) {
+	var target any
+	if d.OverflowServiceID != "" {
+		target = d.OverflowServiceID
+	}
+	d.OverflowServiceID = ""
+	b, _ := json.Marshal(d)
+	return string(b), target
 }
 
 func (db *DB) service(ctx context.Context, tx *sql.Tx, tenantID, id string) (*interact.Service, error) {
@@ -131,10 +146,10 @@ func (db *DB) CreateService(ctx context.Context, a interact.Actor, s interact.Se
 		if err := db.checkOverflow(ctx, tx, &s); err != nil {
 			return err
 		}
-		dist, _ := json.Marshal(s.Distribution)
+		dist, overflow := storedDistribution(s.Distribution)
 		msgs, _ := json.Marshal(s.Messages)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO services (`+serviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			s.ID, s.TenantID, s.OUID, s.Name, s.License, s.InteractLicense, string(dist), string(msgs), ms(s.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO services (`+serviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			s.ID, s.TenantID, s.OUID, s.Name, s.License, s.InteractLicense, dist, overflow, string(msgs), ms(s.CreatedAt)); err != nil {
 			return db.conflict(err, "A service named %q already exists.", s.Name)
 		}
 		if err := db.insertInteract(ctx, tx, interact.NewInteractSettings(interact.OwnerService, s.ID, s.TenantID)); err != nil {
@@ -191,11 +206,11 @@ func (db *DB) UpdateService(ctx context.Context, a interact.Actor, id string, up
 		if err := db.checkOverflow(ctx, tx, &after); err != nil {
 			return err
 		}
-		dist, _ := json.Marshal(after.Distribution)
+		dist, overflow := storedDistribution(after.Distribution)
 		msgs, _ := json.Marshal(after.Messages)
 		if _, err := tx.ExecContext(ctx, `UPDATE services SET ou_id = $1, name = $2, license = $3, interact_license = $4, distribution = $5,
-			messages = $6 WHERE tenant_id = $7 AND id = $8`, after.OUID, after.Name, after.License, after.InteractLicense, string(dist),
-			string(msgs), a.TenantID, id); err != nil {
+			overflow_service_id = $6, messages = $7 WHERE tenant_id = $8 AND id = $9`, after.OUID, after.Name, after.License, after.InteractLicense,
+			dist, overflow, string(msgs), a.TenantID, id); err != nil {
 			return db.conflict(err, "A service named %q already exists.", after.Name)
 		}
 		out = &after
@@ -219,8 +234,8 @@ func (db *DB) DeleteService(ctx context.Context, a interact.Actor, id string) er
 			return forbidden("Only admins of the service's OU may delete it.")
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM services WHERE tenant_id = $1 AND distribution LIKE $2`,
-			a.TenantID, `%"overflowServiceId":"`+id+`"%`).Scan(&n); err != nil {
+		// The foreign key refuses the delete too; this names the reason.
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM services WHERE overflow_service_id = $1`, id).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {

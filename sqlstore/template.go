@@ -153,8 +153,8 @@ func (db *DB) DeleteDomainTemplate(ctx context.Context, a interact.Actor, id str
 			return err
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM interact_settings WHERE tenant_id = $1 AND template_ids LIKE $2`,
-			a.TenantID, `%"`+id+`"%`).Scan(&n); err != nil {
+		// The foreign key refuses the delete too; this names the reason.
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM selected_domain_templates WHERE template_id = $1`, id).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {

@@ -1,0 +1,18 @@
+-- The JSON references become rows and column values (see 0007), and the
+-- JSON copies go: the relations are the only record. A reference to a
+-- template or service that no longer exists in the owner's tenant is
+-- dropped.
+INSERT INTO selected_domain_templates (owner_id, owner_kind, template_id, position)
+SELECT s.owner_id, s.owner_kind, t.id, MIN(CAST(j.key AS INTEGER))
+FROM interact_settings s
+JOIN json_each(s.template_ids) j
+JOIN domain_templates t ON t.id = j.value AND t.tenant_id = s.tenant_id
+GROUP BY s.owner_id, s.owner_kind, t.id;
+ALTER TABLE interact_settings DROP COLUMN template_ids;
+
+UPDATE services SET overflow_service_id = (
+	SELECT t.id FROM services t
+	WHERE t.id = json_extract(services.distribution, '$.overflowServiceId') AND t.tenant_id = services.tenant_id AND t.id <> services.id
+);
+UPDATE services SET distribution = json_remove(distribution, '$.overflowServiceId')
+WHERE json_extract(distribution, '$.overflowServiceId') IS NOT NULL;
