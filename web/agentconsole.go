@@ -21,8 +21,8 @@ import (
 	"github.com/interact-oss/interact/web/ui/widget"
 )
 
-// agentConsoleStore is what the console's endpoints need of the store
-// beyond Store.
+// agentConsoleStore is what the agent console's endpoints need of the
+// store besides what web needs.
 type agentConsoleStore interface {
 	AgentOffers(ctx context.Context, a interact.Actor, f interact.AgentSessionFilter) ([]interact.AgentSession, string, error)
 	ServiceCodes(ctx context.Context, a interact.Actor, serviceID string) ([]interact.Code, error)
@@ -146,20 +146,9 @@ func (s *Server) agentConsoleFile(w http.ResponseWriter, r *http.Request) error 
 	return serveAsset(w, r, name, "public, max-age=31536000, immutable")
 }
 
-func (s *Server) consoleStore() (agentConsoleStore, error) {
-	cs, ok := s.store.(agentConsoleStore)
-	if !ok {
-		return nil, interact.Errorf(interact.EINTERNAL, "the store does not serve the agent console")
-	}
-	return cs, nil
-}
-
 // myServices lists the signed-in user's memberships.
 func (s *Server) myServices(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.consoleStore()
-	if err != nil {
-		return err
-	}
+	cs := s.store
 	a := endpoint.ActorFrom(r)
 	ids, err := s.store.AgentServices(r.Context(), a.TenantID, a.UserID)
 	if err != nil {
@@ -187,12 +176,10 @@ func (s *Server) myServices(w http.ResponseWriter, r *http.Request) error {
 
 // mySessions lists the signed-in user's own offers (My Sessions).
 func (s *Server) mySessions(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.consoleStore()
-	if err != nil {
-		return err
-	}
+	cs := s.store
 	limit := 0
 	if v := r.URL.Query().Get("limit"); v != "" {
+		var err error
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > interact.MaxAgentSessions {
 			return interact.Errorf(interact.EINVALID, "limit must be 1 to %d.", interact.MaxAgentSessions)
 		}
@@ -209,10 +196,7 @@ func (s *Server) mySessions(w http.ResponseWriter, r *http.Request) error {
 
 // setMyLabels replaces the codes and tags of one of the user's sessions.
 func (s *Server) setMyLabels(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.consoleStore()
-	if err != nil {
-		return err
-	}
+	cs := s.store
 	var req labelsRequest
 	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
@@ -227,10 +211,7 @@ func (s *Server) setMyLabels(w http.ResponseWriter, r *http.Request) error {
 
 // myTaskLabels returns the labels of the user's session of a task.
 func (s *Server) myTaskLabels(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.consoleStore()
-	if err != nil {
-		return err
-	}
+	cs := s.store
 	a := endpoint.ActorFrom(r)
 	id, err := cs.HandledOffer(r.Context(), a, r.PathValue("id"))
 	if err != nil {
@@ -246,10 +227,7 @@ func (s *Server) myTaskLabels(w http.ResponseWriter, r *http.Request) error {
 
 // setMyTaskLabels labels the user's latest session of a task.
 func (s *Server) setMyTaskLabels(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.consoleStore()
-	if err != nil {
-		return err
-	}
+	cs := s.store
 	var req labelsRequest
 	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
@@ -269,10 +247,7 @@ func (s *Server) setMyTaskLabels(w http.ResponseWriter, r *http.Request) error {
 
 // serviceCodes lists the codes of a service the user belongs to or sees.
 func (s *Server) serviceCodes(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.consoleStore()
-	if err != nil {
-		return err
-	}
+	cs := s.store
 	codes, err := cs.ServiceCodes(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -284,10 +259,7 @@ func (s *Server) serviceCodes(w http.ResponseWriter, r *http.Request) error {
 // taskPreview returns the first visitor message of a task, to an agent who
 // has (or had) an offer of it: the offer card shows it before accepting.
 func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.consoleStore()
-	if err != nil {
-		return err
-	}
+	cs := s.store
 	id := r.PathValue("id")
 	if err := offered(r.Context(), cs, endpoint.ActorFrom(r), id); err != nil {
 		return err
@@ -309,7 +281,7 @@ func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
 
 // offered returns nil when the task was offered to the actor, else a not
 // found error (so another agent's task stays invisible).
-func offered(ctx context.Context, cs agentConsoleStore, a interact.Actor, taskID string) error {
+func offered(ctx context.Context, cs Store, a interact.Actor, taskID string) error {
 	offers, _, err := cs.AgentOffers(ctx, a, interact.AgentSessionFilter{Limit: interact.MaxAgentSessions})
 	if err != nil {
 		return err
@@ -326,10 +298,7 @@ func offered(ctx context.Context, cs agentConsoleStore, a interact.Actor, taskID
 // task's contact (a service or a user) in the asked language, else English,
 // else any; keys without a field (removed since) are left out.
 func (s *Server) taskFieldLabels(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.consoleStore()
-	if err != nil {
-		return err
-	}
+	cs := s.store
 	a, id, lang := endpoint.ActorFrom(r), r.PathValue("id"), r.URL.Query().Get("lang")
 	if lang != "" && !slices.Contains(interact.WidgetLangs, lang) {
 		return interact.Errorf(interact.EINVALID, "lang: use en, de, fr or it (got %q).", lang)
@@ -346,14 +315,12 @@ func (s *Server) taskFieldLabels(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := fieldLabels{Labels: map[string]string{}}
-	if ws, ok := s.store.(widgetStore); ok {
-		saved, err := ws.ContactWidget(r.Context(), a.TenantID, c.Settings.OwnerID)
-		if err != nil {
-			return err
-		}
-		for _, f := range widget.Effective(saved).Fields {
-			out.Labels[f.Key] = f.LabelIn(lang)
-		}
+	saved, err := s.store.ContactWidget(r.Context(), a.TenantID, c.Settings.OwnerID)
+	if err != nil {
+		return err
+	}
+	for _, f := range widget.Effective(saved).Fields {
+		out.Labels[f.Key] = f.LabelIn(lang)
 	}
 	endpoint.WriteJSON(w, http.StatusOK, out)
 	return nil

@@ -56,7 +56,7 @@ func (s *Server) openAPIDoc() map[string]any {
 		}
 		op["responses"] = map[string]any{
 			strconv.Itoa(status): ok,
-			"default":            map[string]any{"description": "An error.", "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(endpoint.ErrorBody{}))}}},
+			"default":            map[string]any{"description": "An error.", "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(endpoint.ErrorShape))}}},
 		}
 		switch rt.Auth {
 		case endpoint.AuthNone, endpoint.AuthLogin:

@@ -29,5 +29,5 @@ func (s *Server) routeTable() []endpoint.Route {
 	}
 	routes = append(routes, s.admin.Routes()...)
 	routes = append(routes, s.agentConsoleRoutes()...)
-	return append(append(routes, s.adminConsoleRoutes()...), s.adminCodesRoutes()...)
+	return append(routes, s.console.Routes()...)
 }

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
 	"github.com/interact-oss/interact/web/adminapi"
+	"github.com/interact-oss/interact/web/adminconsole"
 	"github.com/interact-oss/interact/web/endpoint"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -32,6 +34,9 @@ import (
 // sessions and tokens web authenticates with.
 type Store interface {
 	adminapi.Store
+	adminconsole.Store
+	agentConsoleStore
+	ContactWidget(ctx context.Context, tenantID, ownerID string) (*interact.WidgetSettings, error)
 	Ping(ctx context.Context) error
 	Login(ctx context.Context, email, password string) (token, csrf string, a interact.Actor, err error)
 	SessionActor(ctx context.Context, token string) (interact.Actor, string, error)
@@ -148,6 +153,7 @@ type Server struct {
 	originRefusals                prometheus.Counter
 	busSub                        interact.Subscription
 	admin                         *adminapi.API
+	console                       *adminconsole.Console
 }
 
 // NewServer returns a server over store.
@@ -206,6 +212,14 @@ func NewServer(cfg Config, store Store) *Server {
 	}
 	cfg.Registry.MustRegister(s.requests, s.latency, s.originRefusals)
 	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace}, store)
+	s.console = adminconsole.New(adminconsole.Config{
+		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, InteractOff: s.interactOff(), Logger: cfg.Logger,
+		CSRF: s.csrf, Logins: s.logins, LoginFailures: s.loginFailures,
+		Authorize: func(r *http.Request) (*http.Request, error) {
+			return s.authorize(endpoint.Route{Auth: endpoint.AuthAdmin}, r)
+		},
+		Changed: s.changed,
+	}, store)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handle(rt))
@@ -362,4 +376,35 @@ func (s *Server) authorize(rt endpoint.Route, r *http.Request) (*http.Request, e
 		return r, interact.Errorf(interact.EFORBIDDEN, "This needs an administrator.")
 	}
 	return r.WithContext(endpoint.WithActor(r.Context(), a)), nil
+}
+
+// ExperimentalFeatures are the features marked Beta, which the operator may
+// switch off for everyone (--disable-experimental).
+var ExperimentalFeatures = []string{"interact"}
+
+// ParseExperimental reads the --disable-experimental list (comma-separated).
+func ParseExperimental(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		if f == "" {
+			continue
+		}
+		if !slices.Contains(ExperimentalFeatures, f) {
+			return nil, fmt.Errorf("disable-experimental %q: the experimental features are %s", f, strings.Join(ExperimentalFeatures, ", "))
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// interactOff reports whether the operator switched Interact off.
+func (s *Server) interactOff() bool { return slices.Contains(s.cfg.DisableExperimental, "interact") }
+
+// operatorGate refuses widget work while the operator has Interact off.
+func (s *Server) operatorGate() error {
+	if s.interactOff() {
+		return interact.Errorf(interact.EINTERACTOFF, "Interact is temporarily switched off by the operator.")
+	}
+	return nil
 }

@@ -2,9 +2,7 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/endpoint"
@@ -48,10 +46,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	// without also failing from many addresses.
 	email := "email:" + strings.ToLower(strings.TrimSpace(req.Email))
 	if ok, wait := s.logins.Allow("addr:" + endpoint.ClientAddr(r)); !ok {
-		return tooManyLogins(w, wait)
+		return endpoint.TooManySignIns(w, wait)
 	}
 	if ok, wait := s.loginFailures.Peek(email); !ok {
-		return tooManyLogins(w, wait)
+		return endpoint.TooManySignIns(w, wait)
 	}
 	token, csrf, a, err := s.store.Login(r.Context(), req.Email, req.Password)
 	if err != nil {
@@ -97,10 +95,4 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: endpoint.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-func tooManyLogins(w http.ResponseWriter, wait time.Duration) error {
-	secs := int(wait.Seconds()) + 1
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return interact.Errorf(interact.ERATELIMITED, "Too many sign-in attempts; try again in %d seconds.", secs)
 }

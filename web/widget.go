@@ -72,10 +72,8 @@ func (cc *contactCache) entry(ctx context.Context, store Store, id string) (*cac
 		return nil, err
 	}
 	e = cachedContact{c: c, at: time.Now()}
-	if ws, ok := store.(widgetStore); ok {
-		if e.widget, err = ws.ContactWidget(ctx, c.Settings.TenantID, c.Settings.OwnerID); err != nil {
-			return nil, err
-		}
+	if e.widget, err = store.ContactWidget(ctx, c.Settings.TenantID, c.Settings.OwnerID); err != nil {
+		return nil, err
 	}
 	cc.mu.Lock()
 	if len(cc.m) > 10000 {

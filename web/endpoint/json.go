@@ -60,13 +60,16 @@ func ErrorCodes() []string {
 	return codes
 }
 
-// ErrorBody is the JSON shape of every error answer.
-type ErrorBody struct {
+// errorBody is the JSON shape of every error answer.
+type errorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
 }
+
+// ErrorShape is a value of the error answer's type, for describing it.
+var ErrorShape any = errorBody{}
 
 // WriteError answers with err's code and message. Only internal errors are
 // logged, with their detail; users see "Internal error.".
@@ -76,7 +79,7 @@ func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 	if code == interact.EINTERNAL {
 		log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	}
-	var body ErrorBody
+	var body errorBody
 	body.Error.Code, body.Error.Message = code, interact.ErrorMessage(err)
 	WriteJSON(w, status, body)
 }

@@ -1,8 +1,12 @@
 package endpoint
 
 import (
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
+
+	"github.com/interact-oss/interact"
 )
 
 // Limiter is a fixed-window rate limiter keyed by string (a client address,
@@ -62,4 +66,12 @@ func (l *Limiter) Peek(key string) (bool, time.Duration) {
 		return true, 0
 	}
 	return false, w.start.Add(l.window).Sub(now)
+}
+
+// TooManySignIns is the answer to a sign-in over its limit: Retry-After is
+// set on w, and the error says when to try again.
+func TooManySignIns(w http.ResponseWriter, wait time.Duration) error {
+	secs := int(wait.Seconds()) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return interact.Errorf(interact.ERATELIMITED, "Too many sign-in attempts; try again in %d seconds.", secs)
 }

@@ -1,6 +1,4 @@
-package web
-
-// The admin console: server-rendered pages under /admin (html/template,
+// Package adminconsole is interact's admin console: server-rendered pages under /admin (html/template,
 // templates embedded from templates/admin) with one small script for the
 // snippet's Copy button, live origin validation and the origin tester.
 //
@@ -12,13 +10,16 @@ package web
 // nothing. Every change goes through the store with the signed-in actor, so
 // permissions and the audit log are the API's. Pages answer under a strict
 // Content-Security-Policy (scripts and styles from 'self' only).
+//
+// It owns the pages, their forms and templates. It does not own the rules
+// (the store's) nor the REST API (adminapi).
+package adminconsole
 
 import (
 	"bytes"
 	"crypto/subtle"
 	"embed"
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -37,36 +38,8 @@ import (
 //go:embed templates/admin
 var adminFS embed.FS
 
-// ExperimentalFeatures are the features marked Beta, which the operator may
-// switch off for everyone (--disable-experimental).
-var ExperimentalFeatures = []string{"interact"}
-
-// ParseExperimental reads the --disable-experimental list (comma-separated).
-func ParseExperimental(s string) ([]string, error) {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		f = strings.ToLower(strings.TrimSpace(f))
-		if f == "" {
-			continue
-		}
-		if !slices.Contains(ExperimentalFeatures, f) {
-			return nil, fmt.Errorf("disable-experimental %q: the experimental features are %s", f, strings.Join(ExperimentalFeatures, ", "))
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
-
 // interactOff reports whether the operator switched Interact off.
-func (s *Server) interactOff() bool { return slices.Contains(s.cfg.DisableExperimental, "interact") }
-
-// operatorGate refuses widget work while the operator has Interact off.
-func (s *Server) operatorGate() error {
-	if s.interactOff() {
-		return interact.Errorf(interact.EINTERACTOFF, "Interact is temporarily switched off by the operator.")
-	}
-	return nil
-}
+func (s *Console) interactOff() bool { return s.cfg.InteractOff }
 
 // adminCSP is the console's Content-Security-Policy.
 const adminCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -75,7 +48,7 @@ const adminCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-s
 const flashCookie = "interact_flash"
 
 // adminConsoleRoutes are the admin console's pages.
-func (s *Server) adminConsoleRoutes() []endpoint.Route {
+func (s *Console) adminConsoleRoutes() []endpoint.Route {
 	get := func(p string, view func(*adminReq) error) endpoint.Route {
 		return endpoint.Route{Method: "GET", Path: p, Tag: "admin", Summary: "Admin console page.", H: s.adminView(view)}
 	}
@@ -164,7 +137,7 @@ func (s *Server) adminConsoleRoutes() []endpoint.Route {
 
 // adminReq is one console request by a signed-in administrator.
 type adminReq struct {
-	s      *Server
+	s      *Console
 	w      http.ResponseWriter
 	r      *http.Request
 	a      interact.Actor
@@ -185,7 +158,7 @@ type adminAction func(q *adminReq) (next, flash string, err error)
 
 // adminSession authenticates a console request. ok is false when it has
 // answered (a redirect to the sign-in page, or a refusal).
-func (s *Server) adminSession(w http.ResponseWriter, r *http.Request) (*adminReq, bool) {
+func (s *Console) adminSession(w http.ResponseWriter, r *http.Request) (*adminReq, bool) {
 	q := &adminReq{s: s, w: w, r: r, status: http.StatusOK}
 	c, err := r.Cookie(endpoint.SessionCookie)
 	if err == nil {
@@ -216,7 +189,7 @@ func (s *Server) adminSession(w http.ResponseWriter, r *http.Request) (*adminReq
 	return q, true
 }
 
-func (s *Server) adminView(view func(*adminReq) error) func(http.ResponseWriter, *http.Request) error {
+func (s *Console) adminView(view func(*adminReq) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q, ok := s.adminSession(w, r)
 		if !ok {
@@ -235,7 +208,7 @@ const maxForm = 64 << 10
 // checkForm applies the cross-site checks to a console POST: the browser's
 // Sec-Fetch-Site/Origin (http.CrossOriginProtection) and the session's CSRF
 // token in the form's "csrf" field.
-func (s *Server) checkForm(w http.ResponseWriter, r *http.Request, csrf string) error {
+func (s *Console) checkForm(w http.ResponseWriter, r *http.Request, csrf string) error {
 	if err := s.csrf.Check(r); err != nil {
 		return interact.Errorf(interact.ECSRF, "Cross-site request refused.")
 	}
@@ -249,7 +222,7 @@ func (s *Server) checkForm(w http.ResponseWriter, r *http.Request, csrf string) 
 	return nil
 }
 
-func (s *Server) adminPost(act adminAction, view func(*adminReq) error) func(http.ResponseWriter, *http.Request) error {
+func (s *Console) adminPost(act adminAction, view func(*adminReq) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if s.crossSite(w, r) {
 			return nil
@@ -292,7 +265,7 @@ func (s *Server) adminPost(act adminAction, view func(*adminReq) error) func(htt
 // crossSite refuses a POST from another site before anything else (a
 // cross-site form carries no SameSite session cookie, and must not end on
 // the sign-in page as if it were merely signed out).
-func (s *Server) crossSite(w http.ResponseWriter, r *http.Request) bool {
+func (s *Console) crossSite(w http.ResponseWriter, r *http.Request) bool {
 	if s.csrf.Check(r) == nil {
 		return false
 	}
@@ -424,7 +397,7 @@ func (q *adminReq) render(name, title string, d any) {
 	q.s.writePage(q.w, q.status, name, p)
 }
 
-func (s *Server) writePage(w http.ResponseWriter, status int, name string, p pageData) {
+func (s *Console) writePage(w http.ResponseWriter, status int, name string, p pageData) {
 	t, ok := adminTemplates()[name]
 	if !ok {
 		http.Error(w, "no such page", http.StatusInternalServerError)
@@ -450,7 +423,7 @@ func navOf(p string) string {
 }
 
 // adminStatic serves the console's script and style sheet.
-func (s *Server) adminStatic(w http.ResponseWriter, r *http.Request) error {
+func (s *Console) adminStatic(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("file")
 	b, err := adminFS.ReadFile("templates/admin/static/" + name)
 	if err != nil || strings.Contains(name, "/") {
@@ -472,7 +445,7 @@ func (s *Server) adminStatic(w http.ResponseWriter, r *http.Request) error {
 
 // Sign-in.
 
-func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) error {
+func (s *Console) signinPage(w http.ResponseWriter, r *http.Request) error {
 	s.writePage(w, http.StatusOK, "signin", pageData{Title: "Sign in", D: map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""}})
 	return nil
 }
@@ -485,7 +458,7 @@ func safeNext(n string) string {
 	return n
 }
 
-func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) error {
+func (s *Console) signinPost(w http.ResponseWriter, r *http.Request) error {
 	fail := func(err error) error {
 		p := pageData{Title: "Sign in", Form: "signin", Error: interact.ErrorMessage(err), ErrorCode: interact.ErrorCode(err),
 			D: map[string]string{"Next": safeNext(r.PostFormValue("next")), "Email": r.PostFormValue("email")}}
@@ -501,10 +474,10 @@ func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	email := "email:" + strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	if ok, wait := s.logins.Allow("addr:" + endpoint.ClientAddr(r)); !ok {
-		return fail(tooManyLogins(w, wait))
+		return fail(endpoint.TooManySignIns(w, wait))
 	}
 	if ok, wait := s.loginFailures.Peek(email); !ok {
-		return fail(tooManyLogins(w, wait))
+		return fail(endpoint.TooManySignIns(w, wait))
 	}
 	token, _, _, err := s.store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"))
 	if err != nil {
@@ -521,7 +494,7 @@ func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) signoutPost(w http.ResponseWriter, r *http.Request) error {
+func (s *Console) signoutPost(w http.ResponseWriter, r *http.Request) error {
 	if s.crossSite(w, r) {
 		return nil
 	}
@@ -547,8 +520,8 @@ func (s *Server) signoutPost(w http.ResponseWriter, r *http.Request) error {
 // validateOrigins answers the template editor's live validation:
 // {"origins":[…]} → one result per entry, plus the whole list's verdict
 // (duplicates, count). Session and X-CSRF-Token as for the JSON API.
-func (s *Server) validateOrigins(w http.ResponseWriter, r *http.Request) error {
-	r, err := s.authorize(endpoint.Route{Auth: endpoint.AuthAdmin}, r)
+func (s *Console) validateOrigins(w http.ResponseWriter, r *http.Request) error {
+	r, err := s.authorize(r)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
-package web
+package adminconsole
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,22 +16,6 @@ import (
 // The Widget tab of a service or of a user's direct contact: the pre-chat
 // form and the overrides of the widget's texts (interact.WidgetSettings),
 // with a live check of the form, and a reset to the built-in defaults.
-
-// widgetStore is what the Widget tab and the widget endpoints need of the store.
-type widgetStore interface {
-	WidgetSettings(ctx context.Context, a interact.Actor, kind, id string) (*interact.WidgetSettings, error)
-	SaveWidgetSettings(ctx context.Context, a interact.Actor, kind, id string, w *interact.WidgetSettings) error
-	ResetWidgetSettings(ctx context.Context, a interact.Actor, kind, id string) error
-	ContactWidget(ctx context.Context, tenantID, ownerID string) (*interact.WidgetSettings, error)
-}
-
-func (s *Server) widgetStore() (widgetStore, error) {
-	ws, ok := s.store.(widgetStore)
-	if !ok {
-		return nil, interact.Errorf(interact.EINTERNAL, "the store does not keep widget settings")
-	}
-	return ws, nil
-}
 
 // customFieldRows is how many blank rows the form offers for new fields.
 const customFieldRows = 2
@@ -157,10 +140,7 @@ func viewWidget(kind string) func(*adminReq) error {
 		if err != nil {
 			return err
 		}
-		ws, err := q.s.widgetStore()
-		if err != nil {
-			return err
-		}
+		ws := q.s.store
 		saved, err := ws.WidgetSettings(q.ctx(), q.a, kind, o.ID)
 		if err != nil {
 			return err
@@ -194,7 +174,7 @@ func viewWidget(kind string) func(*adminReq) error {
 }
 
 // currentWidget returns the owner's widget settings for a change.
-func (q *adminReq) currentWidget(ws widgetStore, kind string) (*interact.WidgetSettings, error) {
+func (q *adminReq) currentWidget(ws Store, kind string) (*interact.WidgetSettings, error) {
 	saved, err := ws.WidgetSettings(q.ctx(), q.a, kind, q.id())
 	return widget.Effective(saved), err
 }
@@ -202,10 +182,7 @@ func (q *adminReq) currentWidget(ws widgetStore, kind string) (*interact.WidgetS
 // actWidget saves the pre-chat form of a service or user (kind).
 func actWidget(kind string) adminAction {
 	return func(q *adminReq) (string, string, error) {
-		ws, err := q.s.widgetStore()
-		if err != nil {
-			return "", "", err
-		}
+		ws := q.s.store
 		cur, err := q.currentWidget(ws, kind)
 		if err != nil {
 			return "", "", err
@@ -224,10 +201,7 @@ func actWidget(kind string) adminAction {
 // actWidgetTexts saves one language's texts of a service or user (kind).
 func actWidgetTexts(kind string) adminAction {
 	return func(q *adminReq) (string, string, error) {
-		ws, err := q.s.widgetStore()
-		if err != nil {
-			return "", "", err
-		}
+		ws := q.s.store
 		cur, err := q.currentWidget(ws, kind)
 		if err != nil {
 			return "", "", err
@@ -251,10 +225,7 @@ func resetWidgetOf(kind string) deletionOf {
 		if err != nil {
 			return nil, err
 		}
-		ws, err := q.s.widgetStore()
-		if err != nil {
-			return nil, err
-		}
+		ws := q.s.store
 		if _, err := ws.WidgetSettings(q.ctx(), q.a, kind, o.ID); err != nil {
 			return nil, err // the tab is not available
 		}
@@ -269,10 +240,7 @@ func resetWidgetOf(kind string) deletionOf {
 // actResetWidget deletes the saved widget settings of a service or user.
 func actResetWidget(kind string) adminAction {
 	return func(q *adminReq) (string, string, error) {
-		ws, err := q.s.widgetStore()
-		if err != nil {
-			return "", "", err
-		}
+		ws := q.s.store
 		if err := ws.ResetWidgetSettings(q.ctx(), q.a, kind, q.id()); err != nil {
 			return "", "", err
 		}
@@ -282,8 +250,8 @@ func actResetWidget(kind string) adminAction {
 
 // validateWidget checks a pre-chat or texts form as it is typed: the same
 // checks as saving, nothing stored. Body: {"form": {field: value}, "lang": …}.
-func (s *Server) validateWidget(w http.ResponseWriter, r *http.Request) error {
-	r, err := s.authorize(endpoint.Route{Auth: endpoint.AuthAdmin}, r)
+func (s *Console) validateWidget(w http.ResponseWriter, r *http.Request) error {
+	r, err := s.authorize(r)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package web
+package adminconsole
 
 // Confirmation of destructive console actions. A delete button is a link to
 // a confirmation page (GET …/delete) that names what goes and what follows;

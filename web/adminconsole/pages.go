@@ -1,4 +1,4 @@
-package web
+package adminconsole
 
 // The admin console's pages (views) and form handlers (actions); the
 // plumbing is in adminconsole.go.

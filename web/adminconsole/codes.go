@@ -1,36 +1,18 @@
-package web
+package adminconsole
 
 // The admin console's codes page: the codes of one OU (create, rename,
 // delete with confirmation) and, read-only, those inherited from the OUs
 // above it, which services in this OU offer too.
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/endpoint"
 )
 
-// codeStore is what the codes page needs of the store beyond Store.
-type codeStore interface {
-	OUCodes(ctx context.Context, a interact.Actor, ouID string) ([]interact.Code, error)
-	Code(ctx context.Context, a interact.Actor, id string) (*interact.Code, error)
-	CreateCode(ctx context.Context, a interact.Actor, ouID, name string) (*interact.Code, error)
-	RenameCode(ctx context.Context, a interact.Actor, id, name string) (*interact.Code, error)
-	DeleteCode(ctx context.Context, a interact.Actor, id string) error
-}
-
-func (q *adminReq) codes() (codeStore, error) {
-	cs, ok := q.s.store.(codeStore)
-	if !ok {
-		return nil, interact.Errorf(interact.EINTERNAL, "the store does not keep codes")
-	}
-	return cs, nil
-}
-
 // adminCodesRoutes are the codes page's routes, below an OU.
-func (s *Server) adminCodesRoutes() []endpoint.Route {
+func (s *Console) adminCodesRoutes() []endpoint.Route {
 	const p = "/admin/ous/{id}/codes"
 	get := func(path string, view func(*adminReq) error) endpoint.Route {
 		return endpoint.Route{Method: "GET", Path: path, Tag: "admin", Summary: "Admin console page.", H: s.adminView(view)}
@@ -54,10 +36,7 @@ type inheritedCodes struct {
 }
 
 func viewCodes(q *adminReq) error {
-	cs, err := q.codes()
-	if err != nil {
-		return err
-	}
+	cs := q.s.store
 	ou, err := q.s.store.OU(q.ctx(), q.a, q.id())
 	if err != nil {
 		return err
@@ -84,10 +63,7 @@ func viewCodes(q *adminReq) error {
 }
 
 func actCreateCode(q *adminReq) (string, string, error) {
-	cs, err := q.codes()
-	if err != nil {
-		return "", "", err
-	}
+	cs := q.s.store
 	c, err := cs.CreateCode(q.ctx(), q.a, q.id(), q.val("name"))
 	if err != nil {
 		return "", "", err
@@ -96,7 +72,7 @@ func actCreateCode(q *adminReq) (string, string, error) {
 }
 
 // ownCode loads the code in the URL, refusing one of another OU.
-func (q *adminReq) ownCode(cs codeStore) (*interact.Code, error) {
+func (q *adminReq) ownCode(cs Store) (*interact.Code, error) {
 	c, err := cs.Code(q.ctx(), q.a, q.r.PathValue("codeId"))
 	if err != nil {
 		return nil, err
@@ -108,10 +84,7 @@ func (q *adminReq) ownCode(cs codeStore) (*interact.Code, error) {
 }
 
 func actRenameCode(q *adminReq) (string, string, error) {
-	cs, err := q.codes()
-	if err != nil {
-		return "", "", err
-	}
+	cs := q.s.store
 	c, err := q.ownCode(cs)
 	if err != nil {
 		return "", "", err
@@ -123,10 +96,7 @@ func actRenameCode(q *adminReq) (string, string, error) {
 }
 
 func deleteCodeOf(q *adminReq) (*deletion, error) {
-	cs, err := q.codes()
-	if err != nil {
-		return nil, err
-	}
+	cs := q.s.store
 	c, err := q.ownCode(cs)
 	if err != nil {
 		return nil, err
@@ -140,10 +110,7 @@ func deleteCodeOf(q *adminReq) (*deletion, error) {
 }
 
 func actDeleteCode(q *adminReq) (string, string, error) {
-	cs, err := q.codes()
-	if err != nil {
-		return "", "", err
-	}
+	cs := q.s.store
 	c, err := q.ownCode(cs)
 	if err != nil {
 		return "", "", err

@@ -1,4 +1,4 @@
-package web
+package adminconsole
 
 // Operator tenant management in the console: every tenant with its state,
 // a new tenant with its first admin, and a tenant's state. The store
