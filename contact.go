@@ -37,3 +37,23 @@ func (c *Contact) CheckOrigin(origin string) (*OriginMatch, error) {
 	}
 	return m, err
 }
+
+// Offers refuses a modality the contact does not offer now: everything
+// that gates new work, then the tenant's and the contact's chat and call
+// switches.
+func (c *Contact) Offers(m Modality) error {
+	if err := c.Gate(); err != nil {
+		return err
+	}
+	switch {
+	case m == ModalityChat && !c.Tenant.IMEnabled:
+		return Errorf(EIMDISABLED, "Chat is switched off for this organisation.")
+	case m == ModalityChat && !c.Settings.InstantMessage:
+		return Errorf(EMODALITYOFF, "Chat is not offered here.")
+	case m.IsCall() && !c.Settings.AudioVideo:
+		return Errorf(EMODALITYOFF, "Calls are not offered here.")
+	case !m.Valid():
+		return Errorf(EINVALID, "modality must be chat, audio or video.")
+	}
+	return nil
+}

@@ -24,7 +24,10 @@ import (
 	"github.com/interact-oss/interact/realtime"
 	"github.com/interact-oss/interact/web/adminapi"
 	"github.com/interact-oss/interact/web/adminconsole"
+	"github.com/interact-oss/interact/web/agentapi"
+	"github.com/interact-oss/interact/web/chat"
 	"github.com/interact-oss/interact/web/endpoint"
+	"github.com/interact-oss/interact/web/widgetapi"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,7 +38,8 @@ import (
 type Store interface {
 	adminapi.Store
 	adminconsole.Store
-	agentConsoleStore
+	agentapi.Store
+	widgetapi.Store
 	ContactWidget(ctx context.Context, tenantID, ownerID string) (*interact.WidgetSettings, error)
 	Ping(ctx context.Context) error
 	Login(ctx context.Context, email, password string) (token, csrf string, a interact.Actor, err error)
@@ -51,28 +55,12 @@ type Store interface {
 	AgentServices(ctx context.Context, tenantID, userID string) ([]string, error)
 }
 
-// Router is what web needs of the routing engine.
+// Router is what web needs of the routing engine: what each audience
+// needs, and Invalidate for settings changed on another node.
 type Router interface {
-	StartTask(ctx context.Context, req interact.StartRequest) (*interact.Task, error)
-	Task(id string) (interact.TaskView, bool)
-	EndTask(ctx context.Context, taskID, by string) error
-	VisitorConnected(taskID string)
-	VisitorDisconnected(taskID string)
-	Available(ctx context.Context, tenantID, serviceID, directUserID string, m interact.Modality) bool
-	AgentDisplayName(taskID string) string
-	AgentConnected(ctx context.Context, tenantID, userID string) (interact.AgentView, error)
-	AgentDisconnected(ctx context.Context, userID string)
-	AgentTasks(userID string) []string
-	SetPresence(ctx context.Context, userID, presence, reason string) error
-	Accept(ctx context.Context, userID, offerID string) (*interact.Task, error)
-	Decline(ctx context.Context, userID, offerID string) error
-	Claim(ctx context.Context, userID, taskID string) (*interact.Task, error)
-	Transfer(ctx context.Context, userID, taskID, toAgentID, toServiceID string) error
-	SetCall(ctx context.Context, taskID, by string, m interact.Modality) error
-	EndACW(ctx context.Context, userID string) error
-	ExtendACW(ctx context.Context, userID string, d time.Duration) error
-	ResetRONA(ctx context.Context, userID string) error
-	Queue(ctx context.Context, tenantID, serviceID string) (interact.QueueView, error)
+	widgetapi.Engine
+	agentapi.Engine
+	chat.Engine
 	Invalidate(ctx context.Context, tenantID string)
 }
 
@@ -146,14 +134,12 @@ type Server struct {
 	loginFailures *endpoint.Limiter
 	requests      *prometheus.CounterVec
 	latency       *prometheus.HistogramVec
-	// Widget rate limits: requests per address, new tasks per address and
-	// per widget key.
-	widgetAddr, taskAddr, taskKey *endpoint.Limiter
-	contacts                      *contactCache
-	originRefusals                prometheus.Counter
-	busSub                        interact.Subscription
-	admin                         *adminapi.API
-	console                       *adminconsole.Console
+	busSub        interact.Subscription
+	admin         *adminapi.API
+	console       *adminconsole.Console
+	widget        *widgetapi.API
+	agent         *agentapi.API
+	calls         *chat.Calls // nil without realtime
 }
 
 // NewServer returns a server over store.
@@ -168,18 +154,6 @@ func NewServer(cfg Config, store Store) *Server {
 	if cfg.LoginRate == 0 {
 		cfg.LoginRate = 20
 	}
-	if cfg.VisitorTokenTTL == 0 {
-		cfg.VisitorTokenTTL = 15 * time.Minute
-	}
-	if cfg.WidgetRate == 0 {
-		cfg.WidgetRate = 600
-	}
-	if cfg.TaskRate == 0 {
-		cfg.TaskRate = 20
-	}
-	if cfg.KeyRate == 0 {
-		cfg.KeyRate = 600
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -189,15 +163,8 @@ func NewServer(cfg Config, store Store) *Server {
 	}
 	s := &Server{
 		cfg: cfg, store: store, log: cfg.Logger, mux: http.NewServeMux(),
-		csrf:       http.NewCrossOriginProtection(),
-		logins:     endpoint.NewLimiter(cfg.LoginRate, time.Minute),
-		widgetAddr: endpoint.NewLimiter(cfg.WidgetRate, time.Minute),
-		taskAddr:   endpoint.NewLimiter(cfg.TaskRate, time.Minute),
-		taskKey:    endpoint.NewLimiter(cfg.KeyRate, time.Minute),
-		contacts:   &contactCache{ttl: 2 * time.Second, m: map[string]cachedContact{}},
-		originRefusals: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "interact_widget_origin_refusals_total", Help: "Widget requests refused by Restrict Access.",
-		}),
+		csrf:          http.NewCrossOriginProtection(),
+		logins:        endpoint.NewLimiter(cfg.LoginRate, time.Minute),
 		loginFailures: endpoint.NewLimiter(cfg.LoginRate, time.Minute),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "interact_http_requests_total", Help: "HTTP requests by route and status code.",
@@ -210,7 +177,7 @@ func NewServer(cfg Config, store Store) *Server {
 	if err := s.csrf.AddTrustedOrigin(endpoint.OriginOf(cfg.PublicURL)); err != nil {
 		s.log.Warn("public URL is not a valid origin for CSRF checks", slog.String("url", cfg.PublicURL))
 	}
-	cfg.Registry.MustRegister(s.requests, s.latency, s.originRefusals)
+	cfg.Registry.MustRegister(s.requests, s.latency)
 	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace}, store)
 	s.console = adminconsole.New(adminconsole.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, InteractOff: s.interactOff(), Logger: cfg.Logger,
@@ -220,18 +187,33 @@ func NewServer(cfg Config, store Store) *Server {
 		},
 		Changed: s.changed,
 	}, store)
+	wcfg := widgetapi.Config{
+		PublicURL: cfg.PublicURL, TokenSecret: cfg.TokenSecret, VisitorTokenTTL: cfg.VisitorTokenTTL,
+		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate, DemoSnippet: cfg.DemoSnippet,
+		InteractOff: s.interactOff(), Logger: cfg.Logger, Registry: cfg.Registry,
+	}
+	if cfg.Engine != nil && cfg.Hub != nil && cfg.Bus != nil && cfg.Transcript != nil {
+		wcfg.Engine, wcfg.Hub, wcfg.Bus, wcfg.Transcript = cfg.Engine, cfg.Hub, cfg.Bus, cfg.Transcript
+		s.calls = chat.NewCalls(chat.CallConfig{Engine: cfg.Engine, Bus: cfg.Bus, ICE: cfg.ICE,
+			Allowed: func(ctx context.Context, contactID string, m interact.Modality) error {
+				return s.widget.CallAllowed(ctx, contactID, m)
+			}})
+		wcfg.Calls = s.calls
+	}
+	s.widget = widgetapi.New(wcfg, store)
+	acfg := agentapi.Config{PublicURL: cfg.PublicURL}
+	if s.calls != nil {
+		acfg.Engine, acfg.Hub, acfg.Bus, acfg.Transcript, acfg.Calls = cfg.Engine, cfg.Hub, cfg.Bus, cfg.Transcript, s.calls
+	}
+	s.agent = agentapi.New(acfg, store)
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.handle(rt))
-		if rt.Auth == endpoint.AuthWidget && rt.Method != "OPTIONS" {
-			s.mux.Handle("OPTIONS "+rt.Path, s.handle(endpoint.Route{Method: "OPTIONS", Path: rt.Path, Auth: endpoint.AuthWidget,
-				H: func(http.ResponseWriter, *http.Request) error { return nil }}))
-		}
 	}
 	if cfg.Bus != nil {
 		// Admin changes on any node clear cached contacts and routing settings.
 		sub, err := cfg.Bus.Subscribe("tenant.*.changed", func(subject string, _ []byte) {
-			s.contacts.clear()
+			s.widget.ClearContacts()
 			if cfg.Engine != nil {
 				cfg.Engine.Invalidate(context.Background(), strings.TrimSuffix(strings.TrimPrefix(subject, "tenant."), ".changed"))
 			}
@@ -254,7 +236,7 @@ func (s *Server) Close() {
 
 // changed announces an admin change of a tenant to every node.
 func (s *Server) changed(tenantID string) {
-	s.contacts.clear()
+	s.widget.ClearContacts()
 	if s.cfg.Bus != nil && tenantID != "" {
 		s.cfg.Bus.Publish("tenant."+tenantID+".changed", []byte("{}"))
 	}
@@ -310,15 +292,7 @@ func (s *Server) handle(rt endpoint.Route) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		r, err := s.authorize(rt, r)
-		done := false
-		if err == nil && rt.Auth == endpoint.AuthWidget {
-			if s.cfg.Engine == nil || s.cfg.Hub == nil || s.cfg.Bus == nil || s.cfg.Transcript == nil {
-				err = interact.Errorf(interact.EINTERNAL, "realtime is not configured")
-			} else {
-				r, done, err = s.widgetGate(sw, r)
-			}
-		}
-		if err == nil && !done {
+		if err == nil {
 			err = rt.H(sw, r)
 			if err == nil && !endpoint.SafeMethod(r.Method) && rt.Auth == endpoint.AuthAdmin {
 				s.changed(endpoint.ActorFrom(r).TenantID)
@@ -400,11 +374,3 @@ func ParseExperimental(s string) ([]string, error) {
 
 // interactOff reports whether the operator switched Interact off.
 func (s *Server) interactOff() bool { return slices.Contains(s.cfg.DisableExperimental, "interact") }
-
-// operatorGate refuses widget work while the operator has Interact off.
-func (s *Server) operatorGate() error {
-	if s.interactOff() {
-		return interact.Errorf(interact.EINTERACTOFF, "Interact is temporarily switched off by the operator.")
-	}
-	return nil
-}

@@ -1,4 +1,13 @@
-package web
+// Package widgetapi is what the website widget talks to: the loader and UI
+// bundles, the demo page, the public endpoints under /widget/v1 (config,
+// tasks, visitor tokens, transcript, leave-a-message) and the visitor's
+// WebSocket, with the widget gate every public endpoint passes (contact,
+// Restrict Access and CORS, rate limits).
+//
+// It owns visitor tokens and the contact cache. It does not own routing
+// (the engine's), the chat and call frames both parties speak (chat), nor
+// the admin side of widget settings (adminapi, adminconsole).
+package widgetapi
 
 import (
 	"context"
@@ -93,7 +102,7 @@ func (cc *contactCache) clear() {
 // widgetGate applies the widget rules common to every widget request:
 // rate limit per client address, the contact, and its origin rules (CORS
 // on every answer, preflight included). It answers preflights itself.
-func (s *Server) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Request, bool, error) {
+func (s *API) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Request, bool, error) {
 	w.Header().Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
 	if origin == "" && r.Header.Get("Sec-Fetch-Site") == "same-origin" && r.Host == strings.TrimPrefix(strings.TrimPrefix(endpoint.OriginOf(s.cfg.PublicURL), "https://"), "http://") {
@@ -139,25 +148,7 @@ func (s *Server) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Reque
 	return r.WithContext(context.WithValue(r.Context(), contactKey{}, cached)), false, nil
 }
 
-// checkModality refuses a modality the contact does not offer now.
-func checkModality(c *interact.Contact, m interact.Modality) error {
-	if err := c.Gate(); err != nil {
-		return err
-	}
-	switch {
-	case m == interact.ModalityChat && !c.Tenant.IMEnabled:
-		return interact.Errorf(interact.EIMDISABLED, "Chat is switched off for this organisation.")
-	case m == interact.ModalityChat && !c.Settings.InstantMessage:
-		return interact.Errorf(interact.EMODALITYOFF, "Chat is not offered here.")
-	case m.IsCall() && !c.Settings.AudioVideo:
-		return interact.Errorf(interact.EMODALITYOFF, "Calls are not offered here.")
-	case !m.Valid():
-		return interact.Errorf(interact.EINVALID, "modality must be chat, audio or video.")
-	}
-	return nil
-}
-
-func (s *Server) checkKey(c *interact.Contact, key string) error {
+func (s *API) checkKey(c *interact.Contact, key string) error {
 	if key == "" || !c.Settings.KeyValid(key, time.Now()) {
 		return interact.Errorf(interact.EINVALIDKEY, "The widget key does not belong to this contact, or has expired. Copy the snippet again.")
 	}
@@ -175,7 +166,7 @@ type widgetConfig struct {
 	Widget *interact.WidgetSettings `json:"widget"`
 }
 
-func (s *Server) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error {
+func (s *API) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error {
 	c := contactFrom(r)
 	if err := s.checkKey(c, r.URL.Query().Get("widgetKey")); err != nil {
 		return err
@@ -195,7 +186,7 @@ func (s *Server) widgetConfigHandler(w http.ResponseWriter, r *http.Request) err
 		cfg.Name, userID = c.User.Name, c.User.ID
 	}
 	for _, m := range []interact.Modality{interact.ModalityChat, interact.ModalityAudio, interact.ModalityVideo} {
-		on := checkModality(c, m) == nil
+		on := c.Offers(m) == nil
 		cfg.Modalities[string(m)] = on
 		cfg.Available[string(m)] = on && s.cfg.Engine.Available(r.Context(), c.Tenant.ID, serviceID, userID, m)
 	}
@@ -219,7 +210,7 @@ type taskGrant struct {
 	WebSocketURL   string             `json:"wsUrl"`
 }
 
-func (s *Server) grant(c *interact.Contact, t *interact.Task, key, origin, resume string) taskGrant {
+func (s *API) grant(c *interact.Contact, t *interact.Task, key, origin, resume string) taskGrant {
 	exp := time.Now().Add(s.cfg.VisitorTokenTTL).Truncate(time.Second)
 	tok := s.signToken(visitorClaims{Task: t.ID, Contact: c.Settings.ContactID, Key: key, Origin: origin, Exp: exp.Unix()})
 	ws := strings.Replace(s.cfg.PublicURL, "http", "ws", 1) + "/widget/v1/ws?contactId=" + c.Settings.ContactID + "&token=" + tok
@@ -228,7 +219,7 @@ func (s *Server) grant(c *interact.Contact, t *interact.Task, key, origin, resum
 
 // startTask starts a chat or call task, or resumes one with a resume token.
 // Every refusal happens before a task exists.
-func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
+func (s *API) startTask(w http.ResponseWriter, r *http.Request) error {
 	c := contactFrom(r)
 	origin := r.Header.Get("Origin")
 	var req startTaskRequest
@@ -272,7 +263,7 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return interact.Errorf(interact.ERATELIMITED, "This widget is starting too many contacts; try again in %d seconds.", int(wait.Seconds())+1)
 	}
-	if err := checkModality(c, req.Modality); err != nil {
+	if err := c.Offers(req.Modality); err != nil {
 		return err
 	}
 	if err := s.operatorGate(); err != nil {
@@ -296,7 +287,7 @@ func (s *Server) startTask(w http.ResponseWriter, r *http.Request) error {
 
 // visitorAuth checks the bearer visitor token of a request and that its
 // widget key is still valid.
-func (s *Server) visitorAuth(r *http.Request, tok string) (visitorClaims, error) {
+func (s *API) visitorAuth(r *http.Request, tok string) (visitorClaims, error) {
 	c := contactFrom(r)
 	now := time.Now()
 	claims, err := s.parseToken(tok, r.Header.Get("Origin"), now)
@@ -315,7 +306,7 @@ func bearer(r *http.Request) string {
 }
 
 // refreshToken exchanges a valid visitor token for a fresh one.
-func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) error {
+func (s *API) refreshToken(w http.ResponseWriter, r *http.Request) error {
 	claims, err := s.visitorAuth(r, bearer(r))
 	if err != nil {
 		return err
@@ -333,7 +324,7 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 // transcript returns the task's messages, for download.
-func (s *Server) transcript(w http.ResponseWriter, r *http.Request) error {
+func (s *API) transcript(w http.ResponseWriter, r *http.Request) error {
 	claims, err := s.visitorAuth(r, bearer(r))
 	if err != nil {
 		return err
@@ -351,7 +342,7 @@ type leaveMessageRequest struct {
 }
 
 // leaveMessage stores the visitor's message after no agent could take the contact.
-func (s *Server) leaveMessage(w http.ResponseWriter, r *http.Request) error {
+func (s *API) leaveMessage(w http.ResponseWriter, r *http.Request) error {
 	claims, err := s.visitorAuth(r, bearer(r))
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web
+package widgetapi
 
 import (
 	"bytes"
@@ -10,18 +10,19 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/web/chat"
 )
 
 // visitorConn is the visitor's end of a task (docs/protocol.md).
 type visitorConn struct {
-	s      *Server
+	s      *API
 	taskID string
 	name   string
 }
 
 // visitorSocket upgrades a visitor's connection after checking the token
 // (signature, expiry, origin, widget key) and the contact's origin rules.
-func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) error {
+func (s *API) visitorSocket(w http.ResponseWriter, r *http.Request) error {
 	claims, err := s.visitorAuth(r, r.URL.Query().Get("token"))
 	if err != nil {
 		return err
@@ -34,7 +35,7 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) error {
 	vc := &visitorConn{s: s, taskID: t.ID, name: t.Visitor.Name}
 	return s.cfg.Hub.Upgrade(w, r, vc, func(c *realtime.Conn) error {
 		c.Subscribe(interact.TaskSubject(t.ID))
-		c.Subscribe(rtcSubject(t.ID, partyVisitor))
+		c.Subscribe(chat.RTCSubject(t.ID, chat.PartyVisitor))
 		c.Hold()
 		leave := t.Outcome == interact.OutcomeNoAgent || t.Outcome == interact.OutcomeQueueTimeout || t.Outcome == interact.OutcomeTransferFailed
 		hello := map[string]any{"taskId": t.ID, "modality": t.Modality, "state": t.State, "outcome": t.Outcome, "lastSeq": t.LastSeq,
@@ -56,7 +57,7 @@ func (s *Server) visitorSocket(w http.ResponseWriter, r *http.Request) error {
 }
 
 // replay sends the messages after seq and returns the last one sent.
-func (s *Server) replay(ctx context.Context, c *realtime.Conn, taskID string, seq int64) (int64, error) {
+func (s *API) replay(ctx context.Context, c *realtime.Conn, taskID string, seq int64) (int64, error) {
 	for {
 		msgs, err := s.store.Messages(ctx, taskID, seq, 500)
 		if err != nil {
@@ -75,7 +76,7 @@ func (s *Server) replay(ctx context.Context, c *realtime.Conn, taskID string, se
 
 // Event drops the echo of the visitor's own typing and read receipts.
 func (v *visitorConn) Event(c *realtime.Conn, subject string, frame []byte) bool {
-	if bytes.HasPrefix(frame, []byte(`{"type":"typing"`)) || bytes.HasPrefix(frame, []byte(`{"type":"read"`)) {
+	if interact.FrameIs(frame, "typing") || interact.FrameIs(frame, "read") {
 		return !bytes.Contains(frame, []byte(`"from":"visitor"`))
 	}
 	return true
@@ -91,7 +92,7 @@ func (v *visitorConn) Frame(c *realtime.Conn, f interact.Frame) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := v.frame(ctx, c, f); err != nil {
-		sendError(c, f.ID, err)
+		chat.SendError(c, f.ID, err)
 	}
 }
 
@@ -109,37 +110,37 @@ func (v *visitorConn) frame(ctx context.Context, c *realtime.Conn, f interact.Fr
 			ClientID string `json:"clientId"`
 			Text     string `json:"text"`
 		}
-		if err := frameData(f, &d); err != nil {
+		if err := chat.FrameData(f, &d); err != nil {
 			return err
 		}
-		return v.s.sendMessage(ctx, c, f.ID, interact.Message{TaskID: v.taskID, ClientID: d.ClientID, From: interact.FromVisitor, Name: v.name, Text: d.Text})
+		return chat.Send(ctx, v.s.cfg.Transcript, c, f.ID, interact.Message{TaskID: v.taskID, ClientID: d.ClientID, From: interact.FromVisitor, Name: v.name, Text: d.Text})
 	case "typing":
 		var d struct {
 			On bool `json:"on"`
 		}
-		if err := frameData(f, &d); err != nil {
+		if err := chat.FrameData(f, &d); err != nil {
 			return err
 		}
-		return v.s.ephemeral(v.taskID, "typing", map[string]any{"from": interact.FromVisitor, "on": d.On})
+		return chat.Ephemeral(v.s.cfg.Bus, v.taskID, "typing", map[string]any{"from": interact.FromVisitor, "on": d.On})
 	case "read":
 		var d struct {
 			Seq int64 `json:"seq"`
 		}
-		if err := frameData(f, &d); err != nil {
+		if err := chat.FrameData(f, &d); err != nil {
 			return err
 		}
-		return v.s.ephemeral(v.taskID, "read", map[string]any{"from": interact.FromVisitor, "seq": d.Seq})
+		return chat.Ephemeral(v.s.cfg.Bus, v.taskID, "read", map[string]any{"from": interact.FromVisitor, "seq": d.Seq})
 	case "task.end":
 		return v.s.cfg.Engine.EndTask(ctx, v.taskID, interact.ByVisitor)
 	}
-	if isCallFrame(f.Type) {
+	if chat.IsCallFrame(f.Type) {
 		var d struct {
 			TaskID string `json:"taskId"`
 		}
 		if len(f.Data) > 0 && json.Unmarshal(f.Data, &d) == nil && d.TaskID != "" && d.TaskID != v.taskID {
 			return interact.Errorf(interact.EFORBIDDEN, "This connection signals only its own task.")
 		}
-		reply, err := v.s.callFrame(ctx, f.Type, v.taskID, "", f.Data)
+		reply, err := v.s.cfg.Calls.Frame(ctx, f.Type, v.taskID, "", f.Data)
 		switch {
 		case err != nil:
 			return err
@@ -151,54 +152,4 @@ func (v *visitorConn) frame(ctx context.Context, c *realtime.Conn, f interact.Fr
 		return nil
 	}
 	return interact.Errorf(interact.EINVALID, "Unknown frame type %q.", f.Type)
-}
-
-// sendMessage stores a chat message, acknowledges it to the sender once it
-// is on disk, and then publishes it to both parties.
-func (s *Server) sendMessage(ctx context.Context, c *realtime.Conn, frameID string, m interact.Message) error {
-	text, err := interact.ValidateMessage(m.Text, m.ClientID)
-	if err != nil {
-		return err
-	}
-	m.Text, m.At = text, time.Now().UTC().Truncate(time.Millisecond)
-	// The sender's own copy of the message and the ack leave in one write.
-	c.Cork()
-	defer c.Uncork()
-	stored, dup, err := s.cfg.Transcript.Append(ctx, m)
-	if err != nil {
-		return err
-	}
-	// The transcript has published the message to both parties before it
-	// answered: the ack never overtakes the message.
-	c.SendJSON("message.ack", frameID, messageAck{At: stored.At, ClientID: stored.ClientID, Duplicate: dup, Seq: stored.Seq})
-	return nil
-}
-
-// messageAck is the data of a "message.ack" frame.
-type messageAck struct {
-	At        time.Time `json:"at"`
-	ClientID  string    `json:"clientId"`
-	Duplicate bool      `json:"duplicate"`
-	Seq       int64     `json:"seq"`
-}
-
-// ephemeral publishes a frame that is not stored (typing, read receipts).
-func (s *Server) ephemeral(taskID, typ string, data map[string]any) error {
-	data["taskId"] = taskID // an agent with several chats needs to know which
-	b, _ := interact.EncodeFrame(typ, "", data)
-	return s.cfg.Bus.Publish(interact.TaskSubject(taskID), b)
-}
-
-func frameData(f interact.Frame, v any) error {
-	if len(f.Data) == 0 {
-		return interact.Errorf(interact.EINVALID, "Frame %q needs data.", f.Type)
-	}
-	if err := json.Unmarshal(f.Data, v); err != nil {
-		return interact.Errorf(interact.EINVALID, "Frame %q has malformed data: %v.", f.Type, err)
-	}
-	return nil
-}
-
-func sendError(c *realtime.Conn, id string, err error) {
-	c.SendJSON("error", id, interact.ErrorFrameData(err))
 }

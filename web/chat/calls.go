@@ -1,4 +1,4 @@
-package web
+package chat
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-// Calls are signalled over the visitor's and the agent's WebSockets
+// Calls signals calls over the visitor's and the agent's WebSockets
 // (docs/protocol.md §5). Signalling frames are relayed through the bus, on
 // a subject per task and party that only that party's connections
 // subscribe to, and only between the task's visitor and its connected
@@ -16,14 +16,39 @@ import (
 
 // Parties of a call.
 const (
-	partyVisitor = "visitor"
-	partyAgent   = "agent"
+	PartyVisitor = "visitor"
+	PartyAgent   = "agent"
 )
 
-// rtcSubject is the subject of the signalling frames meant for party.
-func rtcSubject(taskID, party string) string {
+// RTCSubject is the subject of the signalling frames meant for party.
+func RTCSubject(taskID, party string) string {
 	return interact.TaskSubject(taskID) + ".rtc." + party
 }
+
+// Engine is what call signalling needs of the routing engine.
+type Engine interface {
+	Task(id string) (interact.TaskView, bool)
+	SetCall(ctx context.Context, taskID, by string, m interact.Modality) error
+	EndTask(ctx context.Context, taskID, by string) error
+}
+
+// CallConfig configures call signalling.
+type CallConfig struct {
+	Engine Engine
+	Bus    Publisher
+	// ICE returns the media-path configuration of one call task; nil: no
+	// ICE servers (host candidates only).
+	ICE func(taskID string) interact.ICEConfig
+	// Allowed applies the contact's gates to a call of modality m (the
+	// audio/video toggle and everything that gates chat).
+	Allowed func(ctx context.Context, contactID string, m interact.Modality) error
+}
+
+// Calls relays the call frames of both parties.
+type Calls struct{ cfg CallConfig }
+
+// NewCalls returns call signalling over cfg.
+func NewCalls(cfg CallConfig) *Calls { return &Calls{cfg: cfg} }
 
 // Bounds of signalling data.
 const (
@@ -44,8 +69,8 @@ type callData struct {
 	Video      *bool             `json:"video"`
 }
 
-// isCallFrame reports whether typ is a call frame of either party.
-func isCallFrame(typ string) bool {
+// IsCallFrame reports whether typ is a call frame of either party.
+func IsCallFrame(typ string) bool {
 	switch typ {
 	case "call.start", "call.hangup", "call.media", "rtc.config", "rtc.offer", "rtc.answer", "rtc.ice", "rtc.restart":
 		return true
@@ -53,21 +78,21 @@ func isCallFrame(typ string) bool {
 	return false
 }
 
-// callFrame handles a call frame of the party on task taskID: agentID is
+// Frame handles a call frame of the party on task taskID: agentID is
 // the agent's user id, or "" for the visitor. The visitor's connection is
 // bound to its task (token and origin checked at the upgrade); an agent
 // must be the task's connected agent. It returns what answers the
 // request (rtc.config) or nil.
-func (s *Server) callFrame(ctx context.Context, typ, taskID, agentID string, raw json.RawMessage) (any, error) {
+func (s *Calls) Frame(ctx context.Context, typ, taskID, agentID string, raw json.RawMessage) (any, error) {
 	var d callData
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &d); err != nil {
 			return nil, interact.Errorf(interact.EINVALID, "Frame %q has malformed data: %v.", typ, err)
 		}
 	}
-	from, by := partyVisitor, interact.ByVisitor
+	from, by := PartyVisitor, interact.ByVisitor
 	if agentID != "" {
-		from, by = partyAgent, agentID
+		from, by = PartyAgent, agentID
 	}
 	v, ok := s.cfg.Engine.Task(taskID)
 	if !ok {
@@ -81,7 +106,7 @@ func (s *Server) callFrame(ctx context.Context, typ, taskID, agentID string, raw
 		if !d.Modality.IsCall() {
 			return nil, interact.Errorf(interact.EINVALID, "call.start needs modality audio or video.")
 		}
-		if err := s.callAllowed(ctx, v.ContactID, d.Modality); err != nil {
+		if err := s.cfg.Allowed(ctx, v.ContactID, d.Modality); err != nil {
 			return nil, err
 		}
 		return nil, s.cfg.Engine.SetCall(ctx, taskID, by, d.Modality)
@@ -136,32 +161,19 @@ func (s *Server) callFrame(ctx context.Context, typ, taskID, agentID string, raw
 		}
 		out["audio"], out["video"] = *d.Audio, *d.Video
 	}
-	to := partyAgent
-	if from == partyAgent {
-		to = partyVisitor
+	to := PartyAgent
+	if from == PartyAgent {
+		to = PartyVisitor
 	}
 	b, err := interact.EncodeFrame(typ, "", out)
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.cfg.Bus.Publish(rtcSubject(taskID, to), b)
-}
-
-// callAllowed applies the contact's gates to a call: the audio/video
-// toggle and everything that gates chat.
-func (s *Server) callAllowed(ctx context.Context, contactID string, m interact.Modality) error {
-	c, err := s.contacts.get(ctx, s.store, contactID)
-	if err != nil {
-		return err
-	}
-	if err := checkModality(c, m); err != nil {
-		return err
-	}
-	return s.operatorGate()
+	return nil, s.cfg.Bus.Publish(RTCSubject(taskID, to), b)
 }
 
 // iceConfig is the media-path configuration of a task's call.
-func (s *Server) iceConfig(taskID string) interact.ICEConfig {
+func (s *Calls) iceConfig(taskID string) interact.ICEConfig {
 	if s.cfg.ICE == nil {
 		return interact.ICEConfig{Servers: []interact.ICEServer{}}
 	}

@@ -1,4 +1,4 @@
-package web
+package agentapi
 
 import (
 	"context"
@@ -9,19 +9,20 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/web/chat"
 	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // agentConn is an agent console's connection (docs/protocol.md).
 type agentConn struct {
-	s     *Server
+	s     *API
 	actor interact.Actor
 }
 
 // sameOrigin reports whether a browser's Origin is interact's own, which
 // the agent socket requires (browsers send Origin on every WebSocket; a
 // cross-site page must not ride the agent's cookie).
-func (s *Server) sameOrigin(r *http.Request) bool {
+func (s *API) sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
 		return true // not a browser
@@ -38,7 +39,10 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 
 // agentSocket upgrades an agent console connection: session cookie or
 // bearer API token, and the console's own origin.
-func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
+func (s *API) agentSocket(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.Engine == nil || s.cfg.Hub == nil || s.cfg.Bus == nil || s.cfg.Transcript == nil || s.cfg.Calls == nil {
+		return interact.Errorf(interact.EINTERNAL, "realtime is not configured")
+	}
 	if !s.sameOrigin(r) {
 		return interact.Errorf(interact.EORIGINREFUSED, "The agent socket accepts only interact's own pages.")
 	}
@@ -70,19 +74,19 @@ func (s *Server) agentSocket(w http.ResponseWriter, r *http.Request) error {
 // call signalling meant for its agent.
 func join(c *realtime.Conn, taskID string) {
 	c.Subscribe(interact.TaskSubject(taskID))
-	c.Subscribe(rtcSubject(taskID, partyAgent))
+	c.Subscribe(chat.RTCSubject(taskID, chat.PartyAgent))
 }
 
 func leave(c *realtime.Conn, taskID string) {
 	c.Unsubscribe(interact.TaskSubject(taskID))
-	c.Unsubscribe(rtcSubject(taskID, partyAgent))
+	c.Unsubscribe(chat.RTCSubject(taskID, chat.PartyAgent))
 }
 
 // Event follows the agent's assignments: the connection joins a task's
 // subjects when the task is assigned and leaves them when released or
 // ended. Call signalling reaches only the task's connected agent.
 func (ag *agentConn) Event(c *realtime.Conn, subject string, frame []byte) bool {
-	if id, ok := strings.CutSuffix(subject, ".rtc."+partyAgent); ok {
+	if id, ok := strings.CutSuffix(subject, ".rtc."+chat.PartyAgent); ok {
 		v, open := ag.s.cfg.Engine.Task(strings.TrimPrefix(id, "task."))
 		return open && v.AgentID == ag.actor.UserID
 	}
@@ -119,7 +123,7 @@ func (ag *agentConn) Frame(c *realtime.Conn, f interact.Frame) {
 	defer cancel()
 	reply, err := ag.frame(ctx, c, f)
 	if err != nil {
-		sendError(c, f.ID, err)
+		chat.SendError(c, f.ID, err)
 		return
 	}
 	if f.Type != "message.send" {
@@ -181,12 +185,12 @@ func (ag *agentConn) frame(ctx context.Context, c *realtime.Conn, f interact.Fra
 		}
 		switch f.Type {
 		case "message.send":
-			return nil, s.sendMessage(ctx, c, f.ID, interact.Message{TaskID: d.TaskID, ClientID: d.ClientID, From: interact.FromAgent,
+			return nil, chat.Send(ctx, s.cfg.Transcript, c, f.ID, interact.Message{TaskID: d.TaskID, ClientID: d.ClientID, From: interact.FromAgent,
 				AgentID: me, Name: eng.AgentDisplayName(d.TaskID), Text: d.Text})
 		case "typing":
-			return nil, s.ephemeral(d.TaskID, "typing", map[string]any{"from": interact.FromAgent, "on": d.On})
+			return nil, chat.Ephemeral(s.cfg.Bus, d.TaskID, "typing", map[string]any{"from": interact.FromAgent, "on": d.On})
 		case "read":
-			return nil, s.ephemeral(d.TaskID, "read", map[string]any{"from": interact.FromAgent, "seq": d.Seq})
+			return nil, chat.Ephemeral(s.cfg.Bus, d.TaskID, "read", map[string]any{"from": interact.FromAgent, "seq": d.Seq})
 		}
 		msgs, err := s.store.Messages(ctx, d.TaskID, d.AfterSeq, 1000)
 		return map[string]any{"taskId": d.TaskID, "messages": msgs}, err
@@ -220,11 +224,11 @@ func (ag *agentConn) frame(ctx context.Context, c *realtime.Conn, f interact.Fra
 		c.Unsubscribe(interact.ServiceSubject(d.ServiceID))
 		return nil, nil
 	}
-	if isCallFrame(f.Type) {
+	if chat.IsCallFrame(f.Type) {
 		if d.TaskID == "" {
 			return nil, interact.Errorf(interact.EINVALID, "Frame %q needs a taskId.", f.Type)
 		}
-		return s.callFrame(ctx, f.Type, d.TaskID, me, f.Data)
+		return s.cfg.Calls.Frame(ctx, f.Type, d.TaskID, me, f.Data)
 	}
 	return nil, interact.Errorf(interact.EINVALID, "Unknown frame type %q.", f.Type)
 }

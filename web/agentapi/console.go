@@ -1,4 +1,4 @@
-package web
+package agentapi
 
 // The agent console: one page at /agent (sign-in form without a session,
 // else the console) whose script, bundled by esbuild from web/ui/console,
@@ -18,12 +18,19 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/endpoint"
+	"github.com/interact-oss/interact/web/ui/dist"
 	"github.com/interact-oss/interact/web/ui/widget"
 )
 
-// agentConsoleStore is what the agent console's endpoints need of the
-// store besides what web needs.
-type agentConsoleStore interface {
+// Store is what the agent socket and console need of the store.
+type Store interface {
+	Task(ctx context.Context, id string) (*interact.Task, error)
+	Messages(ctx context.Context, taskID string, after int64, limit int) ([]interact.Message, error)
+	Service(ctx context.Context, a interact.Actor, id string) (*interact.Service, error)
+	SetMemberActive(ctx context.Context, a interact.Actor, serviceID string, active bool) error
+	AgentServices(ctx context.Context, tenantID, userID string) ([]string, error)
+	ContactByID(ctx context.Context, tenantID, contactID string) (*interact.Contact, error)
+	ContactWidget(ctx context.Context, tenantID, ownerID string) (*interact.WidgetSettings, error)
 	AgentOffers(ctx context.Context, a interact.Actor, f interact.AgentSessionFilter) ([]interact.AgentSession, string, error)
 	ServiceCodes(ctx context.Context, a interact.Actor, serviceID string) ([]interact.Code, error)
 	SetSessionLabels(ctx context.Context, a interact.Actor, offerID string, codeIDs, tags []string) (*interact.Labels, error)
@@ -69,10 +76,12 @@ type fieldLabels struct {
 const agentConsoleCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// agentConsoleRoutes are the agent console's pages and assets.
-func (s *Server) agentConsoleRoutes() []endpoint.Route {
+// Routes are the agent socket, the agent console's page and assets, and
+// the signed-in user's own endpoints under /api/v1/me.
+func (s *API) Routes() []endpoint.Route {
 	const me = "/api/v1/me"
 	return []endpoint.Route{
+		{Method: "GET", Path: "/agent/v1/ws", Tag: "agent", Summary: "The agent console's WebSocket.", Auth: endpoint.AuthUser, H: s.agentSocket},
 		{Method: "GET", Path: "/agent", Tag: "agent", Summary: "The agent console.", H: s.agentConsolePage},
 		{Method: "GET", Path: "/agent/{file}", Tag: "agent", Summary: "The agent console's script, at a content-hashed name.", H: s.agentConsoleFile},
 		{Method: "GET", Path: me + "/services", Tag: "agent", Summary: "The signed-in user's services with their own active toggle.", Auth: endpoint.AuthUser,
@@ -111,7 +120,7 @@ var agentConsolePage = template.Must(template.New("agent").Parse(`<!doctype html
 // consoleBundle is the name of the console's script in web/ui/dist.
 func consoleBundle() string {
 	var names []string
-	for n := range assets() {
+	for _, n := range dist.Names() {
 		if strings.HasPrefix(n, "console.") {
 			names = append(names, n)
 		}
@@ -125,7 +134,7 @@ func consoleBundle() string {
 
 // agentConsolePage serves the console's page; the script asks for the
 // session and shows the sign-in form when there is none.
-func (s *Server) agentConsolePage(w http.ResponseWriter, r *http.Request) error {
+func (s *API) agentConsolePage(w http.ResponseWriter, r *http.Request) error {
 	name := consoleBundle()
 	if name == "" {
 		return interact.Errorf(interact.EINTERNAL, "the agent console is not built")
@@ -138,16 +147,16 @@ func (s *Server) agentConsolePage(w http.ResponseWriter, r *http.Request) error 
 }
 
 // agentConsoleFile serves the console's script, cached for a year.
-func (s *Server) agentConsoleFile(w http.ResponseWriter, r *http.Request) error {
+func (s *API) agentConsoleFile(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("file")
 	if !strings.HasPrefix(name, "console.") {
 		return interact.Errorf(interact.ENOTFOUND, "No such file.")
 	}
-	return serveAsset(w, r, name, "public, max-age=31536000, immutable")
+	return dist.Serve(w, r, name, "public, max-age=31536000, immutable")
 }
 
 // myServices lists the signed-in user's memberships.
-func (s *Server) myServices(w http.ResponseWriter, r *http.Request) error {
+func (s *API) myServices(w http.ResponseWriter, r *http.Request) error {
 	cs := s.store
 	a := endpoint.ActorFrom(r)
 	ids, err := s.store.AgentServices(r.Context(), a.TenantID, a.UserID)
@@ -175,7 +184,7 @@ func (s *Server) myServices(w http.ResponseWriter, r *http.Request) error {
 }
 
 // mySessions lists the signed-in user's own offers (My Sessions).
-func (s *Server) mySessions(w http.ResponseWriter, r *http.Request) error {
+func (s *API) mySessions(w http.ResponseWriter, r *http.Request) error {
 	cs := s.store
 	limit := 0
 	if v := r.URL.Query().Get("limit"); v != "" {
@@ -195,7 +204,7 @@ func (s *Server) mySessions(w http.ResponseWriter, r *http.Request) error {
 }
 
 // setMyLabels replaces the codes and tags of one of the user's sessions.
-func (s *Server) setMyLabels(w http.ResponseWriter, r *http.Request) error {
+func (s *API) setMyLabels(w http.ResponseWriter, r *http.Request) error {
 	cs := s.store
 	var req labelsRequest
 	if err := endpoint.Decode(w, r, &req); err != nil {
@@ -210,7 +219,7 @@ func (s *Server) setMyLabels(w http.ResponseWriter, r *http.Request) error {
 }
 
 // myTaskLabels returns the labels of the user's session of a task.
-func (s *Server) myTaskLabels(w http.ResponseWriter, r *http.Request) error {
+func (s *API) myTaskLabels(w http.ResponseWriter, r *http.Request) error {
 	cs := s.store
 	a := endpoint.ActorFrom(r)
 	id, err := cs.HandledOffer(r.Context(), a, r.PathValue("id"))
@@ -226,7 +235,7 @@ func (s *Server) myTaskLabels(w http.ResponseWriter, r *http.Request) error {
 }
 
 // setMyTaskLabels labels the user's latest session of a task.
-func (s *Server) setMyTaskLabels(w http.ResponseWriter, r *http.Request) error {
+func (s *API) setMyTaskLabels(w http.ResponseWriter, r *http.Request) error {
 	cs := s.store
 	var req labelsRequest
 	if err := endpoint.Decode(w, r, &req); err != nil {
@@ -246,7 +255,7 @@ func (s *Server) setMyTaskLabels(w http.ResponseWriter, r *http.Request) error {
 }
 
 // serviceCodes lists the codes of a service the user belongs to or sees.
-func (s *Server) serviceCodes(w http.ResponseWriter, r *http.Request) error {
+func (s *API) serviceCodes(w http.ResponseWriter, r *http.Request) error {
 	cs := s.store
 	codes, err := cs.ServiceCodes(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
 	if err != nil {
@@ -258,7 +267,7 @@ func (s *Server) serviceCodes(w http.ResponseWriter, r *http.Request) error {
 
 // taskPreview returns the first visitor message of a task, to an agent who
 // has (or had) an offer of it: the offer card shows it before accepting.
-func (s *Server) taskPreview(w http.ResponseWriter, r *http.Request) error {
+func (s *API) taskPreview(w http.ResponseWriter, r *http.Request) error {
 	cs := s.store
 	id := r.PathValue("id")
 	if err := offered(r.Context(), cs, endpoint.ActorFrom(r), id); err != nil {
@@ -297,7 +306,7 @@ func offered(ctx context.Context, cs Store, a interact.Actor, taskID string) err
 // taskFieldLabels returns the labels of the custom pre-chat fields of the
 // task's contact (a service or a user) in the asked language, else English,
 // else any; keys without a field (removed since) are left out.
-func (s *Server) taskFieldLabels(w http.ResponseWriter, r *http.Request) error {
+func (s *API) taskFieldLabels(w http.ResponseWriter, r *http.Request) error {
 	cs := s.store
 	a, id, lang := endpoint.ActorFrom(r), r.PathValue("id"), r.URL.Query().Get("lang")
 	if lang != "" && !slices.Contains(interact.WidgetLangs, lang) {

@@ -1,4 +1,4 @@
-package web
+package widgetapi
 
 import (
 	"crypto/hmac"
@@ -31,7 +31,7 @@ func keyFingerprint(key string) string {
 	return hex.EncodeToString(h[:8])
 }
 
-func (s *Server) signToken(c visitorClaims) string {
+func (s *API) signToken(c visitorClaims) string {
 	payload, _ := json.Marshal(c)
 	p := b64.EncodeToString(payload)
 	m := hmac.New(sha256.New, s.cfg.TokenSecret)
@@ -40,7 +40,7 @@ func (s *Server) signToken(c visitorClaims) string {
 }
 
 // parseToken checks a visitor token's signature, expiry and origin.
-func (s *Server) parseToken(tok, origin string, now time.Time) (visitorClaims, error) {
+func (s *API) parseToken(tok, origin string, now time.Time) (visitorClaims, error) {
 	var c visitorClaims
 	bad := interact.Errorf(interact.EUNAUTHORIZED, "The visitor token is invalid or expired; start again or resume.")
 	p, sig, ok := strings.Cut(tok, ".")
