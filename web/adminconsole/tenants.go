@@ -41,3 +41,23 @@ func actTenantState(q *adminReq) (string, string, error) {
 	}
 	return "/admin/tenants", fmt.Sprintf("Tenant %q is now %s.", t.Name, t.State), nil
 }
+
+// Tenant settings.
+
+func viewTenant(q *adminReq) error {
+	if q.tenant == nil {
+		return interact.Errorf(interact.ENOTFOUND, "Your tenant could not be read.")
+	}
+	q.render("tenant", "Tenant settings", map[string]any{"Tenant": q.tenant, "Min": interact.MinIMTasksPerService, "Max": interact.MaxIMTasksPerService})
+	return nil
+}
+
+func actTenant(q *adminReq) (string, string, error) {
+	n, err := q.num("maxIm", "Max concurrent IM tasks per service")
+	if err != nil {
+		return "", "", err
+	}
+	ie, im := q.on("interactEnabled"), q.on("imEnabled")
+	_, err = q.s.store.UpdateTenant(q.ctx(), q.a, q.a.TenantID, interact.TenantUpdate{InteractEnabled: &ie, IMEnabled: &im, MaxConcurrentIMTasksPerService: &n})
+	return "/admin/tenant", "Tenant settings saved.", err
+}
