@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 )
 
 // Calls made on any node run on the owner, and its refusals keep their
@@ -113,7 +114,7 @@ func TestTakeOver(t *testing.T) {
 
 	mark := w.events.mark()
 	old.lease.fail.Store(true) // the owner's store is gone
-	waitFor(t, "the old owner to step down", func() bool { return !old.Owner() })
+	eventually.True(t, "the old owner to step down", func() bool { return !old.Owner() })
 	next := owner(t, rest...)
 
 	if v, ok := old.Task(t1.ID); !ok || v.AgentID != ag0.ID || v.State != interact.TaskConnected {
@@ -123,7 +124,7 @@ func TestTakeOver(t *testing.T) {
 	// to whichever agent is back first.
 	var again map[string]any
 	var taker int
-	waitFor(t, "a new offer of the waiting task", func() bool {
+	eventually.True(t, "a new offer of the waiting task", func() bool {
 		for i, ag := range w.agents {
 			if d, ok := w.events.find(mark, interact.AgentSubject(ag.ID), "offer", offerFor(t2.ID)); ok {
 				again, taker = d, i
@@ -132,7 +133,7 @@ func TestTakeOver(t *testing.T) {
 		}
 		return false
 	})
-	waitFor(t, "both agents back, available", func() bool {
+	eventually.True(t, "both agents back, available", func() bool {
 		q, err := rest[0].Queue(w.ctx, w.admin.TenantID, w.svc.ID)
 		if err != nil {
 			t.Fatal(err)

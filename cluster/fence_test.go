@@ -6,6 +6,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/cluster"
+	"github.com/interact-oss/interact/eventually"
 )
 
 // An owner that lost its lease without noticing (a paused process: its
@@ -43,5 +44,5 @@ func TestPausedOwnerCannotWrite(t *testing.T) {
 	if len(after) != len(before) {
 		t.Errorf("open tasks %d → %d: the paused owner's write landed", len(before), len(after))
 	}
-	waitFor(t, "node a to step down", func() bool { return !a.Owner() })
+	eventually.True(t, "node a to step down", func() bool { return !a.Owner() })
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/chatlog"
 	"github.com/interact-oss/interact/cluster"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/natsbus"
 	"github.com/interact-oss/interact/natsbus/natstest"
 	"github.com/interact-oss/interact/routing"
@@ -144,7 +145,7 @@ func (w *world) nodeWith(name string, edit func(*cluster.Config)) *node {
 func owner(t testing.TB, nodes ...*node) *node {
 	t.Helper()
 	var got *node
-	waitFor(t, "one routing owner", func() bool {
+	eventually.True(t, "one routing owner", func() bool {
 		got = nil
 		count := 0
 		for _, n := range nodes {
@@ -155,17 +156,6 @@ func owner(t testing.TB, nodes ...*node) *node {
 		return count == 1
 	})
 	return got
-}
-
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // events records the engine's events as every node sees them on the bus.
@@ -226,7 +216,7 @@ func (e *events) find(since int, subject, typ string, match func(map[string]any)
 func (e *events) wait(t testing.TB, since int, subject, typ string, match func(map[string]any) bool) map[string]any {
 	t.Helper()
 	var found map[string]any
-	waitFor(t, typ+" on "+subject, func() bool {
+	eventually.True(t, typ+" on "+subject, func() bool {
 		var ok bool
 		found, ok = e.find(since, subject, typ, match)
 		return ok

@@ -8,6 +8,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/cluster"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/natsbus"
 )
 
@@ -49,7 +50,7 @@ func (c *taskCalls) count(t *testing.T) int {
 	if err := c.bus.Publish("cluster.test.mark", []byte(mark)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the marker", func() bool {
+	eventually.True(t, "the marker", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return c.marked[mark]
@@ -106,7 +107,7 @@ func TestTaskViews(t *testing.T) {
 	if err := own.EndTask(w.ctx, task.ID, interact.ByVisitor); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "node b to see the task ended", func() bool { _, open := b.Task(task.ID); return !open })
+	eventually.True(t, "node b to see the task ended", func() bool { _, open := b.Task(task.ID); return !open })
 
 	// Ended through node b itself: closed at once, before any event.
 	task = connected(w.agents[0])
@@ -132,14 +133,14 @@ func TestTaskViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	offer := w.events.wait(t, mark, interact.AgentSubject(w.agents[1].ID), "offer", offerFor(task.ID))
-	waitFor(t, "node b to see the transfer", func() bool {
+	eventually.True(t, "node b to see the transfer", func() bool {
 		v, open := b.Task(task.ID)
 		return open && (v.AgentID != w.agents[0].ID || v.State != interact.TaskConnected)
 	})
 	if _, err := own.Accept(w.ctx, w.agents[1].ID, offer["offerId"].(string)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "node b to see the new agent", func() bool {
+	eventually.True(t, "node b to see the new agent", func() bool {
 		v, open := b.Task(task.ID)
 		return open && v.AgentID == w.agents[1].ID && v.State == interact.TaskConnected
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/membus"
 	"github.com/interact-oss/interact/realtime"
 )
@@ -102,23 +103,17 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	c := dial(t, url)
 	read(t, c)
 	big := []byte(`{"type":"message","data":{"text":"` + strings.Repeat("x", 60000) + `"}}`)
-	deadline := time.Now().Add(10 * time.Second)
-	for hub.Stats().SlowClosed == 0 && time.Now().Before(deadline) {
-		bus.Publish("task.slow", big) // the client never reads: its queue overflows
-	}
-	if hub.Stats().SlowClosed == 0 {
-		t.Fatal("a client that never reads was not closed")
-	}
-	for time.Now().Before(deadline) {
-		h.mu.Lock()
-		n := h.closed
-		h.mu.Unlock()
-		if n == 1 {
-			return
+	eventually.Within(t, 10*time.Second, "a client that never reads to be closed", func() bool {
+		for range 16 {
+			bus.Publish("task.slow", big) // the client never reads: its queue overflows
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("Closed was not called once")
+		return hub.Stats().SlowClosed != 0
+	})
+	eventually.True(t, "Closed to be called once", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.closed == 1
+	})
 }
 
 func TestOpenErrorRefusesWithPolicyClose(t *testing.T) {

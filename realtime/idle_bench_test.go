@@ -9,8 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/membus"
 	"github.com/interact-oss/interact/realtime"
 )
@@ -54,9 +54,7 @@ func BenchmarkIdleConnection(b *testing.B) {
 	}
 	n := len(conns)
 	b.StopTimer()
-	for hub.Stats().Connections < n {
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually.True(b, "every connection to be open", func() bool { return hub.Stats().Connections >= n })
 	after := idleMem()
 	b.ReportMetric(float64(after.heap-before.heap)/float64(n), "heap-B/conn")
 	b.ReportMetric(float64(after.stack-before.stack)/float64(n), "stack-B/conn")

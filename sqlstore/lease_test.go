@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/sqlstore"
 )
 
@@ -56,29 +57,26 @@ func testLease(t *testing.T) {
 
 	// Expiry: b renews for a moment only; once it has passed, a takes over.
 	acquire(b, "node-b", 50*time.Millisecond, true, 2)
-	for {
+	var takeover int64
+	eventually.True(t, "b's lease to expire and a to take over", func() bool {
 		token, ok, err := a.AcquireLease(ctx, name, "node-a", time.Hour)
 		noErr(t, err)
-		if ok {
-			if token != 3 {
-				t.Fatalf("takeover token %d, want 3", token)
-			}
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+		takeover = token
+		return ok
+	})
+	if takeover != 3 {
+		t.Fatalf("takeover token %d, want 3", takeover)
 	}
 	wantHolder("node-a", 3)
 	acquire(b, "node-b", time.Hour, false, 0)
 
 	// The same holder after its own lease expired starts a new tenure.
 	acquire(a, "node-a", 20*time.Millisecond, true, 3)
-	for {
-		if holder, _, _, err := a.Lease(ctx, name); err != nil || holder == "" {
-			noErr(t, err)
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually.True(t, "a's own lease to expire", func() bool {
+		holder, _, _, err := a.Lease(ctx, name)
+		noErr(t, err)
+		return holder == ""
+	})
 	acquire(a, "node-a", time.Hour, true, 4)
 
 	for _, bad := range []struct {

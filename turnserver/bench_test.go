@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/interact-oss/interact/eventually"
 )
 
 const benchSecret = "bench-secret-0123456789"
@@ -242,17 +244,17 @@ func startCoturn(b *testing.B) *benchTarget {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	// Ready once it answers a STUN binding request.
 	c := dial(b, "udp", addr, "", "")
-	// A loaded machine may take a while to start coturn's threads.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := c.SendBindingRequest(); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
+	b.Cleanup(func() {
+		if b.Failed() {
 			out, _ := os.ReadFile(logPath)
-			b.Fatalf("coturn did not answer on %s; its log:\n%s", addr, tail(out, 2000))
+			b.Logf("coturn's log:\n%s", tail(out, 2000))
 		}
-	}
+	})
+	// A loaded machine may take a while to start coturn's threads.
+	eventually.Within(b, 30*time.Second, "coturn to answer on "+addr, func() bool {
+		_, err := c.SendBindingRequest()
+		return err == nil
+	})
 	return &benchTarget{addr: addr, cmd: cmd}
 }
 

@@ -169,18 +169,6 @@ func exchange(t *testing.T, from, to net.PacketConn, payload []byte) net.Addr {
 	return nil
 }
 
-// waitFor polls cond until it holds or 5 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // lookCoturn finds one of coturn's programs, or skips (fails when
 // INTERACT_REQUIRE_COTURN is set).
 func lookCoturn(t testing.TB, program string) string {

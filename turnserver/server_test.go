@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/interact-oss/interact/eventually"
 )
 
 func TestRelayBetweenTwoClients(t *testing.T) {
@@ -71,7 +73,7 @@ func TestRefusedCredentials(t *testing.T) {
 				if s.Allocations() != 0 {
 					t.Errorf("%d allocations after a refusal", s.Allocations())
 				}
-				waitFor(t, "the refusal logged", func() bool { return strings.Contains(s.log.String(), c.reason) })
+				eventually.True(t, "the refusal to be logged", func() bool { return strings.Contains(s.log.String(), c.reason) })
 				mustNotContain(t, s.log.String(), testSecret)
 				mustNotContain(t, s.log.String(), c.pass)
 			})
@@ -102,7 +104,7 @@ func TestExpiredCredentialsKeepLiveAllocation(t *testing.T) {
 
 	advance(time.Hour)
 	wantRefused(t, "a peer added to an allocation past its maximum age", ca.CreatePermission(&net.UDPAddr{IP: net.IPv4(127, 0, 0, 3), Port: 9}))
-	waitFor(t, "the refusal logged", func() bool { return strings.Contains(s.log.String(), "allocation too old") })
+	eventually.True(t, "the refusal to be logged", func() bool { return strings.Contains(s.log.String(), "allocation too old") })
 }
 
 func TestAllocationQuotaPerTask(t *testing.T) {
@@ -121,7 +123,7 @@ func TestAllocationQuotaPerTask(t *testing.T) {
 	allocate(t, "udp", s.addr("udp"), otherUser, otherPass)
 
 	second.Close() // deallocates
-	waitFor(t, "the deallocation", func() bool { return s.Allocations() == 2 })
+	eventually.True(t, "the deallocation", func() bool { return s.Allocations() == 2 })
 	allocate(t, "udp", s.addr("udp"), user, pass)
 }
 
@@ -201,37 +203,23 @@ func TestCloseReleasesEverySocket(t *testing.T) {
 		// returned, a moment after Close; and the port lies in the ephemeral
 		// range, where another process may bind it at once: only a socket of
 		// this process still bound after that moment counts.
-		deadline := time.Now().Add(2 * time.Second)
-		for {
+		eventually.True(t, "UDP "+a+" to be free after Close", func() bool {
 			pc, err := net.ListenPacket("udp4", a)
 			if err == nil {
 				pc.Close()
-				break
+				return true
 			}
 			ours, perr := boundHere(a)
-			if perr == nil && !ours {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("UDP %s still bound after Close: %v", a, err)
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return perr == nil && !ours
+		})
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for {
+	eventually.True(t, "TCP "+tcpAddr+" to be free after Close", func() bool {
 		ln, err := net.Listen("tcp4", tcpAddr)
 		if err == nil {
 			ln.Close()
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Errorf("TCP %s still bound after Close: %v", tcpAddr, err)
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return err == nil
+	})
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/interact-oss/interact/eventually"
 )
 
 var uclientTotals = regexp.MustCompile(`start_mclient: tot_send_msgs=(\d+), tot_recv_msgs=(\d+)`)
@@ -48,6 +50,6 @@ func TestTurnutilsUclient(t *testing.T) {
 		if out, err := uclient("udp", Password("guessed", user)); err == nil {
 			t.Fatalf("uclient succeeded with a forged password\n%s", out)
 		}
-		waitFor(t, "the refusal logged", func() bool { return strings.Contains(s.log.String(), "wrong password") })
+		eventually.True(t, "the refusal to be logged", func() bool { return strings.Contains(s.log.String(), "wrong password") })
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 )
 
 // End-to-end tests of the agent console's WebSocket (docs/protocol.md §3).
@@ -27,18 +28,18 @@ func (l *live) agentDial(i int) *wsClient {
 // awaitOffer returns which of the agents is offered taskID next, and the offer.
 func awaitOffer(t *testing.T, taskID string, agents ...*wsClient) (int, map[string]any) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
 	isOffer := func(f map[string]any) bool { return f["type"] == "offer" && field(data(f), "task")["id"] == taskID }
-	for time.Now().Before(deadline) {
+	who, offer := -1, map[string]any(nil)
+	eventually.True(t, "an offer of "+taskID, func() bool {
 		for i, a := range agents {
 			if f, found, _ := a.poll(isOffer); found {
-				return i, data(f)
+				who, offer = i, data(f)
+				return true
 			}
 		}
-		time.Sleep(5 * time.Millisecond) // polling interval
-	}
-	t.Fatalf("no offer of %s within 5s", taskID)
-	return 0, nil
+		return false
+	})
+	return who, offer
 }
 
 func TestAgentSocketOrigin(t *testing.T) {

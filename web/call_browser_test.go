@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/turnserver"
 	"github.com/interact-oss/interact/web"
 )
@@ -194,31 +195,35 @@ func (e *callEnv) mediaFlows(t *testing.T, vTab context.Context, kinds ...string
 		ctx context.Context
 		pc  string
 	}{"visitor": {vTab, widgetPC}, "agent": {e.agent, consolePC}}
+	var waiting string // the side awaited, for the log on a timeout
+	var first, now map[string]any
+	defer func() {
+		if waiting != "" {
+			t.Logf("%s: inbound %v did not grow: first %v, now %v", waiting, kinds, first, now)
+		}
+	}()
 	for name, s := range sides {
-		first := eval[map[string]any](t, s.ctx, rtcStats(s.pc))
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			time.Sleep(500 * time.Millisecond) // sampling interval
-			now := eval[map[string]any](t, s.ctx, rtcStats(s.pc))
-			grown := true
+		waiting = name
+		first = eval[map[string]any](t, s.ctx, rtcStats(s.pc))
+		now = first
+		eventually.Within(t, 15*time.Second, fmt.Sprintf("%s: inbound %v to grow", name, kinds), func() bool {
+			now = eval[map[string]any](t, s.ctx, rtcStats(s.pc))
 			for _, k := range kinds {
 				a, _ := first[k].(float64)
 				b, _ := now[k].(float64)
-				grown = grown && b > a && b > 0
-			}
-			if grown {
-				t.Logf("%s: %v", name, now)
-				if e.relay && (now["local"] != "relay" || now["remote"] != "relay") {
-					t.Errorf("%s: selected pair %v ↔ %v, want relay ↔ relay", name, now["local"], now["remote"])
+				if b <= a || b <= 0 {
+					return false
 				}
-				if !e.relay && (now["local"] != "host" || now["remote"] != "host") {
-					t.Errorf("%s: selected pair %v ↔ %v, want host ↔ host", name, now["local"], now["remote"])
-				}
-				break
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: inbound %v did not grow: first %v, now %v", name, kinds, first, now)
-			}
+			return true
+		})
+		waiting = ""
+		t.Logf("%s: %v", name, now)
+		if e.relay && (now["local"] != "relay" || now["remote"] != "relay") {
+			t.Errorf("%s: selected pair %v ↔ %v, want relay ↔ relay", name, now["local"], now["remote"])
+		}
+		if !e.relay && (now["local"] != "host" || now["remote"] != "host") {
+			t.Errorf("%s: selected pair %v ↔ %v, want host ↔ host", name, now["local"], now["remote"])
 		}
 	}
 }

@@ -144,6 +144,9 @@ func (e *callEnv) callForDrop(t *testing.T, ttl time.Duration) (v context.Contex
 	taskID = eval[string](t, e.agent, `[...window.interactCalls.keys()][0]`)
 	eval[any](t, v, watchPC(widgetPC))
 	eval[any](t, e.agent, watchPC(consolePC))
+	// Real time: the credentials expire by the TURN server's clock, which
+	// this package cannot move, and the browsers' ICE agents run on real
+	// timers.
 	time.Sleep(time.Until(began.Add(ttl + time.Second)))
 	return v, taskID
 }
@@ -166,7 +169,7 @@ func (e *callEnv) drop(t *testing.T, v context.Context, relay *dropRelay, taskID
 	waitJS(t, v, `['disconnected', 'failed'].includes(`+widgetPC+`.connectionState) && `+visitorReconnecting, 30*time.Second)
 	waitConsole(t, e.agent, "console sees the drop", `['disconnected', 'failed'].includes(`+consolePC+`.connectionState) && `+agentReconnecting)
 	noticed := time.Since(dropped)
-	time.Sleep(down) // the network stays down
+	time.Sleep(down) // the network stays down this long: a real outage for the browsers' real timers
 	if down > 0 && !eval[bool](t, v, widgetPC+`.connectionState !== 'connected' && `+visitorReconnecting) {
 		t.Errorf("the visitor's page, %v into the drop: %v", time.Since(dropped).Round(time.Millisecond),
 			eval[any](t, v, `[`+widgetPC+`.connectionState, __text('.call .cst')]`))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 )
 
 // The agent console in a real browser: two agents, a supervisor (the tenant
@@ -472,16 +473,17 @@ func TestAgentConsolePickupInBrowser(t *testing.T) {
 // evaluation fails while the old document goes away, and is retried.
 func waitAcrossReload(t *testing.T, ctx context.Context, what, js string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+js+`); } catch { return false; } })()`))
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
+	var ok bool
+	var err error // the last evaluation's
+	defer func() {
+		if !ok { // timed out: what the console shows
 			state, _ := chromedp.Run(ctx, chromedp.Evaluate[any](consoleState))
-			t.Fatalf("%s: waiting for %s: %v\nconsole: %v", what, js, err, state)
+			t.Logf("%s: last evaluation error %v\nconsole: %v", what, err, state)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	}()
+	eventually.True(t, what+": "+js, func() bool {
+		ok, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+js+`); } catch { return false; } })()`))
+		ok = ok && err == nil
+		return ok
+	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/chatlog"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/membus"
 	"github.com/interact-oss/interact/realtime"
 	"github.com/interact-oss/interact/routing"
@@ -439,18 +440,6 @@ func (l *live) taskCount() int {
 	return len(ss)
 }
 
-// eventually polls cond until it holds, for at most 5 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 5s", what)
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval, not a wait for an outcome
-	}
-}
-
 func wantRefused(t *testing.T, what string, r wresp, status int, code string) {
 	t.Helper()
 	if r.status != status || r.code() != code {
@@ -520,19 +509,16 @@ func (w *wsClient) poll(match func(f map[string]any) bool) (f map[string]any, fo
 func (w *wsClient) awaitWhere(typ string, ok func(f map[string]any) bool) map[string]any {
 	w.t.Helper()
 	match := func(f map[string]any) bool { return (typ == "" || f["type"] == typ) && ok(f) }
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		f, found, open := w.poll(match)
-		switch {
-		case found:
-			return f
-		case !open:
+	var f map[string]any
+	eventually.True(w.t, fmt.Sprintf("a matching %q frame", typ), func() bool {
+		got, found, open := w.poll(match)
+		if !open {
 			w.t.Fatalf("socket closed while waiting for %q", typ)
-		case time.Now().After(deadline):
-			w.t.Fatalf("no matching %q frame within 5s", typ)
 		}
-		time.Sleep(2 * time.Millisecond) // polling interval
-	}
+		f = got
+		return found
+	})
+	return f
 }
 
 // until returns, and consumes, the frames received before the next frame

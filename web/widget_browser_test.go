@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/web"
 )
 
@@ -332,7 +333,7 @@ func waitJS(t *testing.T, ctx context.Context, js string, timeout time.Duration)
 		_, err := chromedp.Run(c, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout-time.Since(start))))
 		cancel()
 		if err != nil && (strings.Contains(err.Error(), "context") || strings.Contains(err.Error(), "navigated")) && time.Since(start) < timeout {
-			time.Sleep(50 * time.Millisecond) // the page is navigating
+			time.Sleep(50 * time.Millisecond) // the page is navigating: a pause before retrying, bounded by timeout
 			continue
 		}
 		if err == nil {
@@ -752,11 +753,30 @@ func (e *browserEnv) testXSS(t *testing.T) {
 	if text := eval[string](t, tab, `__root().querySelector('.log').textContent`); strings.Contains(text, "Agent 0") {
 		t.Errorf("the hidden agent name leaks into the conversation: %q", text)
 	}
-	time.Sleep(300 * time.Millisecond) // give a broken image's onerror a chance to fire
+	// No dialog, proven by a barrier rather than a pause: one more broken
+	// image with the same src, loaded now that the messages are shown,
+	// whose onerror comes after that of any image made from their text
+	// (even one never attached to the page). An alert() blocks the page:
+	// the barrier does not settle then, and the dialog comes first.
+	barrier := make(chan error, 1)
+	go func() {
+		c, cancel := context.WithTimeout(tab, 10*time.Second)
+		defer cancel()
+		_, err := chromedp.Run(c, chromedp.Evaluate[bool](`new Promise(done => { const i = new Image(); i.onload = i.onerror = () => done(true); i.src = 'x'; })`, chromedp.EvalAwaitPromise))
+		barrier <- err
+	}()
 	select {
 	case m := <-dialogs:
 		t.Errorf("a dialog opened: %q", m)
-	default:
+	case err := <-barrier:
+		if err != nil {
+			t.Fatalf("the barrier image: %v", err)
+		}
+		select {
+		case m := <-dialogs:
+			t.Errorf("a dialog opened: %q", m)
+		default:
+		}
 	}
 	ag.send("task.end", map[string]any{"taskId": ag.taskID})
 	ag.await("ok")
@@ -801,13 +821,7 @@ func (e *browserEnv) testOutage(t *testing.T) {
 	send(t, tab, "before")
 	ag.heard("before")
 	const refreshed = `interact_http_requests_total{code="200",route="POST /widget/v1/token"}`
-	deadline := time.Now().Add(5 * time.Second)
-	for metric(t, e.frontURL, refreshed) < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the widget did not refresh its visitor token")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	eventually.Within(t, 5*time.Second, "the widget to refresh its visitor token", func() bool { return metric(t, e.frontURL, refreshed) >= 1 })
 
 	e.proxy.cut(true)
 	waitJS(t, tab, `__visible('.banner') && __text('.banner') === 'Connection lost. Reconnecting…'`, 5*time.Second)
@@ -815,7 +829,9 @@ func (e *browserEnv) testOutage(t *testing.T) {
 	waitJS(t, tab, `__msgs().some(m => m.text === 'during the outage' && m.seq === 0 && m.st === 'Sending…')`, 3*time.Second)
 	e.screenshot(t, tab, "7-reconnecting")
 	ag.say("while you were away")
-	time.Sleep(4500 * time.Millisecond) // longer than a token's life
+	// The outage outlasts a token's life (4 s) in real time: what is tested
+	// is the widget's own timers, in the browser, which no fake clock drives.
+	time.Sleep(4500 * time.Millisecond)
 	e.proxy.cut(false)
 
 	waitJS(t, tab, `!__visible('.banner') && __msgs().some(m => m.text === 'while you were away') && __msgs().some(m => m.text === 'during the outage' && m.seq > 0)`, 10*time.Second)

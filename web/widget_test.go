@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/web"
 )
 
@@ -69,7 +70,7 @@ func (l *live) restrict(origins ...string) {
 	}
 	on, ids := true, []string{tpl.ID}
 	l.setInteract(interact.InteractUpdate{DomainTemplateIDs: &ids, RestrictAccess: &on})
-	eventually(l.t, "restrict access takes effect", func() bool {
+	eventually.True(l.t, "restrict access to take effect", func() bool {
 		return l.config(l.st.ContactID, l.st.WidgetKey, "https://unlisted.example.test").status == http.StatusForbidden
 	})
 }
@@ -112,7 +113,7 @@ func (f *refusals) started(what string, r wresp) string {
 // configSays polls until GET config answers code ("" = 200).
 func (f *refusals) configSays(what, code string) {
 	f.t.Helper()
-	eventually(f.t, what, func() bool { return f.config(f.contact, f.key, shopOrigin).code() == code })
+	eventually.True(f.t, what, func() bool { return f.config(f.contact, f.key, shopOrigin).code() == code })
 }
 
 func (f *refusals) modalities() map[string]any {
@@ -188,18 +189,18 @@ func TestWidgetRefusals(t *testing.T) {
 	t.Run("modalities", func(t *testing.T) {
 		f := newRefusals(t)
 		f.setTenant(interact.TenantUpdate{IMEnabled: &off})
-		eventually(t, "IM off reaches the widget", func() bool { return f.modalities()["chat"] == false })
+		eventually.True(t, "IM off to reach the widget", func() bool { return f.modalities()["chat"] == false })
 		f.refused("chat, IM off", f.chat(), 403, interact.EIMDISABLED)
 		f.started("audio, IM off", f.call("audio"))
 		f.setTenant(interact.TenantUpdate{IMEnabled: &on})
-		eventually(t, "IM on reaches the widget", func() bool { return f.modalities()["chat"] == true })
+		eventually.True(t, "IM on to reach the widget", func() bool { return f.modalities()["chat"] == true })
 
 		f.setInteract(interact.InteractUpdate{InstantMessage: &off})
-		eventually(t, "chat toggle off reaches the widget", func() bool { m := f.modalities(); return m["chat"] == false && m["audio"] == true })
+		eventually.True(t, "the chat toggle off to reach the widget", func() bool { m := f.modalities(); return m["chat"] == false && m["audio"] == true })
 		f.refused("chat, toggle off", f.chat(), 403, interact.EMODALITYOFF)
 		f.started("audio, chat toggle off", f.call("audio"))
 		f.setInteract(interact.InteractUpdate{InstantMessage: &on, AudioVideo: &off})
-		eventually(t, "call toggle off reaches the widget", func() bool {
+		eventually.True(t, "the call toggle off to reach the widget", func() bool {
 			m := f.modalities()
 			return m["chat"] == true && m["audio"] == false && m["video"] == false
 		})

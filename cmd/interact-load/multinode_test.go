@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/natsbus/natstest"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create a database
 )
@@ -63,7 +64,7 @@ func TestMultiNode(t *testing.T) {
 	}
 	// C starts first and takes the routing lease; A and B join.
 	c := node("C")
-	waitUntil(t, 20*time.Second, "node C to own routing", func() bool { return routingOwnerNode(c) })
+	eventually.Within(t, 20*time.Second, "node C to own routing", func() bool { return routingOwnerNode(c) })
 	a, b := node("A"), node("B")
 
 	plan, err := setupLoad(ctx, a.url, a.adminEmail, password, setupSpec{Visitors: chats, Agents: agentsN, LocalAddr: "127.0.0.1"}, t.Logf)
@@ -98,7 +99,7 @@ func TestMultiNode(t *testing.T) {
 	// Chat across nodes: visitors on A send, agents on B and C receive and
 	// answer, until the owner dies mid-queue and past it.
 	sender := startSending(w, textSize)
-	waitUntil(t, 30*time.Second, "messages to flow across nodes", func() bool {
+	eventually.Within(t, 30*time.Second, "messages to flow across nodes", func() bool {
 		return w.stats.acked.Load() >= 200 && agentsB.delivered() > 0 && agentsC.delivered() > 0
 	})
 	lat := agentsB.latency()
@@ -106,7 +107,7 @@ func TestMultiNode(t *testing.T) {
 		lat.quantile(0.5), lat.quantile(0.99), lat.count(), w.ackHist.quantile(0.5), w.ackHist.quantile(0.99))
 	c.kill()
 	killed := time.Now()
-	waitUntil(t, 30*time.Second, "another node to own routing", func() bool { return routingOwnerNode(a) || routingOwnerNode(b) })
+	eventually.Within(t, 30*time.Second, "another node to own routing", func() bool { return routingOwnerNode(a) || routingOwnerNode(b) })
 	takeOver := time.Since(killed)
 	// C's agent reconnects to B and gets its chats back.
 	agentsC.close()
@@ -130,9 +131,9 @@ func TestMultiNode(t *testing.T) {
 		}
 	}
 	sender.pause(ended)
-	waitUntil(t, 30*time.Second, "the ending chat's messages to be acknowledged", func() bool { return ended.pending() == 0 })
+	eventually.Within(t, 30*time.Second, "the ending chat's messages to be acknowledged", func() bool { return ended.pending() == 0 })
 	ended.closeSocket(true)
-	waitUntil(t, 30*time.Second, "a waiting chat to be taken", func() bool { return isConnected(waiting[0]) || isConnected(waiting[1]) })
+	eventually.Within(t, 30*time.Second, "a waiting chat to be taken", func() bool { return isConnected(waiting[0]) || isConnected(waiting[1]) })
 
 	// A settings change made on B reaches A.
 	propagation := settingsReachOtherNode(t, ctx, w, b, plan.ChatServices[0], password)
@@ -144,7 +145,7 @@ func TestMultiNode(t *testing.T) {
 	a.kill()
 	killed = time.Now()
 	if aOwned {
-		waitUntil(t, 30*time.Second, "node B to own routing", func() bool { return routingOwnerNode(b) })
+		eventually.Within(t, 30*time.Second, "node B to own routing", func() bool { return routingOwnerNode(b) })
 		t.Logf("node A owned routing too: node B took over after %v", time.Since(killed).Round(time.Millisecond))
 	}
 	lastSeen := map[*visitor]int64{}
@@ -177,7 +178,7 @@ func TestMultiNode(t *testing.T) {
 		if v == ended {
 			continue
 		}
-		waitUntil(t, 30*time.Second, "resent messages to be acknowledged", func() bool { return v.pending() == 0 })
+		eventually.Within(t, 30*time.Second, "resent messages to be acknowledged", func() bool { return v.pending() == 0 })
 	}
 
 	// Every visitor ends its chat; then read everything back.
@@ -191,7 +192,7 @@ func TestMultiNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sessions []interact.Session
-	waitUntil(t, 30*time.Second, "every task to end", func() bool {
+	eventually.Within(t, 30*time.Second, "every task to end", func() bool {
 		var page struct{ Items []interact.Session }
 		if err := admin.do(ctx, "GET", "/api/v1/sessions?limit=500&serviceId="+plan.ChatServices[0].ID, nil, &page); err != nil {
 			t.Fatal(err)
@@ -293,7 +294,7 @@ func settingsReachOtherNode(t *testing.T, ctx context.Context, w *worker, b *spa
 		if err := admin.do(ctx, "PUT", "/api/v1/services/"+svc.ID+"/interact", interact.InteractUpdate{AudioVideo: &want}, nil); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, 20*time.Second, "the settings change on the other node", func() bool { return calls() == want })
+		eventually.Within(t, 20*time.Second, "the settings change on the other node", func() bool { return calls() == want })
 		if took == 0 {
 			took = time.Since(start)
 		}
@@ -356,17 +357,6 @@ func isConnected(v *visitor) bool {
 
 // routingOwnerNode reports whether the node says it runs the routing engine.
 func routingOwnerNode(s *spawnedServer) bool { return routingOwner(s.url) }
-
-func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // freshDatabase creates a new database next to the one base names, dropped
 // when the test ends, and returns its URL.

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/natsbus/natstest"
 )
 
@@ -62,21 +63,22 @@ func start(t *testing.T, env map[string]string, args ...string) *instance {
 	go func() {
 		in.done <- run(ctx, append(append([]string{"serve", "--addr", "127.0.0.1:0"}, loopbackTURN...), args...), func(k string) string { return env[k] }, in.stdout, in.stderr)
 	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := listening.FindStringSubmatch(in.stdout.String()); m != nil {
-			in.url = m[1]
-			break
+	defer func() {
+		if in.url == "" {
+			t.Logf("stdout: %s\nstderr: %s", in.stdout, in.stderr)
 		}
+	}()
+	eventually.Within(t, 20*time.Second, "the server to listen", func() bool {
 		select {
 		case err := <-in.done:
-			t.Fatalf("run returned early: %v\nstdout: %s\nstderr: %s", err, in.stdout, in.stderr)
-		case <-time.After(10 * time.Millisecond):
+			t.Fatalf("run returned early: %v", err)
+		default:
 		}
-	}
-	if in.url == "" {
-		t.Fatalf("server did not start; stdout: %s", in.stdout)
-	}
+		if m := listening.FindStringSubmatch(in.stdout.String()); m != nil {
+			in.url = m[1]
+		}
+		return in.url != ""
+	})
 	t.Cleanup(func() { in.stop(t) })
 	return in
 }
@@ -350,7 +352,7 @@ func TestServeWithNATS(t *testing.T) {
 	one := start(t, env, "--data", t.TempDir(), "--demo")
 	two := start(t, env, "--data", t.TempDir())
 	var owner, other *instance
-	waitUntil(t, 20*time.Second, "one routing owner", func() bool {
+	eventually.Within(t, 20*time.Second, "one routing owner", func() bool {
 		a, b := routingOwnerAt(one.url), routingOwnerAt(two.url)
 		switch {
 		case a && !b:
