@@ -1,5 +1,7 @@
 package interact
 
+import "strings"
+
 // Bus carries events between interact's parts, and in scale-out between
 // nodes. It is a doorbell, not a store: delivery is at most once, in
 // publication order per subject from one publisher, and a subscriber that
@@ -80,3 +82,16 @@ func TaskSubject(id string) string { return "task." + id }
 func AgentSubject(id string) string { return "agent." + id }
 
 func ServiceSubject(id string) string { return "service." + id }
+
+// TenantChangedSubject is where an admin change of a tenant is announced,
+// so that every node drops what it cached of the tenant's settings;
+// TenantChangedPattern subscribes to every tenant's.
+func TenantChangedSubject(tenantID string) string { return "tenant." + tenantID + ".changed" }
+
+// TenantChangedPattern matches every TenantChangedSubject.
+const TenantChangedPattern = "tenant.*.changed"
+
+// TenantOfChange returns the tenant of a TenantChangedSubject.
+func TenantOfChange(subject string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(subject, "tenant."), ".changed")
+}

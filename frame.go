@@ -63,7 +63,8 @@ func QueuePositionFrame(pos, eta int) []byte {
 }
 
 // FrameIs reports whether an encoded frame has type typ, without decoding
-// it. It holds for frames made by EncodeFrame, whose type comes first.
+// it. It holds for frames made by EncodeFrame, whose type comes first, and
+// for plain types (no character JSON escapes), as every frame type is.
 func FrameIs(frame []byte, typ string) bool {
 	const head = `{"type":"`
 	return len(frame) > len(head)+len(typ) && bytes.HasPrefix(frame, []byte(head)) &&

@@ -1,11 +1,22 @@
-// Package web is interact's HTTP surface: the admin REST API under /api/v1
-// (session cookies with CSRF protection, or bearer API tokens), the health
-// and metrics endpoints, and the OpenAPI description generated from the
-// same route table that registers the handlers (routes.go).
+// Package web is interact's HTTP server. It assembles the audiences —
+// adminapi (REST), adminconsole (pages), agentapi (agent socket and
+// console), widgetapi (widget endpoints and visitor socket) — into the one
+// route table (routes.go), from which it registers the handlers and
+// generates the OpenAPI document, and wraps every route with what they
+// share: authentication (session cookies with CSRF protection, or bearer
+// API tokens), sign-in and sign-out, security headers, metrics, the error
+// answer, and announcing admin changes to every node. It also serves the
+// health and metrics endpoints.
 //
-// It holds no business rules: the store checks permissions and rules inside
-// its transactions; web authenticates, decodes, rate-limits and encodes.
+// It holds no business rules and no audience's handlers: the store checks
+// permissions and rules inside its transactions, the audiences decode and
+// answer.
 package web
+
+// The front-end bundles are built from web/ui by esbuild's Go API and
+// committed in web/ui/dist; web/ui_test.go fails when they are stale.
+//
+//go:generate go run ./ui/bundle
 
 import (
 	"bufio"
@@ -212,10 +223,10 @@ func NewServer(cfg Config, store Store) *Server {
 	}
 	if cfg.Bus != nil {
 		// Admin changes on any node clear cached contacts and routing settings.
-		sub, err := cfg.Bus.Subscribe("tenant.*.changed", func(subject string, _ []byte) {
+		sub, err := cfg.Bus.Subscribe(interact.TenantChangedPattern, func(subject string, _ []byte) {
 			s.widget.ClearContacts()
 			if cfg.Engine != nil {
-				cfg.Engine.Invalidate(context.Background(), strings.TrimSuffix(strings.TrimPrefix(subject, "tenant."), ".changed"))
+				cfg.Engine.Invalidate(context.Background(), interact.TenantOfChange(subject))
 			}
 		})
 		if err != nil {
@@ -238,7 +249,7 @@ func (s *Server) Close() {
 func (s *Server) changed(tenantID string) {
 	s.widget.ClearContacts()
 	if s.cfg.Bus != nil && tenantID != "" {
-		s.cfg.Bus.Publish("tenant."+tenantID+".changed", []byte("{}"))
+		s.cfg.Bus.Publish(interact.TenantChangedSubject(tenantID), []byte("{}"))
 	}
 }
 

@@ -1,6 +1,6 @@
 // Command bundle builds the front-end bundles of the widget and of the agent
 // console into web/ui/dist.
-// Run it with go generate in package web (see web/assets.go); the bundles
+// Run it with go generate in package web (see web/server.go); the bundles
 // are committed, and web/ui_test.go fails when they are stale.
 package main
 
