@@ -189,7 +189,7 @@ func NewServer(cfg Config, store Store) *Server {
 		s.log.Warn("public URL is not a valid origin for CSRF checks", slog.String("url", cfg.PublicURL))
 	}
 	cfg.Registry.MustRegister(s.requests, s.latency)
-	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace}, store)
+	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Revoked: s.revoked}, store)
 	s.console = adminconsole.New(adminconsole.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, InteractOff: s.interactOff(), Logger: cfg.Logger,
 		CSRF: s.csrf, Logins: s.logins, LoginFailures: s.loginFailures,
@@ -197,6 +197,7 @@ func NewServer(cfg Config, store Store) *Server {
 			return s.authorize(endpoint.Route{Auth: endpoint.AuthAdmin}, r)
 		},
 		Changed: s.changed,
+		Revoked: s.revoked,
 	}, store)
 	wcfg := widgetapi.Config{
 		PublicURL: cfg.PublicURL, TokenSecret: cfg.TokenSecret, VisitorTokenTTL: cfg.VisitorTokenTTL,
@@ -212,7 +213,7 @@ func NewServer(cfg Config, store Store) *Server {
 		wcfg.Calls = s.calls
 	}
 	s.widget = widgetapi.New(wcfg, store)
-	acfg := agentapi.Config{PublicURL: cfg.PublicURL}
+	acfg := agentapi.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger}
 	if s.calls != nil {
 		acfg.Engine, acfg.Hub, acfg.Bus, acfg.Transcript, acfg.Calls = cfg.Engine, cfg.Hub, cfg.Bus, cfg.Transcript, s.calls
 	}
@@ -225,6 +226,7 @@ func NewServer(cfg Config, store Store) *Server {
 		// Admin changes on any node clear cached contacts and routing settings.
 		sub, err := cfg.Bus.Subscribe(interact.TenantChangedPattern, func(subject string, _ []byte) {
 			s.widget.ClearContacts()
+			s.agent.Recheck(interact.TenantOfChange(subject))
 			if cfg.Engine != nil {
 				cfg.Engine.Invalidate(context.Background(), interact.TenantOfChange(subject))
 			}
@@ -330,13 +332,15 @@ func (s *Server) authorize(rt endpoint.Route, r *http.Request) (*http.Request, e
 		return r, nil
 	}
 	var a interact.Actor
+	var cred endpoint.Credential
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
 			return r, interact.Errorf(interact.EUNAUTHORIZED, "Use Authorization: Bearer <API token>.")
 		}
 		var err error
-		if a, err = s.store.TokenActor(r.Context(), strings.TrimSpace(tok)); err != nil {
+		cred.Token = strings.TrimSpace(tok)
+		if a, err = s.store.TokenActor(r.Context(), cred.Token); err != nil {
 			return r, err
 		}
 	} else {
@@ -345,6 +349,7 @@ func (s *Server) authorize(rt endpoint.Route, r *http.Request) (*http.Request, e
 			return r, interact.Errorf(interact.EUNAUTHORIZED, "Please sign in.")
 		}
 		var csrf string
+		cred.Session = c.Value
 		if a, csrf, err = s.store.SessionActor(r.Context(), c.Value); err != nil {
 			return r, err
 		}
@@ -360,7 +365,19 @@ func (s *Server) authorize(rt endpoint.Route, r *http.Request) (*http.Request, e
 	if rt.Auth == endpoint.AuthAdmin && !a.IsAdmin() && !a.IsOperator() {
 		return r, interact.Errorf(interact.EFORBIDDEN, "This needs an administrator.")
 	}
-	return r.WithContext(endpoint.WithActor(r.Context(), a)), nil
+	return r.WithContext(endpoint.WithCredential(endpoint.WithActor(r.Context(), a), cred)), nil
+}
+
+// revoked tells every node's agent sockets of a user that the user's
+// credentials may have changed (signed out, a token revoked): each checks
+// its own again and closes when it is no longer valid.
+func (s *Server) revoked(userID string) {
+	if s.cfg.Bus == nil || userID == "" {
+		return
+	}
+	if err := s.cfg.Bus.Publish(interact.AgentSubject(userID), agentapi.CredentialsChangedFrame); err != nil {
+		s.log.Warn("announce changed credentials", "user", userID, "err", err)
+	}
 }
 
 // ExperimentalFeatures are the features marked Beta, which the operator may

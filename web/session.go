@@ -91,6 +91,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		if err := s.store.Logout(r.Context(), c.Value); err != nil {
 			return err
 		}
+		s.revoked(endpoint.ActorFrom(r).UserID)
 	}
 	http.SetCookie(w, &http.Cookie{Name: endpoint.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)

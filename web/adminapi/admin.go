@@ -164,7 +164,11 @@ func (s *API) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *API) deleteToken(w http.ResponseWriter, r *http.Request) error {
-	return endpoint.NoContent(w, s.store.DeleteAPIToken(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), r.PathValue("tokenId")))
+	err := s.store.DeleteAPIToken(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"), r.PathValue("tokenId"))
+	if err == nil {
+		s.cfg.Revoked(r.PathValue("id"))
+	}
+	return endpoint.NoContent(w, err)
 }
 
 // Services.

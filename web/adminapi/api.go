@@ -74,6 +74,9 @@ type Config struct {
 	// KeyGrace is how long a rotated widget key stays valid when the rotate
 	// request names no grace period. Default 24h.
 	KeyGrace time.Duration
+	// Revoked announces that a user's credentials changed (a token
+	// revoked), so that open sockets check theirs again.
+	Revoked func(userID string)
 }
 
 // API serves the admin REST API.
@@ -86,6 +89,9 @@ type API struct {
 func New(cfg Config, store Store) *API {
 	if cfg.KeyGrace == 0 {
 		cfg.KeyGrace = 24 * time.Hour
+	}
+	if cfg.Revoked == nil {
+		cfg.Revoked = func(string) {}
 	}
 	return &API{cfg: cfg, store: store}
 }

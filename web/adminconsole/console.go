@@ -511,6 +511,7 @@ func (s *Console) signoutPost(w http.ResponseWriter, r *http.Request) error {
 			q.fail(err)
 			return nil
 		}
+		s.cfg.Revoked(q.a.UserID)
 	}
 	http.SetCookie(w, &http.Cookie{Name: endpoint.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/admin/signin", http.StatusSeeOther)

@@ -92,6 +92,9 @@ type Config struct {
 	Authorize func(r *http.Request) (*http.Request, error)
 	// Changed announces an administrator's change of a tenant.
 	Changed func(tenantID string)
+	// Revoked announces that a user signed out, so that their open sockets
+	// check their credentials again.
+	Revoked func(userID string)
 }
 
 // Console serves the admin console.
@@ -113,6 +116,12 @@ func New(cfg Config, store Store) *Console {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Revoked == nil {
+		cfg.Revoked = func(string) {}
+	}
+	if cfg.Changed == nil {
+		cfg.Changed = func(string) {}
 	}
 	return &Console{cfg: cfg, store: store, log: cfg.Logger, csrf: cfg.CSRF, logins: cfg.Logins, loginFailures: cfg.LoginFailures,
 		authorize: cfg.Authorize, changed: cfg.Changed}

@@ -10,7 +10,9 @@ package agentapi
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/interact-oss/interact"
@@ -54,13 +56,23 @@ type Config struct {
 	Bus        chat.Publisher
 	Transcript chat.Transcript
 	Calls      *chat.Calls
+	Logger     *slog.Logger
 }
 
 // API serves the agent side.
 type API struct {
 	cfg   Config
 	store Store
+	log   *slog.Logger
+
+	mu    sync.Mutex
+	conns map[string]map[*agentConn]struct{} // open agent sockets by tenant
 }
 
 // New returns the agent side over store.
-func New(cfg Config, store Store) *API { return &API{cfg: cfg, store: store} }
+func New(cfg Config, store Store) *API {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &API{cfg: cfg, store: store, log: cfg.Logger, conns: map[string]map[*agentConn]struct{}{}}
+}

@@ -24,6 +24,8 @@ import (
 
 // Store is what the agent socket and console need of the store.
 type Store interface {
+	SessionActor(ctx context.Context, token string) (interact.Actor, string, error)
+	TokenActor(ctx context.Context, token string) (interact.Actor, error)
 	Task(ctx context.Context, id string) (*interact.Task, error)
 	Messages(ctx context.Context, taskID string, after int64, limit int) ([]interact.Message, error)
 	Service(ctx context.Context, a interact.Actor, id string) (*interact.Service, error)

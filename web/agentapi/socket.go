@@ -17,6 +17,8 @@ import (
 type agentConn struct {
 	s     *API
 	actor interact.Actor
+	cred  endpoint.Credential // checked again when credentials change (revoke.go)
+	credentialCheck
 }
 
 // sameOrigin reports whether a browser's Origin is interact's own, which
@@ -47,11 +49,12 @@ func (s *API) agentSocket(w http.ResponseWriter, r *http.Request) error {
 		return interact.Errorf(interact.EORIGINREFUSED, "The agent socket accepts only interact's own pages.")
 	}
 	a := endpoint.ActorFrom(r)
-	ac := &agentConn{s: s, actor: a}
+	ac := &agentConn{s: s, actor: a, cred: endpoint.CredentialFrom(r)}
 	return s.cfg.Hub.Upgrade(w, r, ac, func(c *realtime.Conn) error {
 		ctx := context.Background()
 		c.Hold() // hello goes first; events from now on follow it
 		defer c.Release(nil)
+		ac.conn = c
 		c.Subscribe(interact.AgentSubject(a.UserID))
 		view, err := s.cfg.Engine.AgentConnected(ctx, a.TenantID, a.UserID)
 		if err != nil {
@@ -66,6 +69,10 @@ func (s *API) agentSocket(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		c.SendJSON("hello", "", map[string]any{"agent": view, "tasks": tasks})
+		s.track(ac)
+		// A credential revoked between the request's check and the
+		// subscription would go unnoticed: check it once more.
+		go ac.recheck()
 		return nil
 	})
 }
@@ -86,6 +93,10 @@ func leave(c *realtime.Conn, taskID string) {
 // subjects when the task is assigned and leaves them when released or
 // ended. Call signalling reaches only the task's connected agent.
 func (ag *agentConn) Event(c *realtime.Conn, subject string, frame []byte) bool {
+	if interact.FrameIs(frame, "credentials.changed") {
+		go ag.recheck()
+		return false
+	}
 	if id, ok := strings.CutSuffix(subject, ".rtc."+chat.PartyAgent); ok {
 		v, open := ag.s.cfg.Engine.Task(strings.TrimPrefix(id, "task."))
 		return open && v.AgentID == ag.actor.UserID
@@ -115,6 +126,7 @@ func (ag *agentConn) Event(c *realtime.Conn, subject string, frame []byte) bool 
 }
 
 func (ag *agentConn) Closed(c *realtime.Conn) {
+	ag.s.untrack(ag)
 	ag.s.cfg.Engine.AgentDisconnected(context.Background(), ag.actor.UserID)
 }
 

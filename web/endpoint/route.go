@@ -61,6 +61,26 @@ func ActorFrom(r *http.Request) interact.Actor {
 	return a
 }
 
+// Credential is what authenticated a request: a session cookie's value or
+// an API token's secret (one of them), kept by long-lived connections to
+// re-check it when credentials may have changed.
+type Credential struct {
+	Session, Token string
+}
+
+type credentialKey struct{}
+
+// WithCredential returns ctx carrying the request's credential.
+func WithCredential(ctx context.Context, c Credential) context.Context {
+	return context.WithValue(ctx, credentialKey{}, c)
+}
+
+// CredentialFrom is the credential web authenticated r with.
+func CredentialFrom(r *http.Request) Credential {
+	c, _ := r.Context().Value(credentialKey{}).(Credential)
+	return c
+}
+
 // SafeMethod reports whether m changes nothing (GET, HEAD, OPTIONS).
 func SafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
