@@ -122,6 +122,9 @@ func testOUAdminScope(t *testing.T) {
 		{"grant ouAdmin on sibling", interact.EFORBIDDEN, createUser(w.de, ouAdmin(w.apac))},
 		{"grant serviceOwner outside", interact.EFORBIDDEN, createUser(w.de, serviceOwner(svcAPAC.ID))},
 		{"read user in sibling", interact.ENOTFOUND, func(ctx context.Context) error { return errOf(w.db.User(ctx, a, apacUser.ID)) }},
+		{"enlist a user of a sibling subtree by id", interact.ENOTFOUND, func(ctx context.Context) error {
+			return errOf(w.db.PutMember(ctx, a, svcCH.ID, apacUser.ID, true))
+		}},
 		{"change user in sibling", interact.ENOTFOUND, updateUser(apacUser.ID, interact.UserUpdate{Name: ptr("X")})},
 		{"change user in root", interact.EFORBIDDEN, updateUser(w.adminA.UserID, interact.UserUpdate{Name: ptr("X")})},
 		{"change a tenant admin in its subtree", interact.EFORBIDDEN, updateUser(boss.ID, interact.UserUpdate{Name: ptr("X")})},
@@ -212,7 +215,11 @@ func testServiceOwner(t *testing.T) {
 	updateService := func(id string, upd interact.ServiceUpdate) func(context.Context) error {
 		return func(ctx context.Context) error { return errOf(w.db.UpdateService(ctx, a, id, upd)) }
 	}
+	deAgent := w.user(t, w.adminA, "de-agent", w.de, interact.Licenses{ContactCenter: true})
 	w.refuse(t, []refusal{
+		{"enlist a user of another subtree by id", interact.ENOTFOUND, func(ctx context.Context) error {
+			return errOf(w.db.PutMember(ctx, a, support.ID, deAgent.ID, true))
+		}},
 		{"rename", interact.EFORBIDDEN, updateService(support.ID, interact.ServiceUpdate{Name: ptr("Mine")})},
 		{"move", interact.EFORBIDDEN, updateService(support.ID, interact.ServiceUpdate{OUID: &w.de})},
 		{"licence tier", interact.EFORBIDDEN, updateService(support.ID, interact.ServiceUpdate{License: ptr(interact.LicenseEnterpriseRouting)})},

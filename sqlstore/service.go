@@ -297,12 +297,16 @@ func (db *DB) members(ctx context.Context, tx *sql.Tx, serviceID string) ([]inte
 func (db *DB) PutMember(ctx context.Context, a interact.Actor, serviceID, userID string, active bool) (*interact.Member, error) {
 	var out *interact.Member
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if _, _, err := db.managedService(ctx, tx, a, serviceID); err != nil {
+		tree, svc, err := db.managedService(ctx, tx, a, serviceID)
+		if err != nil {
 			return err
 		}
 		u, err := db.user(ctx, tx, a.TenantID, userID)
 		if err != nil {
 			return err
+		}
+		if !mayEnlist(a, tree, svc, u) {
+			return notFound("user", userID) // as unknown as a wrong id: nothing of the user leaks
 		}
 		var before *interact.Member
 		var was bool
@@ -328,6 +332,17 @@ func (db *DB) PutMember(ctx context.Context, a interact.Actor, serviceID, userID
 		return db.audit(ctx, tx, a, "service.member_put", "service", serviceID, before, out)
 	})
 	return out, err
+}
+
+// mayEnlist reports whether a may make u a member of s: only a user the
+// actor may read — itself, a user of an OU it reads, or, for the service's
+// owner, a user of the service's OU, below it or above it. A user of a
+// subtree the actor cannot see cannot be added by guessing an id.
+func mayEnlist(a interact.Actor, tree interact.OUTree, s *interact.Service, u *interact.User) bool {
+	if u.ID == a.UserID || a.ReadsOU(tree, u.OUID) {
+		return true
+	}
+	return a.OwnsService(s.ID) && (tree.Within(u.OUID, s.OUID) || tree.Within(s.OUID, u.OUID))
 }
 
 // DeleteMember removes a user from a service.

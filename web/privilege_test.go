@@ -78,3 +78,31 @@ func TestOUAdminCannotActAsOwnerOutsideScope(t *testing.T) {
 	}
 	r.wantError(t, "token for an owner outside scope", 403, interact.EFORBIDDEN)
 }
+
+// An OU admin cannot enlist, by id, a user of a subtree it cannot see: the
+// answer is that of an unknown id and names nobody.
+func TestOUAdminCannotEnlistUserOutsideScope(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.Config{})
+	a := e.adminClient(t)
+	root := a.rootOU(t)
+	emea := a.createOU(t, "EMEA", root.ID)
+	apac := a.createOU(t, "APAC", root.ID)
+	svc := a.createService(t, map[string]any{"name": "EMEA desk", "ouId": emea.ID})
+	hidden := a.createUser(t, "tokyo@a.test", "Hidden Tokyo Agent", apac.ID, interact.Licenses{ContactCenter: true})
+	mine := a.createUser(t, "paris@a.test", "Paris Agent", emea.ID, interact.Licenses{ContactCenter: true})
+	a.createUser(t, "emea-admin@a.test", "EMEA admin", emea.ID, interact.Licenses{}, interact.Role{Role: interact.RoleOUAdmin, ScopeID: emea.ID})
+	ou := e.login(t, "emea-admin@a.test", userPassword)
+
+	r := ou.call(t, "PUT", "/api/v1/services/"+svc.ID+"/members/"+hidden.ID, map[string]any{"active": true})
+	r.wantError(t, "enlist a user of APAC", 404, interact.ENOTFOUND)
+	if strings.Contains(string(r.body), "Hidden Tokyo") || strings.Contains(string(r.body), "tokyo@") {
+		t.Fatalf("the refusal reveals the user: %s", r.body)
+	}
+	var members struct{ Items []interact.Member }
+	a.ok(t, "GET", "/api/v1/services/"+svc.ID+"/members", nil, 200, &members)
+	if len(members.Items) != 0 {
+		t.Fatalf("members after the refused enlistment: %+v", members.Items)
+	}
+	ou.ok(t, "PUT", "/api/v1/services/"+svc.ID+"/members/"+mine.ID, map[string]any{"active": true}, 200, nil)
+}
