@@ -346,6 +346,10 @@ func parseOriginHost(h string, pattern bool) (host string, wildcard bool, why st
 		return "", false, "the wildcard * must be the whole leftmost label, as in *.example.com"
 	case strings.Contains(h, ":"):
 		return "", false, `a host cannot contain ":" (write an IPv6 address in brackets, as in http://[::1]:8080)`
+	case !pattern && strings.HasSuffix(h, "."):
+		// https://shop.example. is another origin than https://shop.example
+		// for the browser (its own cookies and storage): it never matches.
+		return "", false, "a host name ending in a dot is another site than the name without it"
 	}
 	name, why := originHostName(h)
 	if why != "" {

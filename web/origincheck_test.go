@@ -67,6 +67,7 @@ func TestOriginCheck(t *testing.T) {
 			{"https://shop.example.test:8443", refused(interact.EORIGINREFUSED)},
 			{"https://apps.example.test", refused(interact.EORIGINREFUSED)},
 			{"https://shop.example.test/path", refused(interact.EORIGINREFUSED)},
+			{"https://shop.example.test.", refused(interact.EORIGINREFUSED)}, // another site for the browser
 			{"null", refused(interact.EORIGINREFUSED)},
 			{"", refused(interact.EORIGINREFUSED)},
 		} {

@@ -151,6 +151,7 @@ type Server struct {
 	widget        *widgetapi.API
 	agent         *agentapi.API
 	calls         *chat.Calls // nil without realtime
+	https         bool        // the public URL is https: browsers are told to stay on it (HSTS)
 }
 
 // NewServer returns a server over store.
@@ -173,7 +174,7 @@ func NewServer(cfg Config, store Store) *Server {
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	s := &Server{
-		cfg: cfg, store: store, log: cfg.Logger, mux: http.NewServeMux(),
+		cfg: cfg, store: store, log: cfg.Logger, mux: http.NewServeMux(), https: strings.HasPrefix(cfg.PublicURL, "https://"),
 		csrf:          http.NewCrossOriginProtection(),
 		logins:        endpoint.NewLimiter(cfg.LoginRate, time.Minute),
 		loginFailures: endpoint.NewLimiter(cfg.LoginRate, time.Minute),
@@ -261,6 +262,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
+	if s.https {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -420,6 +420,16 @@ func TestSecurityHeaders(t *testing.T) {
 		if got := r.header.Get("Referrer-Policy"); got != "no-referrer" {
 			t.Errorf("GET %s: Referrer-Policy %q, want no-referrer", p, got)
 		}
+		if got := r.header.Get("Strict-Transport-Security"); got != "" {
+			t.Errorf("GET %s over a plain-http public URL: Strict-Transport-Security %q, want none", p, got)
+		}
+	}
+	// Behind TLS (the public URL is https), browsers are told to stay on it.
+	secure := newEnv(t, web.Config{PublicURL: "https://contact.example.test"})
+	for _, p := range []string{"/healthz", "/api/v1/openapi.json", "/widget.js", "/admin/signin"} {
+		if got := secure.newClient().call(t, "GET", p, nil).header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+			t.Errorf("GET %s with an https public URL: Strict-Transport-Security %q, want max-age=31536000", p, got)
+		}
 	}
 	r := a.call(t, "GET", "/api/v1/tenant", nil)
 	if got := r.header.Get("Cache-Control"); got != "no-store" {
