@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -276,16 +277,50 @@ func (s *Server) quota(username, _ string, client net.Addr) bool {
 // addresses; loopback only when the relays are on loopback; private
 // networks only when the relays are on one (interact on a LAN).
 func (s *Server) permit(_ net.Addr, peer net.IP) bool {
+	addr, ok := netip.AddrFromSlice(peer)
+	if !ok {
+		return false
+	}
+	addr = addr.Unmap()
 	switch {
 	case peer.IsUnspecified(), peer.IsMulticast(), peer.Equal(net.IPv4bcast),
-		peer.IsLinkLocalUnicast(), peer.IsLinkLocalMulticast():
+		peer.IsLinkLocalUnicast(), peer.IsLinkLocalMulticast(), inAny(addr, neverPeers):
 		return false
 	case peer.IsLoopback():
 		return s.relayIP.IsLoopback()
-	case peer.IsPrivate():
-		return s.relayIP.IsPrivate() || s.relayIP.IsLoopback()
+	case peer.IsPrivate(), inAny(addr, sharedPeers):
+		relay, _ := netip.AddrFromSlice(s.relayIP)
+		return s.relayIP.IsPrivate() || s.relayIP.IsLoopback() || inAny(relay.Unmap(), sharedPeers)
 	}
 	return true
+}
+
+// neverPeers are ranges no browser is reached at: "this network", IETF
+// protocol assignments, benchmarking (often lab networks), reserved, the
+// IPv6 discard prefix, and NAT64 prefixes (which would reach IPv4
+// networks, private ones included, through a translator).
+var neverPeers = prefixes("0.0.0.0/8", "192.0.0.0/24", "198.18.0.0/15", "240.0.0.0/4",
+	"64:ff9b::/96", "64:ff9b:1::/48", "100::/64")
+
+// sharedPeers are the carrier-grade NAT range (RFC 6598): private to a
+// provider, so treated like private networks.
+var sharedPeers = prefixes("100.64.0.0/10")
+
+func prefixes(ss ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(ss))
+	for i, s := range ss {
+		out[i] = netip.MustParsePrefix(s)
+	}
+	return out
+}
+
+func inAny(a netip.Addr, ps []netip.Prefix) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) onAuth(client, _ net.Addr, _, username, _, method string, ok bool) {
