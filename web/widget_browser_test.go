@@ -34,6 +34,8 @@ import (
 // last Blob the page turned into a URL (the transcript download).
 const pageHelpers = `
 window.__csp = [];
+window.__errors = [];
+window.addEventListener('error', e => __errors.push(String(e.message)));
 document.addEventListener('securitypolicyviolation', e => __csp.push(e.violatedDirective + ' ' + e.blockedURI));
 window.__events = [];
 window.addEventListener('interact:ready', () => {
@@ -104,6 +106,14 @@ func TestWidgetInBrowser(t *testing.T) {
 		  return {bg: l.backgroundColor, fg: l.color, left: String(h.left), lang: p.lang}; })()`)
 		if got["bg"] != "rgb(255, 204, 0)" || got["fg"] != "rgb(17, 17, 17)" || got["left"] != "20" || got["lang"] != "de" {
 			t.Errorf("theme and language: %v", got)
+		}
+	})
+	t.Run("QueuedCallsBeforeLoad", func(t *testing.T) {
+		tab := e.tab(t)
+		navigate(t, tab, e.page("shop.example.test", "/queued"))
+		waitJS(t, tab, `__visible('form.form input[name=name]') && window.__queuedReady === true`, 5*time.Second)
+		if v := eval[[]string](t, tab, `__errors`); len(v) != 0 {
+			t.Errorf("page errors with a queued open: %v", v)
 		}
 	})
 	t.Run("DemoPage", func(t *testing.T) {
@@ -213,6 +223,8 @@ func pageServer(t *testing.T, l *live, frontURL string) string {
 		case "/", "/page2":
 		case "/front": // the widget of the second front end
 			tag = strings.Replace(snippet, l.url, frontURL, 1)
+		case "/queued": // calls queued before the snippet loads
+			tag = `<script>window.Interact = {q: [["open"], ["on", "ready", () => { window.__queuedReady = true; }]]}</script>` + snippet
 		case "/de": // German, on the left, in yellow
 			tag = strings.Replace(snippet, `data-lang="en"`, `data-lang="de" data-position="left" data-color="#ffcc00"`, 1)
 		case "/csp":

@@ -93,10 +93,9 @@ const MODES = ['chat', 'audio', 'video'];
     };
   };
   // A page may queue calls before the script loads: window.Interact = {q: [["open"]]}.
+  // They run once everything below is set up.
   const early = w.Interact && Array.isArray(w.Interact.q) ? w.Interact.q : [];
   w.Interact = api;
-  for (const [m, ...args] of early) if (api[m]) api[m](...args);
-  w.dispatchEvent(new CustomEvent('interact:ready'));
 
   // The host element and its shadow root.
   const host = d.createElement('interact-widget');
@@ -229,6 +228,15 @@ const MODES = ['chat', 'audio', 'video'];
   }
   if (d.body) start();
   else d.addEventListener('DOMContentLoaded', start);
+  for (const call of early) {
+    if (!Array.isArray(call) || typeof api[call[0]] !== 'function') continue;
+    try {
+      api[call[0]](...call.slice(1));
+    } catch (e) {
+      console.error('interact: queued call ' + call[0] + ' failed', e);
+    }
+  }
+  w.dispatchEvent(new CustomEvent('interact:ready'));
 
   function idle(fn) {
     if (w.requestIdleCallback) requestIdleCallback(fn, { timeout: 5000 });
