@@ -93,6 +93,10 @@ type Config struct {
 	// KeyGrace is how long a rotated widget key stays valid when the rotate
 	// request names no grace period. Default 24h.
 	KeyGrace time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
+	// Forwarded header names the client (rate limits and logs use it).
+	// None: the connection's peer is the client.
+	TrustedProxies endpoint.Proxies
 	// LoginRate is how many sign-in attempts one client address may make a
 	// minute. Default 20.
 	LoginRate int
@@ -264,6 +268,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	if s.https {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	if len(s.cfg.TrustedProxies) > 0 {
+		r = r.WithContext(endpoint.WithClientAddr(r.Context(), s.cfg.TrustedProxies.Client(r)))
 	}
 	s.mux.ServeHTTP(w, r)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact/turnserver"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // config is every setting of `interact serve`. Each flag has an INTERACT_*
@@ -31,6 +32,8 @@ type config struct {
 	WidgetRate      int
 	TaskRate        int
 	KeyRate         int
+	TrustedProxies  string           // CIDRs, comma-separated
+	proxies         endpoint.Proxies // parsed from TrustedProxies
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
@@ -70,6 +73,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.WidgetRate, "widget-rate", 600, "widget requests per client address per minute (INTERACT_WIDGET_RATE)")
 	fs.IntVar(&c.TaskRate, "task-rate", 20, "new tasks per client address per minute (INTERACT_TASK_RATE)")
 	fs.IntVar(&c.KeyRate, "key-rate", 600, "new tasks per widget key per minute (INTERACT_KEY_RATE)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For / Forwarded names the client (INTERACT_TRUSTED_PROXIES)")
 	level := fs.String("log-level", "info", "debug, info, warn or error (INTERACT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (INTERACT_LOG_FORMAT)")
 	fs.StringVar(&c.DisableExperimental, "disable-experimental", "", "switch experimental features off for everyone, e.g. interact (INTERACT_DISABLE_EXPERIMENTAL)")
@@ -125,6 +129,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if c.WidgetRate <= 0 || c.TaskRate <= 0 || c.KeyRate <= 0 {
 		return nil, fmt.Errorf("rates must be positive")
+	}
+	var err error
+	if c.proxies, err = endpoint.ParseProxies(c.TrustedProxies); err != nil {
+		return nil, err
 	}
 	if c.KeyGrace < 0 {
 		return nil, fmt.Errorf("key grace %s: must not be negative", c.KeyGrace)

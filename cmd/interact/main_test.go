@@ -159,6 +159,8 @@ func TestBadConfig(t *testing.T) {
 		{"unknown flag", []string{"--colour", "red"}, nil, "colour"},
 		{"unknown command", []string{"launch"}, nil, "unknown command"},
 		{"negative grace", []string{"--key-grace", "-1h"}, nil, "negative"},
+		{"bad trusted proxy", []string{"--trusted-proxies", "10.0.0.0/8,proxy.local"}, nil, `trusted proxy "proxy.local"`},
+		{"bad trusted proxy env", nil, map[string]string{"INTERACT_TRUSTED_PROXIES": "10.0.0.0/33"}, "trusted proxy"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

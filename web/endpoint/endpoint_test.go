@@ -118,3 +118,36 @@ func TestStatusOf(t *testing.T) {
 type errTest struct{}
 
 func (errTest) Error() string { return "plain" }
+
+func TestProxiesClient(t *testing.T) {
+	proxies, err := ParseProxies("10.0.0.0/8, 192.168.1.10 ,::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseProxies("10.0.0.0/8,not-an-ip"); err == nil || !strings.Contains(err.Error(), "not-an-ip") {
+		t.Errorf("a bad entry: %v, want an error naming it", err)
+	}
+	for _, tc := range []struct {
+		name, remote string
+		header       http.Header
+		proxies      Proxies
+		want         string
+	}{
+		{"no proxies: the peer, whatever it says", "10.1.1.1:5000", http.Header{"X-Forwarded-For": {"203.0.113.9"}}, nil, "10.1.1.1"},
+		{"an untrusted peer cannot forge", "198.51.100.7:5000", http.Header{"X-Forwarded-For": {"203.0.113.9"}}, proxies, "198.51.100.7"},
+		{"one trusted hop", "10.1.1.1:5000", http.Header{"X-Forwarded-For": {"203.0.113.9"}}, proxies, "203.0.113.9"},
+		{"a forged left part is skipped", "10.1.1.1:5000", http.Header{"X-Forwarded-For": {"1.2.3.4, 203.0.113.9, 10.2.2.2"}}, proxies, "203.0.113.9"},
+		{"several headers are one chain", "10.1.1.1:5000", http.Header{"X-Forwarded-For": {"1.2.3.4", "203.0.113.9"}}, proxies, "203.0.113.9"},
+		{"all trusted: the leftmost", "10.1.1.1:5000", http.Header{"X-Forwarded-For": {"192.168.1.10, 10.3.3.3"}}, proxies, "192.168.1.10"},
+		{"garbage stops the walk", "10.1.1.1:5000", http.Header{"X-Forwarded-For": {"203.0.113.9, junk"}}, proxies, "10.1.1.1"},
+		{"no header: the proxy itself", "10.1.1.1:5000", http.Header{}, proxies, "10.1.1.1"},
+		{"Forwarded with IPv6 and ports", "[::1]:5000", http.Header{"Forwarded": {`for=198.51.100.1;proto=https, for="[2001:db8::17]:4711"`}}, proxies, "2001:db8::17"},
+		{"Forwarded through a trusted hop", "[::1]:5000", http.Header{"Forwarded": {`for=198.51.100.1, for=10.9.9.9:80`}}, proxies, "198.51.100.1"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr, r.Header = tc.remote, tc.header
+		if got := tc.proxies.Client(r); got != tc.want {
+			t.Errorf("%s: client %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

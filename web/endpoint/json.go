@@ -77,7 +77,7 @@ func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 	code := interact.ErrorCode(err)
 	status := StatusOf(err)
 	if code == interact.EINTERNAL {
-		log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("client", ClientAddr(r)), slog.Any("err", err))
 	}
 	var body errorBody
 	body.Error.Code, body.Error.Message = code, interact.ErrorMessage(err)

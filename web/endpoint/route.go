@@ -10,7 +10,6 @@ package endpoint
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 
@@ -84,15 +83,6 @@ func CredentialFrom(r *http.Request) Credential {
 // SafeMethod reports whether m changes nothing (GET, HEAD, OPTIONS).
 func SafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
-
-// ClientAddr is the client's IP address, for rate limits.
-func ClientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // OriginOf returns the scheme://host[:port] part of a URL.
