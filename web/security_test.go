@@ -1,13 +1,16 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 func TestCSRF(t *testing.T) {
@@ -264,4 +267,31 @@ func TestLoginRateLimit(t *testing.T) {
 			t.Errorf("rate-limited sign-in set a cookie")
 		}
 	}
+}
+
+// Failed sign-ins lock an e-mail address out only from the address that
+// failed; from everywhere only after a much slower ceiling.
+func TestSignInLockoutIsPerAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, web.Config{LoginRate: 3, TrustedProxies: endpoint.Proxies{netip.MustParsePrefix("127.0.0.0/8")}})
+	from := func(addr string, password string) *resp {
+		t.Helper()
+		c := e.newClient()
+		req := c.request(t, "POST", "/api/v1/session", map[string]string{"email": adminEmail, "password": password})
+		req.Header.Set("X-Forwarded-For", addr)
+		return c.send(t, req)
+	}
+	for i := range 3 {
+		from("203.0.113.1", "wrong "+strconv.Itoa(i)).wantError(t, "wrong password", 401, interact.EUNAUTHORIZED)
+	}
+	from("203.0.113.1", adminPassword).wantError(t, "the failing address", 429, interact.ERATELIMITED)
+	if r := from("198.51.100.2", adminPassword); r.status != 200 {
+		t.Fatalf("the user from another address: %d %s, want signed in (a stranger must not lock them out)", r.status, r.body)
+	}
+	// Ten times the rate, from many addresses: then the e-mail address is
+	// held for everyone.
+	for i := 3; i < 30; i++ {
+		from(fmt.Sprintf("192.0.2.%d", i/3), "wrong "+strconv.Itoa(i)).wantError(t, "guess", 401, interact.EUNAUTHORIZED)
+	}
+	from("198.51.100.3", adminPassword).wantError(t, "after the ceiling", 429, interact.ERATELIMITED)
 }

@@ -98,7 +98,9 @@ type Config struct {
 	// None: the connection's peer is the client.
 	TrustedProxies endpoint.Proxies
 	// LoginRate is how many sign-in attempts one client address may make a
-	// minute. Default 20.
+	// minute, and how many failures one e-mail address may have from one
+	// client address in 15 minutes (ten times as many from all addresses
+	// together in an hour). Default 20.
 	LoginRate int
 	// Logger receives request errors. Default slog.Default().
 	Logger *slog.Logger
@@ -138,24 +140,22 @@ type Config struct {
 
 // Server serves interact's HTTP surface.
 type Server struct {
-	cfg    Config
-	store  Store
-	log    *slog.Logger
-	mux    *http.ServeMux
-	routes []endpoint.Route
-	csrf   *http.CrossOriginProtection
-	logins *endpoint.Limiter // sign-in attempts per client address
-	// loginFailures counts failed sign-ins per e-mail address.
-	loginFailures *endpoint.Limiter
-	requests      *prometheus.CounterVec
-	latency       *prometheus.HistogramVec
-	busSub        interact.Subscription
-	admin         *adminapi.API
-	console       *adminconsole.Console
-	widget        *widgetapi.API
-	agent         *agentapi.API
-	calls         *chat.Calls // nil without realtime
-	https         bool        // the public URL is https: browsers are told to stay on it (HSTS)
+	cfg      Config
+	store    Store
+	log      *slog.Logger
+	mux      *http.ServeMux
+	routes   []endpoint.Route
+	csrf     *http.CrossOriginProtection
+	signIn   *endpoint.SignInGuard // sign-in attempts, REST and console
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	busSub   interact.Subscription
+	admin    *adminapi.API
+	console  *adminconsole.Console
+	widget   *widgetapi.API
+	agent    *agentapi.API
+	calls    *chat.Calls // nil without realtime
+	https    bool        // the public URL is https: browsers are told to stay on it (HSTS)
 }
 
 // NewServer returns a server over store.
@@ -179,9 +179,8 @@ func NewServer(cfg Config, store Store) *Server {
 	}
 	s := &Server{
 		cfg: cfg, store: store, log: cfg.Logger, mux: http.NewServeMux(), https: strings.HasPrefix(cfg.PublicURL, "https://"),
-		csrf:          http.NewCrossOriginProtection(),
-		logins:        endpoint.NewLimiter(cfg.LoginRate, time.Minute),
-		loginFailures: endpoint.NewLimiter(cfg.LoginRate, time.Minute),
+		csrf:   http.NewCrossOriginProtection(),
+		signIn: endpoint.NewSignInGuard(cfg.LoginRate),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "interact_http_requests_total", Help: "HTTP requests by route and status code.",
 		}, []string{"route", "code"}),
@@ -197,7 +196,7 @@ func NewServer(cfg Config, store Store) *Server {
 	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Revoked: s.revoked}, store)
 	s.console = adminconsole.New(adminconsole.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, InteractOff: s.interactOff(), Logger: cfg.Logger,
-		CSRF: s.csrf, Logins: s.logins, LoginFailures: s.loginFailures,
+		CSRF: s.csrf, SignIn: s.signIn,
 		Authorize: func(r *http.Request) (*http.Request, error) {
 			return s.authorize(endpoint.Route{Auth: endpoint.AuthAdmin}, r)
 		},

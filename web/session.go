@@ -41,20 +41,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
-	// Every attempt counts against the client address; only failures count
-	// against the e-mail address, so a stranger cannot lock a user out
-	// without also failing from many addresses.
-	email := "email:" + strings.ToLower(strings.TrimSpace(req.Email))
-	if ok, wait := s.logins.Allow("addr:" + endpoint.ClientAddr(r)); !ok {
-		return endpoint.TooManySignIns(w, wait)
-	}
-	if ok, wait := s.loginFailures.Peek(email); !ok {
-		return endpoint.TooManySignIns(w, wait)
+	addr := endpoint.ClientAddr(r)
+	if err := s.signIn.Check(w, req.Email, addr); err != nil {
+		return err
 	}
 	token, csrf, a, err := s.store.Login(r.Context(), req.Email, req.Password)
 	if err != nil {
 		if interact.ErrorCode(err) == interact.EUNAUTHORIZED {
-			s.loginFailures.Allow(email)
+			s.signIn.Failed(req.Email, addr)
 		}
 		return err
 	}

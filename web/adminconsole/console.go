@@ -472,17 +472,14 @@ func (s *Console) signinPost(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return fail(interact.Errorf(interact.EINVALID, "The form could not be read."))
 	}
-	email := "email:" + strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
-	if ok, wait := s.logins.Allow("addr:" + endpoint.ClientAddr(r)); !ok {
-		return fail(endpoint.TooManySignIns(w, wait))
+	email, addr := r.PostFormValue("email"), endpoint.ClientAddr(r)
+	if err := s.cfg.SignIn.Check(w, email, addr); err != nil {
+		return fail(err)
 	}
-	if ok, wait := s.loginFailures.Peek(email); !ok {
-		return fail(endpoint.TooManySignIns(w, wait))
-	}
-	token, _, _, err := s.store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"))
+	token, _, _, err := s.store.Login(r.Context(), email, r.PostFormValue("password"))
 	if err != nil {
 		if interact.ErrorCode(err) == interact.EUNAUTHORIZED {
-			s.loginFailures.Allow(email)
+			s.cfg.SignIn.Failed(email, addr)
 		}
 		return fail(err)
 	}

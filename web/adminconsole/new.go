@@ -84,9 +84,8 @@ type Config struct {
 	// CSRF checks every console POST (web's, with interact's own origin
 	// trusted).
 	CSRF *http.CrossOriginProtection
-	// Logins limits sign-ins per client address, LoginFailures failed
-	// sign-ins per e-mail address: the same limiters as the REST sign-in.
-	Logins, LoginFailures *endpoint.Limiter
+	// SignIn limits sign-in attempts: the same guard as the REST sign-in.
+	SignIn *endpoint.SignInGuard
 	// Authorize authenticates a console script's JSON request as the admin
 	// API does (session cookie and X-CSRF-Token, or a bearer token).
 	Authorize func(r *http.Request) (*http.Request, error)
@@ -99,14 +98,12 @@ type Config struct {
 
 // Console serves the admin console.
 type Console struct {
-	cfg           Config
-	store         Store
-	log           *slog.Logger
-	csrf          *http.CrossOriginProtection
-	logins        *endpoint.Limiter
-	loginFailures *endpoint.Limiter
-	authorize     func(r *http.Request) (*http.Request, error)
-	changed       func(tenantID string)
+	cfg       Config
+	store     Store
+	log       *slog.Logger
+	csrf      *http.CrossOriginProtection
+	authorize func(r *http.Request) (*http.Request, error)
+	changed   func(tenantID string)
 }
 
 // New returns the console over store.
@@ -123,8 +120,10 @@ func New(cfg Config, store Store) *Console {
 	if cfg.Changed == nil {
 		cfg.Changed = func(string) {}
 	}
-	return &Console{cfg: cfg, store: store, log: cfg.Logger, csrf: cfg.CSRF, logins: cfg.Logins, loginFailures: cfg.LoginFailures,
-		authorize: cfg.Authorize, changed: cfg.Changed}
+	if cfg.SignIn == nil {
+		cfg.SignIn = endpoint.NewSignInGuard(20)
+	}
+	return &Console{cfg: cfg, store: store, log: cfg.Logger, csrf: cfg.CSRF, authorize: cfg.Authorize, changed: cfg.Changed}
 }
 
 // Routes are the console's pages, forms and assets under /admin.

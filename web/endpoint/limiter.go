@@ -3,6 +3,7 @@ package endpoint
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,4 +75,47 @@ func TooManySignIns(w http.ResponseWriter, wait time.Duration) error {
 	secs := int(wait.Seconds()) + 1
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	return interact.Errorf(interact.ERATELIMITED, "Too many sign-in attempts; try again in %d seconds.", secs)
+}
+
+// SignInGuard limits sign-in attempts, so that guessing passwords is slow
+// and a stranger cannot lock a user out: every attempt counts against the
+// client address; failures count against the e-mail address from that
+// client address; and failures from all addresses together meet a much
+// slower ceiling per e-mail address (a guess from many addresses).
+type SignInGuard struct {
+	attempts, failures, ceiling *Limiter
+}
+
+// NewSignInGuard allows rate attempts a minute per client address, rate
+// failures per e-mail address and client address in 15 minutes, and ten
+// times that per e-mail address an hour.
+func NewSignInGuard(rate int) *SignInGuard {
+	return &SignInGuard{
+		attempts: NewLimiter(rate, time.Minute),
+		failures: NewLimiter(rate, 15*time.Minute),
+		ceiling:  NewLimiter(10*rate, time.Hour),
+	}
+}
+
+// Check counts an attempt of client addr for email; over a limit it sets
+// Retry-After and returns rate_limited.
+func (g *SignInGuard) Check(w http.ResponseWriter, email, addr string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if ok, wait := g.attempts.Allow(addr); !ok {
+		return TooManySignIns(w, wait)
+	}
+	if ok, wait := g.failures.Peek(email + " " + addr); !ok {
+		return TooManySignIns(w, wait)
+	}
+	if ok, wait := g.ceiling.Peek(email); !ok {
+		return TooManySignIns(w, wait)
+	}
+	return nil
+}
+
+// Failed counts a failed sign-in of client addr for email.
+func (g *SignInGuard) Failed(email, addr string) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	g.failures.Allow(email + " " + addr)
+	g.ceiling.Allow(email)
 }
