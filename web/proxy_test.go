@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -62,4 +63,36 @@ func TestLimitsBehindTrustedProxy(t *testing.T) {
 			t.Fatalf("a forged X-Forwarded-For got a fresh limit: %d, want 429", st)
 		}
 	})
+}
+
+// Guessing Contact IDs is rate-limited per client address; a known contact
+// from another address is not held back.
+func TestUnknownContactGuessesAreLimited(t *testing.T) {
+	l := newLiveWith(t, 1, interact.Distribution{}, func(c *web.Config) {
+		c.TrustedProxies = endpoint.Proxies{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	guess := func(client, contact string) wresp {
+		req, _ := http.NewRequest("GET", l.url+"/widget/v1/config?contactId="+url.QueryEscape(contact)+"&widgetKey="+l.st.WidgetKey, nil)
+		req.Header.Set("Origin", shopOrigin)
+		req.Header.Set("X-Forwarded-For", client)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return wresp{resp.StatusCode, resp.Header, out}
+	}
+	for i := range 30 {
+		wantRefused(t, "guess", guess("203.0.113.7", fmt.Sprintf("ct_guess%d", i)), 404, interact.EUNKNOWNCONTACT)
+	}
+	r := guess("203.0.113.7", "ct_guess-more")
+	wantRefused(t, "guess over the limit", r, 429, interact.ERATELIMITED)
+	if r.h.Get("Retry-After") == "" {
+		t.Error("no Retry-After on the refused guess")
+	}
+	if r := guess("198.51.100.8", l.st.ContactID); r.status != 200 {
+		t.Fatalf("a real visitor elsewhere: %d %v", r.status, r.body)
+	}
 }

@@ -67,6 +67,11 @@ type Config struct {
 	Registry *prometheus.Registry
 }
 
+// unknownContacts is how many unknown Contact IDs one client address may
+// ask for a minute: a page with a stale snippet needs a few, a guesser
+// thousands.
+const unknownContacts = 30
+
 // API serves the website widget: its bundles, the demo page, the public
 // endpoints under /widget/v1 and the visitor's WebSocket.
 type API struct {
@@ -76,8 +81,10 @@ type API struct {
 	// Rate limits: requests per address, new tasks per address and per
 	// widget key.
 	widgetAddr, taskAddr, taskKey *endpoint.Limiter
-	contacts                      *contactCache
-	originRefusals                prometheus.Counter
+	// guesses counts unknown Contact IDs asked for, per client address.
+	guesses        *endpoint.Limiter
+	contacts       *contactCache
+	originRefusals prometheus.Counter
 }
 
 // New returns the widget endpoints over store.
@@ -101,6 +108,7 @@ func New(cfg Config, store Store) *API {
 		widgetAddr: endpoint.NewLimiter(cfg.WidgetRate, time.Minute),
 		taskAddr:   endpoint.NewLimiter(cfg.TaskRate, time.Minute),
 		taskKey:    endpoint.NewLimiter(cfg.KeyRate, time.Minute),
+		guesses:    endpoint.NewLimiter(unknownContacts, time.Minute),
 		contacts:   &contactCache{ttl: 2 * time.Second, m: map[string]cachedContact{}},
 		originRefusals: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "interact_widget_origin_refusals_total", Help: "Widget requests refused by Restrict Access.",

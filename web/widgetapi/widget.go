@@ -121,8 +121,18 @@ func (s *API) widgetGate(w http.ResponseWriter, r *http.Request) (*http.Request,
 			w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
 		}
 	}
+	// Guessing Contact IDs is slow: unknown ones count per client address.
+	addr := endpoint.ClientAddr(r)
+	if ok, wait := s.guesses.Peek(addr); !ok {
+		grant()
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return r, false, interact.Errorf(interact.ERATELIMITED, "Too many unknown contacts asked for from your address; try again in %d seconds.", int(wait.Seconds())+1)
+	}
 	cached, err := s.contacts.entry(r.Context(), s.store, id)
 	if err != nil {
+		if interact.ErrorCode(err) == interact.EUNKNOWNCONTACT {
+			s.guesses.Allow(addr)
+		}
 		grant()
 		return r, false, err
 	}
