@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"testing"
 
+	"github.com/gorilla/websocket"
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/eventually"
 	"github.com/interact-oss/interact/web"
 	"github.com/interact-oss/interact/web/endpoint"
 )
@@ -95,4 +98,74 @@ func TestUnknownContactGuessesAreLimited(t *testing.T) {
 	if r := guess("198.51.100.8", l.st.ContactID); r.status != 200 {
 		t.Fatalf("a real visitor elsewhere: %d %v", r.status, r.body)
 	}
+}
+
+// Sockets are capped per visitor token, per agent credential and per
+// client address; a closed socket frees its place.
+func TestSocketCaps(t *testing.T) {
+	dial := func(l *live, path string, h http.Header) (*websocket.Conn, int) {
+		t.Helper()
+		c, resp, err := websocket.DefaultDialer.Dial(strings.Replace(l.url, "http", "ws", 1)+path, h)
+		if err != nil {
+			if resp == nil {
+				t.Fatal(err)
+			}
+			return nil, resp.StatusCode
+		}
+		t.Cleanup(func() { c.Close() })
+		var hello map[string]any
+		if err := c.ReadJSON(&hello); err != nil || hello["type"] != "hello" {
+			t.Fatalf("first frame %v, %v", hello, err)
+		}
+		return c, 101
+	}
+	t.Run("per visitor token", func(t *testing.T) {
+		l := newLive(t, 0, interact.Distribution{})
+		_, _, grant := l.begin(shopOrigin, chatReq(l.st.WidgetKey))
+		ws := grant["wsUrl"].(string)
+		path := ws[strings.Index(ws, "/widget/v1/ws"):]
+		var first *websocket.Conn
+		for i := range 10 {
+			c, st := dial(l, path, http.Header{"Origin": {shopOrigin}})
+			if st != 101 {
+				t.Fatalf("tab %d: %d", i+1, st)
+			}
+			if i == 0 {
+				first = c
+			}
+		}
+		if _, st := dial(l, path, http.Header{"Origin": {shopOrigin}}); st != 429 {
+			t.Fatalf("eleventh socket of one visitor token: %d, want 429", st)
+		}
+		first.Close()
+		eventually.True(t, "a closed socket to free its place", func() bool {
+			c, st := dial(l, path, http.Header{"Origin": {shopOrigin}})
+			if c != nil {
+				c.Close()
+			}
+			return st == 101
+		})
+	})
+	t.Run("per agent credential", func(t *testing.T) {
+		l := newLive(t, 1, interact.Distribution{})
+		for i := range 20 {
+			if _, st := dial(l, "/agent/v1/ws", bearer(l.tokens[0])); st != 101 {
+				t.Fatalf("console %d: %d", i+1, st)
+			}
+		}
+		if _, st := dial(l, "/agent/v1/ws", bearer(l.tokens[0])); st != 429 {
+			t.Fatalf("21st socket of one API token: %d, want 429", st)
+		}
+	})
+	t.Run("per client address", func(t *testing.T) {
+		l := newLiveWith(t, 2, interact.Distribution{}, func(c *web.Config) { c.SocketsPerAddress = 3 })
+		for i := range 3 {
+			if _, st := dial(l, "/agent/v1/ws", bearer(l.tokens[i%2])); st != 101 {
+				t.Fatalf("socket %d: %d", i+1, st)
+			}
+		}
+		if _, st := dial(l, "/agent/v1/ws", bearer(l.tokens[1])); st != 429 {
+			t.Fatalf("fourth socket of one address: %d, want 429", st)
+		}
+	})
 }

@@ -93,6 +93,9 @@ type Config struct {
 	// KeyGrace is how long a rotated widget key stays valid when the rotate
 	// request names no grace period. Default 24h.
 	KeyGrace time.Duration
+	// SocketsPerAddress bounds the open WebSockets (visitors' and agents')
+	// of one client address. Default 2000.
+	SocketsPerAddress int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
 	// Forwarded header names the client (rate limits and logs use it).
 	// None: the connection's peer is the client.
@@ -203,10 +206,12 @@ func NewServer(cfg Config, store Store) *Server {
 		Changed: s.changed,
 		Revoked: s.revoked,
 	}, store)
+	sockets := &endpoint.Caps{} // one count per client address over both sides
 	wcfg := widgetapi.Config{
 		PublicURL: cfg.PublicURL, TokenSecret: cfg.TokenSecret, VisitorTokenTTL: cfg.VisitorTokenTTL,
 		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate, DemoSnippet: cfg.DemoSnippet,
 		InteractOff: s.interactOff(), Logger: cfg.Logger, Registry: cfg.Registry,
+		Sockets: sockets, SocketsPerAddress: cfg.SocketsPerAddress,
 	}
 	if cfg.Engine != nil && cfg.Hub != nil && cfg.Bus != nil && cfg.Transcript != nil {
 		wcfg.Engine, wcfg.Hub, wcfg.Bus, wcfg.Transcript = cfg.Engine, cfg.Hub, cfg.Bus, cfg.Transcript
@@ -217,7 +222,7 @@ func NewServer(cfg Config, store Store) *Server {
 		wcfg.Calls = s.calls
 	}
 	s.widget = widgetapi.New(wcfg, store)
-	acfg := agentapi.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger}
+	acfg := agentapi.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Sockets: sockets, SocketsPerAddress: cfg.SocketsPerAddress}
 	if s.calls != nil {
 		acfg.Engine, acfg.Hub, acfg.Bus, acfg.Transcript, acfg.Calls = cfg.Engine, cfg.Hub, cfg.Bus, cfg.Transcript, s.calls
 	}

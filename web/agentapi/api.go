@@ -18,6 +18,7 @@ import (
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
 	"github.com/interact-oss/interact/web/chat"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // Engine is what the agent side needs of the routing engine.
@@ -57,7 +58,15 @@ type Config struct {
 	Transcript chat.Transcript
 	Calls      *chat.Calls
 	Logger     *slog.Logger
+	// Sockets counts open sockets against their caps, shared with the
+	// widget side; SocketsPerAddress bounds those of one client address.
+	Sockets           *endpoint.Caps
+	SocketsPerAddress int
 }
+
+// agentSocketsPerCredential bounds the sockets of one session or API token
+// (a console tab each).
+const agentSocketsPerCredential = 20
 
 // API serves the agent side.
 type API struct {
@@ -73,6 +82,12 @@ type API struct {
 func New(cfg Config, store Store) *API {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Sockets == nil {
+		cfg.Sockets = &endpoint.Caps{}
+	}
+	if cfg.SocketsPerAddress == 0 {
+		cfg.SocketsPerAddress = 2000
 	}
 	return &API{cfg: cfg, store: store, log: cfg.Logger, conns: map[string]map[*agentConn]struct{}{}}
 }

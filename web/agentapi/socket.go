@@ -2,6 +2,8 @@ package agentapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -18,6 +20,7 @@ type agentConn struct {
 	s     *API
 	actor interact.Actor
 	cred  endpoint.Credential // checked again when credentials change (revoke.go)
+	caps  [2]endpoint.Cap     // what the connection counts against
 	credentialCheck
 }
 
@@ -50,7 +53,14 @@ func (s *API) agentSocket(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := endpoint.ActorFrom(r)
 	ac := &agentConn{s: s, actor: a, cred: endpoint.CredentialFrom(r)}
-	return s.cfg.Hub.Upgrade(w, r, ac, func(c *realtime.Conn) error {
+	sum := sha256.Sum256([]byte(ac.cred.Session + "\x00" + ac.cred.Token))
+	ac.caps = [2]endpoint.Cap{{Key: "cred " + hex.EncodeToString(sum[:12]), Max: agentSocketsPerCredential},
+		{Key: "addr " + endpoint.ClientAddr(r), Max: s.cfg.SocketsPerAddress}}
+	if full := s.cfg.Sockets.Take(ac.caps[:]...); full != nil {
+		w.Header().Set("Retry-After", "10")
+		return interact.Errorf(interact.ERATELIMITED, "Too many open connections (%s): close one first.", strings.Fields(full.Key)[0])
+	}
+	err := s.cfg.Hub.Upgrade(w, r, ac, func(c *realtime.Conn) error {
 		ctx := context.Background()
 		c.Hold() // hello goes first; events from now on follow it
 		defer c.Release(nil)
@@ -75,6 +85,10 @@ func (s *API) agentSocket(w http.ResponseWriter, r *http.Request) error {
 		go ac.recheck()
 		return nil
 	})
+	if err != nil { // not upgraded: Closed will not run
+		s.cfg.Sockets.Give(ac.caps[:]...)
+	}
+	return err
 }
 
 // join and leave subscribe the connection to a task's events and to the
@@ -126,6 +140,7 @@ func (ag *agentConn) Event(c *realtime.Conn, subject string, frame []byte) bool 
 }
 
 func (ag *agentConn) Closed(c *realtime.Conn) {
+	ag.s.cfg.Sockets.Give(ag.caps[:]...)
 	ag.s.untrack(ag)
 	ag.s.cfg.Engine.AgentDisconnected(context.Background(), ag.actor.UserID)
 }

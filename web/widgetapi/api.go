@@ -60,12 +60,24 @@ type Config struct {
 	WidgetRate, TaskRate, KeyRate int
 	// DemoSnippet is embedded in the page served at /demo; empty: no demo.
 	DemoSnippet string
+	// Sockets counts open sockets against their caps, shared with the agent
+	// side; SocketsPerAddress bounds those of one client address.
+	Sockets           *endpoint.Caps
+	SocketsPerAddress int
 	// InteractOff: the operator switched Interact off; widget work is refused.
 	InteractOff bool
 	Logger      *slog.Logger
 	// Registry receives the widget's metrics.
 	Registry *prometheus.Registry
 }
+
+// DefaultSocketsPerAddress bounds the open sockets of one client address
+// (visitors' and agents' together) when the configuration names none: a
+// large office behind one NAT, not a flood.
+const DefaultSocketsPerAddress = 2000
+
+// visitorSocketsPerTask bounds a task's visitor sockets: a tab each.
+const visitorSocketsPerTask = 10
 
 // unknownContacts is how many unknown Contact IDs one client address may
 // ask for a minute: a page with a stale snippet needs a few, a guesser
@@ -103,6 +115,12 @@ func New(cfg Config, store Store) *API {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Sockets == nil {
+		cfg.Sockets = &endpoint.Caps{}
+	}
+	if cfg.SocketsPerAddress == 0 {
+		cfg.SocketsPerAddress = DefaultSocketsPerAddress
 	}
 	s := &API{cfg: cfg, store: store, log: cfg.Logger,
 		widgetAddr: endpoint.NewLimiter(cfg.WidgetRate, time.Minute),

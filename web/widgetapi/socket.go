@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
 	"github.com/interact-oss/interact/web/chat"
+	"github.com/interact-oss/interact/web/endpoint"
 )
 
 // visitorConn is the visitor's end of a task (docs/protocol.md).
@@ -18,6 +20,7 @@ type visitorConn struct {
 	s      *API
 	taskID string
 	name   string
+	caps   [2]endpoint.Cap // what the connection counts against (socketCaps)
 }
 
 // visitorSocket upgrades a visitor's connection after checking the token
@@ -32,8 +35,13 @@ func (s *API) visitorSocket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lastSeq, _ := strconv.ParseInt(r.URL.Query().Get("lastSeq"), 10, 64)
-	vc := &visitorConn{s: s, taskID: t.ID, name: t.Visitor.Name}
-	return s.cfg.Hub.Upgrade(w, r, vc, func(c *realtime.Conn) error {
+	vc := &visitorConn{s: s, taskID: t.ID, name: t.Visitor.Name, caps: [2]endpoint.Cap{
+		{Key: "task " + t.ID, Max: visitorSocketsPerTask}, {Key: "addr " + endpoint.ClientAddr(r), Max: s.cfg.SocketsPerAddress}}}
+	if full := s.cfg.Sockets.Take(vc.caps[:]...); full != nil {
+		w.Header().Set("Retry-After", "10")
+		return interact.Errorf(interact.ERATELIMITED, "Too many open connections (%s): close one first.", strings.Fields(full.Key)[0])
+	}
+	err = s.cfg.Hub.Upgrade(w, r, vc, func(c *realtime.Conn) error {
 		c.Subscribe(interact.TaskSubject(t.ID))
 		c.Subscribe(chat.RTCSubject(t.ID, chat.PartyVisitor))
 		c.Hold()
@@ -54,6 +62,10 @@ func (s *API) visitorSocket(w http.ResponseWriter, r *http.Request) error {
 		c.Release(nil) // the connection drops messages it has already sent
 		return err
 	})
+	if err != nil { // not upgraded: Closed will not run
+		s.cfg.Sockets.Give(vc.caps[:]...)
+	}
+	return err
 }
 
 // replay sends the messages after seq and returns the last one sent.
@@ -83,6 +95,7 @@ func (v *visitorConn) Event(c *realtime.Conn, subject string, frame []byte) bool
 }
 
 func (v *visitorConn) Closed(c *realtime.Conn) {
+	v.s.cfg.Sockets.Give(v.caps[:]...)
 	if v.taskID != "" {
 		v.s.cfg.Engine.VisitorDisconnected(v.taskID)
 	}
