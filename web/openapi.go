@@ -153,6 +153,23 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any) {
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = g.schema(f.Type)
+		sc := g.schema(f.Type)
+		if f.Type.Kind() == reflect.Pointer {
+			sc = nullable(sc) // a nil pointer encodes as null
+		}
+		props[name] = sc
 	}
+}
+
+// nullable lets a schema also accept null.
+func nullable(sc map[string]any) map[string]any {
+	if t, ok := sc["type"].(string); ok {
+		out := map[string]any{}
+		for k, v := range sc {
+			out[k] = v
+		}
+		out["type"] = []string{t, "null"}
+		return out
+	}
+	return map[string]any{"anyOf": []any{sc, map[string]any{"type": "null"}}}
 }

@@ -42,13 +42,39 @@ type operation struct {
 
 type schema struct {
 	Ref        string            `json:"$ref"`
-	Type       string            `json:"type"`
+	Type       schemaType        `json:"type"`
 	Properties map[string]schema `json:"properties"`
 	Items      *schema           `json:"items"`
+	AnyOf      []schema          `json:"anyOf"` // a nullable $ref: the $ref and null
+}
+
+// schemaType is a schema's type; of a nullable one (["string", "null"]),
+// the type besides null.
+type schemaType string
+
+func (t *schemaType) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*t = schemaType(one)
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	for _, s := range many {
+		if s != "null" {
+			*t = schemaType(s)
+		}
+	}
+	return nil
 }
 
 func (d *openAPI) resolve(t *testing.T, s schema) schema {
 	t.Helper()
+	for len(s.AnyOf) > 0 && s.Ref == "" {
+		s = s.AnyOf[0]
+	}
 	for s.Ref != "" {
 		name, ok := strings.CutPrefix(s.Ref, "#/components/schemas/")
 		def, found := d.Components.Schemas[name]
