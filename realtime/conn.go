@@ -101,6 +101,23 @@ func (c *Conn) admit(frame []byte) bool {
 	return true
 }
 
+// Delivered records that the client has, or will fetch itself, a task's
+// messages up to seq (an agent's hello names each task's lastSeq): message
+// frames of the task at or below it are dropped from now on, held ones
+// included, so a message published just after the snapshot is not
+// delivered twice.
+func (c *Conn) Delivered(task string, seq int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.seqs {
+		if c.seqs[i].task == task {
+			c.seqs[i].seq = max(c.seqs[i].seq, seq)
+			return
+		}
+	}
+	c.seqs = append(c.seqs, taskSeq{task, seq})
+}
+
 // taskSeq is the last message seq a connection sent for a task; a
 // connection follows one task (a visitor) or a few (an agent).
 type taskSeq struct {

@@ -2,6 +2,7 @@ package realtime_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -163,5 +164,49 @@ func BenchmarkFrameDecode(b *testing.B) {
 			Text     string `json:"text"`
 		}
 		json.Unmarshal(f.Data, &d)
+	}
+}
+
+// A connection told that its client has a task's messages up to a seq
+// drops the message frames it covers, those held back while it opened and
+// those published later, and passes the rest.
+func TestDeliveredDropsCoveredMessages(t *testing.T) {
+	publish := func(bus *membus.Bus, task string, seq int64) {
+		t.Helper()
+		b, _ := interact.EncodeFrame("message", "", interact.Message{TaskID: task, Seq: seq, Text: "m"})
+		if err := bus.Publish("task."+task, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opened := make(chan struct{})
+	var bus *membus.Bus
+	bus, _, url, _ := setup(t, realtime.Config{}, func(c *realtime.Conn, r *http.Request) error {
+		c.Hold()
+		defer c.Release(nil)
+		c.Subscribe("task.t1")
+		c.Subscribe("task.t2")
+		publish(bus, "t1", 5) // committed before the snapshot, published during the open
+		<-opened
+		c.Delivered("t1", 5)
+		c.SendJSON("hello", "", map[string]int{"lastSeq": 5})
+		return nil
+	})
+	go func() { opened <- struct{}{} }()
+	c := dial(t, url)
+	if f := read(t, c); f["type"] != "hello" {
+		t.Fatalf("first frame %v", f)
+	}
+	publish(bus, "t1", 5) // a late copy of a covered message
+	publish(bus, "t1", 4)
+	publish(bus, "t2", 1) // another task
+	publish(bus, "t1", 6)
+	var got []string
+	for range 2 {
+		f := read(t, c)
+		d, _ := f["data"].(map[string]any)
+		got = append(got, fmt.Sprint(d["taskId"], "/", d["seq"]))
+	}
+	if strings.Join(got, " ") != "t2/1 t1/6" {
+		t.Fatalf("delivered %v, want t2/1 t1/6 (t1 up to 5 covered by hello)", got)
 	}
 }

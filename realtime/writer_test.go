@@ -55,3 +55,4 @@ func TestCorkedFramesOfEverySize(t *testing.T) {
 		}
 	}
 }
+

@@ -340,3 +340,31 @@ func TestAgentGetsMarkupAsText(t *testing.T) {
 		t.Fatalf("transcript %v", items)
 	}
 }
+
+// A message committed before the reconnected console's hello but published
+// after it (the publish trails the commit) is covered by hello's lastSeq:
+// the console fetches it with the history, and the socket does not send
+// it live a second time.
+func TestAgentHelloCoversLateMessages(t *testing.T) {
+	l := newLive(t, 1, interact.Distribution{Type: interact.DistributeDirect})
+	a := l.agentSocket(0)
+	taskID, _, v := l.connect(a)
+	v.reply(v.send("message.send", map[string]any{"clientId": "v1", "text": "hello"}))
+	a.c.Close()
+	a2 := l.agentDial(0)
+	h := data(a2.next("hello"))
+	lastSeq := int64(field(h["tasks"].([]any)[0].(map[string]any), "task")["lastSeq"].(float64))
+	stored, err := l.db.Messages(t.Context(), taskID, lastSeq-1, 1)
+	if err != nil || len(stored) != 1 {
+		t.Fatalf("the last stored message: %v %v", stored, err)
+	}
+	late, _ := interact.EncodeFrame("message", "", stored[0])
+	l.webCfg.Bus.Publish(interact.TaskSubject(taskID), late)
+	barrier, _ := interact.EncodeFrame("typing", "", map[string]any{"taskId": taskID, "from": "visitor", "on": true})
+	l.webCfg.Bus.Publish(interact.TaskSubject(taskID), barrier)
+	for _, f := range a2.until("typing") {
+		if f["type"] == "message" {
+			t.Fatalf("a message covered by hello's lastSeq %d came live: %v", lastSeq, f)
+		}
+	}
+}

@@ -74,6 +74,7 @@ func (s *API) agentSocket(w http.ResponseWriter, r *http.Request) error {
 		for _, id := range s.cfg.Engine.AgentTasks(a.UserID) {
 			join(c, id)
 			if t, err := s.store.Task(ctx, id); err == nil { // the store has the latest lastSeq
+				c.Delivered(t.ID, t.LastSeq) // the console fetches up to it: no live copy of those
 				v, _ := s.cfg.Engine.Task(id)
 				tasks = append(tasks, map[string]any{"task": t, "lastSeq": t.LastSeq, "call": v.Call})
 			}
