@@ -3,6 +3,7 @@ package interact
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -72,12 +73,49 @@ const (
 	MaxClientMessageID = 64
 )
 
-// Validate trims and bounds the visitor's data.
+// Control characters in text that people read (chat messages, what a
+// visitor tells about themselves) are refused, not stripped, with
+// invalid_input: a refusal the sender sees beats text changed behind their
+// back, and both store engines then hold the same (PostgreSQL cannot store
+// NUL, SQLite can). Multi-line text — a message, the value of a visitor
+// field or context entry — keeps tab and line feed; a carriage return is a
+// line break, so CRLF and a lone CR become LF. Every other control
+// character (C0 U+0000–U+001F, DEL, C1 U+0080–U+009F) is refused.
+// Single-line text — a name, an e-mail address, a key, a client id —
+// refuses tab and line breaks too. docs/protocol.md §1 says the same.
+
+// normalizeLines turns CRLF and a lone CR into LF.
+func normalizeLines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// hasControl reports whether s holds a control character; multiline
+// allows tab and line feed.
+func hasControl(s string, multiline bool) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\t' || r == '\n')) {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate trims and bounds the visitor's data, normalises line breaks in
+// field and context values, and refuses control characters.
 func (v *Visitor) Validate() error {
 	v.Name = strings.TrimSpace(v.Name)
 	v.Email = strings.TrimSpace(v.Email)
 	if len([]rune(v.Name)) > MaxNameLen {
 		return Errorf(EINVALID, "The name must be at most %d characters.", MaxNameLen)
+	}
+	if hasControl(v.Name, false) {
+		return Errorf(EINVALID, "The name must not contain control characters or line breaks.")
+	}
+	if hasControl(v.Email, false) {
+		return Errorf(EINVALID, "The e-mail address must not contain control characters.")
 	}
 	if v.Email != "" {
 		e, err := NormalizeEmail(v.Email)
@@ -94,9 +132,16 @@ func (v *Visitor) Validate() error {
 			if k == "" || len(k) > MaxFieldKeyLen || !utf8.ValidString(k) {
 				return Errorf(EINVALID, "%s keys must be 1 to %d characters.", what, MaxFieldKeyLen)
 			}
+			if hasControl(k, false) {
+				return Errorf(EINVALID, "%s keys must not contain control characters.", what)
+			}
 			if len([]rune(val)) > MaxFieldValueLen || !utf8.ValidString(val) {
 				return Errorf(EINVALID, "The %s value %q must be at most %d characters.", what, k, MaxFieldValueLen)
 			}
+			if val = normalizeLines(val); hasControl(val, true) {
+				return Errorf(EINVALID, "The %s value %q must not contain control characters other than tab and line breaks.", what, k)
+			}
+			m[k] = val
 		}
 	}
 	return nil
@@ -159,10 +204,15 @@ type Message struct {
 	At       time.Time `json:"at"`
 }
 
-// ValidateMessage checks a message text and client id.
+// ValidateMessage checks a message text and client id, and returns the
+// text trimmed, with its line breaks as LF. Control characters other than
+// tab and line breaks are refused (see hasControl).
 func ValidateMessage(text, clientID string) (string, error) {
 	if !utf8.ValidString(text) {
 		return "", Errorf(EINVALID, "The message is not valid UTF-8.")
+	}
+	if text = normalizeLines(text); hasControl(text, true) {
+		return "", Errorf(EINVALID, "The message must not contain control characters other than tab and line breaks.")
 	}
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -173,6 +223,9 @@ func ValidateMessage(text, clientID string) (string, error) {
 	}
 	if clientID == "" || len(clientID) > MaxClientMessageID {
 		return "", Errorf(EINVALID, "Each message needs a client id of 1 to %d characters.", MaxClientMessageID)
+	}
+	if !utf8.ValidString(clientID) || hasControl(clientID, false) {
+		return "", Errorf(EINVALID, "The client id must be UTF-8 without control characters.")
 	}
 	return text, nil
 }

@@ -355,17 +355,21 @@ func (c *Conn) serve() {
 // readFrame reads one frame, waiting for all of it, and handles the
 // message it completes. It returns false when the connection is done.
 func (c *Conn) readFrame() bool {
-	data, err := c.in.message(c, c.hub.cfg.ReadLimit)
+	data, ok, err := c.in.message(c, c.hub.cfg.ReadLimit)
 	if err != nil {
 		var fe *frameError
-		if errors.As(err, &fe) {
+		var pc *peerClosed
+		switch {
+		case errors.As(err, &fe):
 			c.CloseWith(fe.code, fe.reason)
+		case errors.As(err, &pc):
+			c.CloseWith(pc.code, "") // echo the client's code (none: an empty close)
 		}
 		return false
 	}
 	now := time.Now()
 	c.seen.Store(now.UnixNano())
-	if data == nil {
+	if !ok {
 		return true // a control frame or a fragment
 	}
 	c.hub.framesIn.Add(1)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, vet, every package's tests with the race
 # detector (the store's on SQLite and on a throwaway PostgreSQL cluster), and
-# a short fuzzing run of the origin grammar. It installs what the tests need
-# when it is missing.
+# short fuzzing runs of the origin grammar and of the WebSocket frame reader.
+# It installs what the tests need when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,6 +44,7 @@ go test -race -count=1 -timeout 15m ./...
 echo "== TURN relay benchmark (embedded server, then coturn under the same load)"
 go test -run '^$' -bench '^BenchmarkRelay$' -benchtime 20000x ./turnserver
 
-echo "== fuzz (origin grammar)"
+echo "== fuzz (origin grammar, WebSocket frame reader)"
 go test -run '^$' -fuzz '^FuzzOriginPattern$' -fuzztime 15s .
 go test -run '^$' -fuzz '^FuzzParseOrigin$' -fuzztime 10s .
+go test -run '^$' -fuzz '^FuzzFrameReader$' -fuzztime 10s ./realtime

@@ -111,6 +111,9 @@ func TestVisitorMessagesAndBadFrames(t *testing.T) {
 		{"missing clientId", "message.send", map[string]any{"text": "hi"}},
 		{"clientId over 64", "message.send", map[string]any{"clientId": strings.Repeat("c", 65), "text": "hi"}},
 		{"text not a string", "message.send", map[string]any{"clientId": "e4", "text": 7}},
+		{"NUL in the text", "message.send", map[string]any{"clientId": "e5", "text": "a\x00b"}},
+		{"escape sequence in the text", "message.send", map[string]any{"clientId": "e6", "text": "\x1b[2Jhi"}},
+		{"NUL in the clientId", "message.send", map[string]any{"clientId": "e\x007", "text": "hi"}},
 	} {
 		wantErrorFrame(t, c.what, v.reply(v.send(c.typ, c.data)), interact.EINVALID)
 	}
@@ -124,6 +127,22 @@ func TestVisitorMessagesAndBadFrames(t *testing.T) {
 	}
 	if f := v.reply(v.send("ping", nil)); f["type"] != "pong" {
 		t.Fatalf("ping: %v", f)
+	}
+	// Carriage returns become line feeds; tabs stay.
+	if f := v.reply(v.send("message.send", map[string]any{"clientId": "crlf", "text": "one\r\ntwo\tthree"})); f["type"] != "message.ack" {
+		t.Fatalf("CRLF: %v", f)
+	}
+	ms, _ = l.db.Messages(context.Background(), taskID, int64(stored+1), 10)
+	if len(ms) != 1 || ms[0].Text != "one\ntwo\tthree" {
+		t.Fatalf("stored %+v", ms)
+	}
+	// A visitor's name with a control character starts no task.
+	req := chatReq(l.st.WidgetKey)
+	req["visitor"] = map[string]any{"name": "Vera\x00"}
+	r := l.start(l.st.ContactID, shopOrigin, req)
+	wantRefused(t, "NUL in the visitor's name", r, 400, interact.EINVALID)
+	if e, _ := r.body["error"].(map[string]any); !strings.Contains(fmt.Sprint(e["message"]), "control characters") {
+		t.Fatalf("NUL in the visitor's name: %v", r.body)
 	}
 }
 
