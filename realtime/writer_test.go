@@ -55,4 +55,3 @@ func TestCorkedFramesOfEverySize(t *testing.T) {
 		}
 	}
 }
-
