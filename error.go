@@ -33,6 +33,7 @@ const (
 	ECAPACITY       = "capacity_reached"
 	ETENANTINACTIVE = "tenant_inactive"
 	EIMDISABLED     = "im_disabled" // the tenant's Instant Messaging switch is off
+	ESTORAGE        = "storage_unavailable" // the store cannot write now (disk full, database down): retry later
 )
 
 // Error is an application error: a stable machine-readable Code and a

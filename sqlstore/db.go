@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	neturl "net/url"
 	"os"
 	"path/filepath"
@@ -112,14 +113,27 @@ type DB struct {
 	closeOnce  sync.Once
 	batchMu    sync.Mutex
 	batchStmts map[batchStmtKey]*sql.Stmt // the message writer's
+	log        *slog.Logger
+	health     health // whether writes succeed (health.go)
 }
+
+// Option configures Open.
+type Option func(*DB)
+
+// WithLogger sends the store's own log lines (a storage outage and its
+// end) to l. Default slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.log = l } }
 
 // Open opens the store named by url and runs pending migrations. url is
 // "sqlite:PATH" (or a bare file path) or "postgres://…".
-func Open(ctx context.Context, url string) (*DB, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	db, err := openPools(url)
 	if err != nil {
 		return nil, err
+	}
+	db.log = slog.Default()
+	for _, o := range opts {
+		o(db)
 	}
 	db.appends = make(chan *appendReq, maxBatch)
 	db.closing, db.writerDone = make(chan struct{}), make(chan struct{})
@@ -170,15 +184,16 @@ func openSQLite(path string) (*DB, error) {
 	// message must survive a power cut, and group commit keeps that cheap.
 	// Checkpoints run off the commit path (see checkpointer); the writer
 	// checkpoints itself only when the log has grown past 40 MB, which
-	// bounds it under sustained load. A big statement's journal stays in
-	// memory.
-	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)"+
+	// bounds it under sustained load; after a checkpoint the log file is
+	// cut back to 16 MB (journal_size_limit), so it cannot stay big. A big
+	// statement's journal stays in memory.
+	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)&_pragma=journal_size_limit(16777216)"+
 		"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(NORMAL)")
+	read, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(16777216)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -248,7 +263,10 @@ func (db *DB) closePools() error {
 // Ping reports whether the database answers; /readyz uses it.
 func (db *DB) Ping(ctx context.Context) error {
 	var n int
-	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&n)
+	if err := db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&n); err != nil {
+		return db.storageError(err)
+	}
+	return db.probeWrite(ctx)
 }
 
 // migrate applies the embedded migrations not yet recorded, in name order,
@@ -321,18 +339,19 @@ func migrationFiles(dialectDir string) ([]string, error) {
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return db.storageError(fmt.Errorf("begin: %w", err))
 	}
 	defer tx.Rollback()
 	if err := db.checkFence(ctx, tx); err != nil {
-		return err
+		return db.storageError(err)
 	}
 	if err := fn(tx); err != nil {
-		return err
+		return db.storageError(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return db.storageError(fmt.Errorf("commit: %w", err))
 	}
+	db.health.ok(db.log)
 	return nil
 }
 
@@ -340,10 +359,10 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 func (db *DB) view(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return db.storageError(fmt.Errorf("begin: %w", err))
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return db.storageError(fn(tx))
 }
 
 // notFound is the error for an id the caller cannot see.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // MigrateBefore brings the database at url to the schema just before the
@@ -14,4 +15,19 @@ func MigrateBefore(ctx context.Context, url, stop string) error {
 		return err
 	}
 	return errors.Join(db.migrate(ctx, stop), db.closePools())
+}
+
+// CapSQLiteSize caps the SQLite database at its current size plus extra
+// pages (0: no cap), so that writes fail as on a full disk.
+func (db *DB) CapSQLiteSize(ctx context.Context, extra int) error {
+	var pages int
+	if err := db.write.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		return err
+	}
+	limit := pages + extra
+	if extra == 0 {
+		limit = 1 << 30
+	}
+	_, err := db.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA max_page_count = %d`, limit))
+	return err
 }

@@ -127,6 +127,9 @@ func (db *DB) messageWriter() {
 		go func() {
 			defer close(job.done)
 			job.results, job.err = db.writeBatch(job)
+			if job.err = db.storageError(job.err); job.err == nil {
+				db.health.ok(db.log)
+			}
 		}()
 		jobs <- job
 		after = job.locked

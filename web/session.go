@@ -27,7 +27,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Ping(r.Context()); err != nil {
-		s.log.Warn("not ready", "err", err)
+		// The store logs an outage once; readiness is polled often.
 		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
 		return nil
 	}

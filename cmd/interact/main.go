@@ -103,7 +103,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer bus.Close()
 
-	db, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	db, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.WithLogger(log))
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ var statusOf = map[string]int{
 	interact.ERATELIMITED:    http.StatusTooManyRequests,
 	interact.ECAPACITY:       http.StatusTooManyRequests,
 	interact.EINTERNAL:       http.StatusInternalServerError,
+	interact.ESTORAGE:        http.StatusServiceUnavailable,
 }
 
 // StatusOf is the HTTP status of err's code.

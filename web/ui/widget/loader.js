@@ -178,7 +178,7 @@ const MODES = ['chat', 'audio', 'video'];
           everOK = true;
         } else {
           const code = (body.error && body.error.code) || 'internal';
-          if (code === 'rate_limited' || code === 'internal') {
+          if (code === 'rate_limited' || code === 'internal' || code === 'storage_unavailable') {
             wait = Math.max(wait, (+r.headers.get('Retry-After') || 0) * 1000);
             if (ctx.cfg) return schedule(wait); // keep what we know
           }
