@@ -160,13 +160,24 @@ func openPools(url string) (*DB, error) {
 	case strings.Contains(url, "://") && !strings.HasPrefix(url, "sqlite:"):
 		return nil, fmt.Errorf("open store: unsupported database URL scheme in %q (want sqlite:PATH or postgres://…)", redact(url))
 	default:
-		db, err = openSQLite(strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:"))
+		path, _ := SQLitePath(url)
+		db, err = openSQLite(path)
 	}
 	if err != nil {
 		return nil, err
 	}
 	db.now = time.Now
 	return db, nil
+}
+
+// SQLitePath returns the file a SQLite database URL ("sqlite:PATH",
+// "sqlite://PATH" or a bare path) names, and false for other URLs.
+func SQLitePath(url string) (string, bool) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") ||
+		(strings.Contains(url, "://") && !strings.HasPrefix(url, "sqlite:")) {
+		return "", false
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:"), true
 }
 
 func openSQLite(path string) (*DB, error) {

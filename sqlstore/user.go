@@ -349,3 +349,55 @@ func hasRole(a interact.Actor, role string) bool {
 	}
 	return false
 }
+
+// ResetPassword sets a new password for the user with that e-mail address,
+// in whichever tenant they are, and ends their login sessions (their API
+// tokens stay). It is for whoever runs the installation (`interact
+// reset-password`), not for signed-in users: it checks no actor, and the
+// audit log records interact.System as "user.reset_password". It returns
+// the user and how many sessions it ended; an unknown address changes
+// nothing.
+func (db *DB) ResetPassword(ctx context.Context, email, password string) (*interact.User, int, error) {
+	addr, err := interact.NormalizeEmail(email)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := interact.ValidatePassword(password); err != nil {
+		return nil, 0, err
+	}
+	hash := interact.HashPassword(password)
+	var u *interact.User
+	var ended int64
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var id, tenantID string
+		err := tx.QueryRowContext(ctx, `SELECT id, tenant_id FROM users WHERE email = $1`, addr).Scan(&id, &tenantID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return interact.Errorf(interact.ENOTFOUND, "No user has the e-mail address %q.", addr)
+		}
+		if err != nil {
+			return err
+		}
+		if u, err = db.user(ctx, tx, tenantID, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM login_sessions WHERE user_id = $1`, id)
+		if err != nil {
+			return err
+		}
+		ended, _ = res.RowsAffected()
+		actor := interact.System
+		actor.TenantID = tenantID
+		reset := struct {
+			interact.User
+			PasswordChanged bool `json:"passwordChanged"`
+		}{*u, true}
+		return db.audit(ctx, tx, actor, "user.reset_password", "user", id, u, reset)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return u, int(ended), nil
+}

@@ -11,7 +11,9 @@ import (
 
 // firstRun creates the first tenant and its tenant admin when the store is
 // empty. The password comes from INTERACT_ADMIN_PASSWORD, else it is
-// generated and printed this once.
+// generated and printed this once. INTERACT_ADMIN_PASSWORD is read on this
+// very first run only: later runs ignore it, and `interact reset-password`
+// changes a password afterwards.
 func firstRun(ctx context.Context, db *sqlstore.DB, cfg *config, stdout io.Writer) error {
 	n, err := db.TenantCount(ctx)
 	if err != nil {
@@ -33,8 +35,9 @@ func firstRun(ctx context.Context, db *sqlstore.DB, cfg *config, stdout io.Write
 	}
 	fmt.Fprintf(stdout, "First run: created tenant admin %s\n", u.Email)
 	if generated {
-		fmt.Fprintf(stdout, "  password: %s   (shown once; set INTERACT_ADMIN_PASSWORD to choose it)\n", password)
+		fmt.Fprintf(stdout, "  password: %s   (shown once; set INTERACT_ADMIN_PASSWORD before the first run to choose it)\n", password)
 	}
+	fmt.Fprintf(stdout, "  INTERACT_ADMIN_PASSWORD is read on this first run only; to change a password later: interact reset-password %s\n", u.Email)
 	return nil
 }
 

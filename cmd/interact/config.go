@@ -94,19 +94,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var errs []string
-	fs.VisitAll(func(f *flag.Flag) {
-		env := "INTERACT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(env); v != "" && !set[f.Name] {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Sprintf("%s=%q: %v", env, v, err))
-			}
-		}
-	})
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("bad environment: %s", strings.Join(errs, "; "))
+	if err := fillFromEnv(fs, getenv); err != nil {
+		return nil, err
 	}
 	c.AdminPassword = getenv("INTERACT_ADMIN_PASSWORD")
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
@@ -148,6 +137,26 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	return c, nil
+}
+
+// fillFromEnv sets each flag not given on the command line from its
+// INTERACT_* environment variable (--turn-udp: INTERACT_TURN_UDP).
+func fillFromEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []string
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "INTERACT_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" && !set[f.Name] {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: %v", env, v, err))
+			}
+		}
+	})
+	if len(errs) > 0 {
+		return fmt.Errorf("bad environment: %s", strings.Join(errs, "; "))
+	}
+	return nil
 }
 
 // checkDatabaseURL accepts sqlite:PATH (or a bare path) and postgres://….

@@ -1,8 +1,11 @@
 // Command interact is the interact website contact service: one binary that
 // serves the admin API, the widget endpoints and the consoles.
 //
-//	interact [serve] [flags]  run the server (the default)
-//	interact help             list the flags
+//	interact [serve] [flags]               run the server (the default)
+//	interact version                       print the version (also --version)
+//	interact reset-password [flags] EMAIL  set a user's password, ending their sessions
+//	interact backup [flags] PATH           copy the SQLite database online to a new file
+//	interact help                          list the commands and serve's flags
 //
 // The load tool is a command of its own, cmd/interact-load.
 package main
@@ -51,16 +54,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		cmd, args = "version", args[1:]
 	}
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
+	case "version":
+		return version(args, stdout)
+	case "reset-password":
+		return resetPassword(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return backup(ctx, args, getenv, stdout, stderr)
 	case "help":
+		fmt.Fprint(stdout, commands)
 		_, err := parseConfig([]string{"-h"}, getenv, stdout)
 		return err
 	}
-	return fmt.Errorf("unknown command %q (try: interact serve, interact help)", cmd)
+	return fmt.Errorf("unknown command %q (try: interact help)", cmd)
 }
+
+// commands is the head of `interact help`.
+const commands = `Commands:
+  interact [serve] [flags]               run the server (the default); its flags follow
+  interact version                       print the version, VCS revision and Go version (also --version)
+  interact reset-password [flags] EMAIL  set a user's password (INTERACT_NEW_PASSWORD, else generated and
+                                         printed once) and end their sign-in sessions
+  interact backup [flags] PATH           copy the SQLite database, even while interact runs, to the new
+                                         file PATH (PostgreSQL: use pg_dump)
+reset-password and backup read --data and --database-url (INTERACT_DATA, INTERACT_DATABASE_URL) as serve does.
+
+`
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stderr)
