@@ -32,7 +32,7 @@ const (
 	EINVALIDKEY     = "invalid_widget_key"
 	ECAPACITY       = "capacity_reached"
 	ETENANTINACTIVE = "tenant_inactive"
-	EIMDISABLED     = "im_disabled" // the tenant's Instant Messaging switch is off
+	EIMDISABLED     = "im_disabled"         // the tenant's Instant Messaging switch is off
 	ESTORAGE        = "storage_unavailable" // the store cannot write now (disk full, database down): retry later
 )
 
