@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +33,8 @@ type config struct {
 	WidgetRate      int
 	TaskRate        int
 	KeyRate         int
+	TLSCert         string // PEM certificate chain; with TLSKey, serve HTTPS
+	TLSKey          string
 	TrustedProxies  string           // CIDRs, comma-separated
 	proxies         endpoint.Proxies // parsed from TrustedProxies
 	LogLevel        slog.Level
@@ -73,6 +76,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.IntVar(&c.WidgetRate, "widget-rate", 600, "widget requests per client address per minute (INTERACT_WIDGET_RATE)")
 	fs.IntVar(&c.TaskRate, "task-rate", 20, "new tasks per client address per minute (INTERACT_TASK_RATE)")
 	fs.IntVar(&c.KeyRate, "key-rate", 600, "new tasks per widget key per minute (INTERACT_KEY_RATE)")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS with --tls-key (INTERACT_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "PEM private key file of --tls-cert (INTERACT_TLS_KEY)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For / Forwarded names the client (INTERACT_TRUSTED_PROXIES)")
 	level := fs.String("log-level", "info", "debug, info, warn or error (INTERACT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (INTERACT_LOG_FORMAT)")
@@ -118,6 +123,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if c.WidgetRate <= 0 || c.TaskRate <= 0 || c.KeyRate <= 0 {
 		return nil, fmt.Errorf("rates must be positive")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return nil, fmt.Errorf("tls: give both --tls-cert and --tls-key, or neither")
+	}
+	if c.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
 	}
 	var err error
 	if c.proxies, err = endpoint.ParseProxies(c.TrustedProxies); err != nil {

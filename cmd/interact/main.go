@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -109,6 +110,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer ln.Close()
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = publicURLFor(ln.Addr().String())
+		if cfg.TLSCert != "" {
+			cfg.PublicURL = "https://" + strings.TrimPrefix(cfg.PublicURL, "http://")
+		}
 	}
 	turnSocks, err := listenTURN(cfg)
 	if err != nil {
@@ -192,7 +196,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

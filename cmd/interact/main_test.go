@@ -41,7 +41,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var listening = regexp.MustCompile(`listening on (http://\S+)`)
+var listening = regexp.MustCompile(`listening on (https?://\S+)`)
 
 // loopbackTURN keeps test servers off the default TURN port 3478.
 var loopbackTURN = []string{"--turn-udp", "127.0.0.1:0", "--turn-tcp", "127.0.0.1:0"}
