@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/eventually"
 )
@@ -365,6 +366,40 @@ func TestAgentHelloCoversLateMessages(t *testing.T) {
 	for _, f := range a2.until("typing") {
 		if f["type"] == "message" {
 			t.Fatalf("a message covered by hello's lastSeq %d came live: %v", lastSeq, f)
+		}
+	}
+}
+
+// hello is the first frame of an agent socket, even while the agent's
+// subject is busy with events as the socket opens.
+func TestAgentHelloComesFirst(t *testing.T) {
+	l := newLive(t, 1, interact.Distribution{})
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		state, _ := interact.EncodeFrame("agent.state", "", map[string]any{"id": l.agents[0].ID, "presence": "available"})
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Microsecond): // busy, not a flood that overfills the queue
+				l.webCfg.Bus.Publish(interact.AgentSubject(l.agents[0].ID), state)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for i := range 30 {
+		c, _, err := websocket.DefaultDialer.Dial(strings.Replace(l.url, "http", "ws", 1)+"/agent/v1/ws", bearer(l.tokens[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f map[string]any
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		err = c.ReadJSON(&f)
+		c.Close()
+		if err != nil || f["type"] != "hello" {
+			t.Fatalf("socket %d: first frame %v (%v), want hello", i, f["type"], err)
 		}
 	}
 }
