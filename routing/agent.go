@@ -43,23 +43,6 @@ func (e *Engine) agent(id, tenantID string) *agent {
 	return a
 }
 
-func (e *Engine) loadAgent(ctx context.Context, a *agent) error {
-	u, err := e.store.RoutingUser(ctx, a.tenantID, a.id)
-	if err != nil {
-		return err
-	}
-	ids, err := e.store.AgentServices(ctx, a.tenantID, a.id)
-	if err != nil {
-		return err
-	}
-	a.name, a.licenses = u.Name, u.Licenses
-	a.services = map[string]bool{}
-	for _, id := range ids {
-		a.services[id] = true
-	}
-	return nil
-}
-
 // state is the agent's state as supervisors see it.
 func (e *Engine) state(a *agent) string {
 	now := e.clock.Now()
@@ -175,41 +158,55 @@ func (e *Engine) agentChanged(a *agent, c *change) {
 }
 
 // AgentConnected records an open agent connection (console socket). The
-// first connection loads the agent's licences and memberships and cancels
-// a pending drop. A reconnecting agent keeps its tasks.
+// first connection loads the agent's licences and memberships (before the
+// engine lock is taken) and cancels a pending drop. A reconnecting agent
+// keeps its tasks.
 func (e *Engine) AgentConnected(ctx context.Context, tenantID, userID string) (interact.AgentView, error) {
-	var v interact.AgentView
-	err := e.do(ctx, func(c *change) error {
-		a := e.agent(userID, tenantID)
-		if a.tenantID != tenantID {
-			return interact.Errorf(interact.EFORBIDDEN, "Agent belongs to another tenant.")
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	for {
+		info, gen, err := e.agentFor(ctx, tenantID, userID)
+		if err != nil {
+			return interact.AgentView{}, err
 		}
-		if a.conns == 0 {
-			if err := e.loadAgent(ctx, a); err != nil {
-				return err
+		var v interact.AgentView
+		err = e.do(ctx, func(c *change) error {
+			a := e.agent(userID, tenantID)
+			if a.tenantID != tenantID {
+				return interact.Errorf(interact.EFORBIDDEN, "Agent belongs to another tenant.")
 			}
-			if a.dropTimer != nil {
-				a.dropTimer.Stop()
-				a.dropTimer = nil
+			if a.conns == 0 {
+				if !e.fresh(info, tenantID, gen) {
+					return errStale
+				}
+				a.apply(info)
+				if a.dropTimer != nil {
+					a.dropTimer.Stop()
+					a.dropTimer = nil
+				}
+				if a.presence == interact.PresenceOffline && len(a.chats)+len(a.calls) == 0 {
+					a.idleSince = e.clock.Now()
+				}
 			}
-			if a.presence == interact.PresenceOffline && len(a.chats)+len(a.calls) == 0 {
-				a.idleSince = e.clock.Now()
-			}
+			a.conns++
+			e.reachChanged()
+			e.agentChanged(a, c)
+			v = e.view(a)
+			return nil
+		})
+		if err != errStale {
+			return v, err
 		}
-		a.conns++
-		e.reachChanged()
-		e.agentChanged(a, c)
-		v = e.view(a)
-		return nil
-	})
-	return v, err
+	}
 }
 
 // AgentDisconnected records a closed agent connection. When the last one
 // closes, the agent is not offered tasks; after AgentGrace without a new
 // connection its tasks are re-queued at their place and its offers lapse.
+// It is never dropped for ctx: a lost disconnection would leave the agent
+// connected for ever; during a rebuild it waits for it.
 func (e *Engine) AgentDisconnected(ctx context.Context, userID string) {
-	e.do(ctx, func(c *change) error {
+	e.do(context.WithoutCancel(ctx), func(c *change) error {
 		a, ok := e.agents[userID]
 		if !ok || a.conns == 0 {
 			return nil
@@ -230,7 +227,7 @@ func (e *Engine) AgentDisconnected(ctx context.Context, userID string) {
 
 // agentGone runs when an agent stayed disconnected past the grace period.
 func (e *Engine) agentGone(userID string) {
-	e.do(context.Background(), func(c *change) error {
+	e.fire(func(c *change) error {
 		a, ok := e.agents[userID]
 		if !ok || a.conns > 0 {
 			return nil
@@ -330,7 +327,7 @@ func (e *Engine) setACW(a *agent, until time.Time, c *change) {
 	a.acwUntil = until
 	id := a.id
 	a.acwTimer = e.clock.AfterFunc(until.Sub(e.clock.Now()), func() {
-		e.do(context.Background(), func(c *change) error {
+		e.fire(func(c *change) error {
 			if a := e.agents[id]; a != nil && !e.clock.Now().Before(a.acwUntil) && !a.acwUntil.IsZero() {
 				e.endACW(a, c)
 			}
@@ -375,7 +372,7 @@ func (e *Engine) ExtendACW(ctx context.Context, userID string, ext time.Duration
 		}
 		if ext == 0 {
 			ext = 30 * time.Second
-			if s, err := e.serviceInfo(ctx, a.tenantID, a.acwService); err == nil {
+			if s, err := e.serviceInfo(a.tenantID, a.acwService); err == nil {
 				ext = time.Duration(s.svc.Distribution.ACWExtensionSeconds) * time.Second
 			}
 		}
@@ -396,7 +393,7 @@ func (e *Engine) setRONA(a *agent, s *service, c *change) {
 	a.ronaUntil = e.clock.Now().Add(d)
 	id := a.id
 	a.ronaTimer = e.clock.AfterFunc(d, func() {
-		e.do(context.Background(), func(c *change) error {
+		e.fire(func(c *change) error {
 			if a := e.agents[id]; a != nil && !a.ronaUntil.IsZero() && !e.clock.Now().Before(a.ronaUntil) {
 				a.ronaUntil = time.Time{}
 				a.idleSince = e.clock.Now()
@@ -428,8 +425,8 @@ func (e *Engine) ResetRONA(ctx context.Context, userID string) error {
 
 // Agent returns an agent's current state.
 func (e *Engine) Agent(userID string) (interact.AgentView, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	a, ok := e.agents[userID]
 	if !ok {
 		return interact.AgentView{}, false

@@ -15,6 +15,7 @@ type commit struct {
 	sys       []interact.Message
 	events    []event
 	positions []position
+	epoch     int64      // the state it was decided on (Engine.epoch)
 	done      chan error // receives the outcome once; buffered
 }
 
@@ -68,27 +69,49 @@ func (e *Engine) commitLoop() {
 }
 
 // save writes the routing state of a batch of commits. When the batch
-// fails as a whole, each commit is tried alone so that one bad commit
-// fails only its own operation.
+// fails as a whole, each commit is tried alone, in order. The first one
+// that fails leaves memory ahead of the store: the engine rebuilds its
+// state from the store (rebuild.go), and the commits decided on the same
+// state after it are dropped unsaved, since they may build on the change
+// the store never got. A dropped or failed commit publishes nothing.
 func (e *Engine) save(batch []*commit) []error {
 	errs := make([]error, len(batch))
-	tasks, offers := merged(batch)
-	if len(tasks)+len(offers) == 0 {
-		return errs
+	var live []*commit
+	for i, cm := range batch {
+		if cm.epoch <= e.failedEpoch {
+			errs[i] = errRebuilding
+		} else {
+			live = append(live, cm)
+		}
 	}
-	err := e.store.SaveRouting(context.Background(), tasks, offers)
-	if err == nil {
-		return errs
-	}
-	if len(batch) == 1 {
-		e.log.Error("save routing state", "err", err)
-		errs[0] = fmt.Errorf("save routing state: %w", err)
+	if len(live) == 0 || (len(live) > 1 && e.write(live) == nil) {
 		return errs
 	}
 	for i, cm := range batch {
-		errs[i] = e.save([]*commit{cm})[0]
+		if errs[i] != nil {
+			continue
+		}
+		if cm.epoch <= e.failedEpoch {
+			errs[i] = errRebuilding
+		} else if err := e.write([]*commit{cm}); err != nil {
+			errs[i] = fmt.Errorf("save routing state: %w", err)
+			e.saveFailed(cm.epoch, err)
+		}
 	}
 	return errs
+}
+
+// write saves the merged state of commits in one transaction.
+func (e *Engine) write(batch []*commit) error {
+	tasks, offers := merged(batch)
+	if len(tasks)+len(offers) == 0 {
+		return nil
+	}
+	if err := e.store.SaveRouting(context.Background(), tasks, offers); err != nil {
+		return err
+	}
+	e.failures.Store(0)
+	return nil
 }
 
 // merged returns the latest snapshot of every task and offer in batch.

@@ -7,9 +7,11 @@
 // The engine keeps its working state in memory and writes every transition
 // to the store before it publishes the matching event on the bus, so all of
 // it can be rebuilt from the store (Recover) after a crash. Decisions are
-// made under one lock; the writes and the publishing happen after it is
-// released, in the order of the decisions (commit.go), and a call returns
-// once its own are done. It does not
+// made under one lock, which is never held across I/O: what they need from
+// the store is cached beforehand (cache.go), and the writes and the
+// publishing happen after it is released, in the order of the decisions
+// (commit.go); a call returns once its own are done. When a write fails,
+// the engine rebuilds its state from the store (rebuild.go). It does not
 // speak WebSocket or HTTP: realtime and web call its methods and relay the
 // events it publishes.
 //
@@ -21,6 +23,7 @@ package routing
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sort"
 	"sync"
@@ -93,12 +96,17 @@ type Engine struct {
 	clock Clock
 	log   *slog.Logger
 
+	// mu guards the routing state. Nothing holding it does I/O: services
+	// and agents are loaded before it is taken (cache.go), changes are
+	// saved after it is released (commit.go).
 	mu       sync.Mutex
 	tasks    map[string]*task    // open tasks
 	offers   map[string]*offer   // ringing offers
 	agents   map[string]*agent   // agents seen since start
 	queues   map[string]*queue   // by queue key: a service id, or "user:"+id for direct contacts
-	services map[string]*service // cache of service settings and members
+	services map[string]*service // cache of service settings and members (cache.go)
+	absent   map[string]bool     // tenantID+"/"+serviceID: the store said there is no such service
+	cacheGen map[string]uint64   // per tenant, counts invalidations: a load older than one is not installed
 	// freeChat and freeCall are the agents who may be selectable for a
 	// chat and for a call (agent.go, index).
 	freeChat, freeCall map[*agent]struct{}
@@ -112,11 +120,26 @@ type Engine struct {
 	// agents reconnect.
 	graceUntil time.Time
 
+	// epoch counts the states the engine built from the store: a rebuild
+	// (rebuild.go) starts a new one. rebuilding is non-nil while a rebuild
+	// runs, and closed when it is done; operations wait for it.
+	epoch      int64
+	rebuilding chan struct{}
+	// stopped ends with Close: a rebuild stops retrying.
+	stopped context.Context
+	stop    context.CancelFunc
+
 	// The committer saves and publishes changes in order (commit.go).
 	cmu        sync.Mutex
 	pending    []*commit
 	committing bool
-	committer  sync.WaitGroup
+	committer  sync.WaitGroup // the committer and a running rebuild
+	// failedEpoch is the latest epoch in which a save failed; only the
+	// committer (one at a time, handed over under cmu) uses it.
+	failedEpoch int64
+	// failures counts failed saves since the last good one, for the
+	// rebuild's backoff.
+	failures atomic.Int32
 }
 
 // New returns an engine. Call Recover before serving.
@@ -157,13 +180,35 @@ func New(cfg Config, store Store, pub Publisher) *Engine {
 	if cfg.PositionInterval == 0 {
 		cfg.PositionInterval = time.Second
 	}
+	stopped, stop := context.WithCancel(context.Background())
 	return &Engine{
 		cfg: cfg, store: store, pub: pub, clock: cfg.Clock, log: cfg.Log,
 		tasks: map[string]*task{}, offers: map[string]*offer{}, agents: map[string]*agent{},
-		queues: map[string]*queue{}, services: map[string]*service{},
+		queues: map[string]*queue{}, services: map[string]*service{}, absent: map[string]bool{}, cacheGen: map[string]uint64{},
 		freeChat: map[*agent]struct{}{}, freeCall: map[*agent]struct{}{}, openChats: map[string]int{},
+		epoch: 1, stopped: stopped, stop: stop,
 	}
 }
+
+// lock and unlock take and release e.mu, telling lockHook.
+func (e *Engine) lock() {
+	e.mu.Lock()
+	if h := lockHook.Load(); h != nil {
+		(*h)(e, true)
+	}
+}
+
+func (e *Engine) unlock() {
+	if h := lockHook.Load(); h != nil {
+		(*h)(e, false)
+	}
+	e.mu.Unlock()
+}
+
+// lockHook, when set (by tests, to prove that no store call happens under
+// the lock), is told whenever an engine's lock is taken and released, on
+// the goroutine that does it.
+var lockHook atomic.Pointer[func(e *Engine, held bool)]
 
 // change collects what one operation changed: saved together, then published.
 type change struct {
@@ -200,12 +245,19 @@ func (c *change) emit(subject, typ string, data any) {
 // do runs fn under the engine lock, dispatches the queues it touched and
 // hands the result to the committer; it returns once the changes are saved
 // and their events published. Store writes and publishing run outside the
-// lock, in the order the changes were made.
+// lock, in the order the changes were made. While the engine rebuilds its
+// state after a failed save, do waits for it (or for ctx); an operation
+// whose own changes were not saved returns once the rebuild is done, so
+// that a retry sees the state the store holds.
 func (e *Engine) do(ctx context.Context, fn func(c *change) error) error {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return errShutDown
+	return e.run(ctx, false, fn)
+}
+
+// run is do; the rebuild runs with rebuild true, which does not wait for
+// itself.
+func (e *Engine) run(ctx context.Context, rebuild bool, fn func(c *change) error) error {
+	if err := e.lockOpen(ctx, rebuild); err != nil {
+		return err
 	}
 	observe := lockObserver.Load()
 	var start time.Time
@@ -214,18 +266,62 @@ func (e *Engine) do(ctx context.Context, fn func(c *change) error) error {
 	}
 	c := newChange()
 	if err := fn(c); err != nil {
-		e.mu.Unlock()
+		e.unlock()
 		return err
 	}
-	cm := e.finish(ctx, c)
+	cm := e.finish(c)
 	if observe != nil {
 		(*observe)(time.Since(start))
 	}
-	e.mu.Unlock()
-	return <-cm.done
+	e.unlock()
+	err := <-cm.done
+	if err != nil && !rebuild && e.lockOpen(ctx, false) == nil {
+		e.unlock()
+	}
+	return err
 }
 
-var errShutDown = interact.Errorf(interact.EINTERNAL, "The routing engine is shut down.")
+// lockOpen takes the engine lock once no rebuild runs (at once for the
+// rebuild itself). It fails when the engine is closed, or with a
+// retryable error when ctx ends first.
+func (e *Engine) lockOpen(ctx context.Context, rebuild bool) error {
+	e.lock()
+	for {
+		if e.closed {
+			e.unlock()
+			return errShutDown
+		}
+		if rebuild || e.rebuilding == nil {
+			return nil
+		}
+		wait := e.rebuilding
+		e.unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return errRebuilding
+		}
+		e.lock()
+	}
+}
+
+var (
+	errShutDown   = interact.Errorf(interact.EINTERNAL, "The routing engine is shut down.")
+	errRebuilding = interact.Errorf(interact.EINTERNAL, "The routing engine is reloading its state after a storage failure; please try again.")
+)
+
+// timerTimeout bounds an operation a timer runs: it may have to wait for
+// a rebuild, and no timer should wait for ever.
+const timerTimeout = 10 * time.Second
+
+// fire runs fn as an operation from a timer callback.
+func (e *Engine) fire(fn func(c *change) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timerTimeout)
+	defer cancel()
+	if err := e.do(ctx, fn); err != nil && !errors.Is(err, errShutDown) {
+		e.log.Warn("routing timer", "err", err)
+	}
+}
 
 // lockObserver, when set (by benchmarks), is told how long each operation
 // held the engine lock.
@@ -233,12 +329,12 @@ var lockObserver atomic.Pointer[func(time.Duration)]
 
 // finish dispatches the touched queues, announces queue positions and
 // queues the commit. Called with e.mu held.
-func (e *Engine) finish(ctx context.Context, c *change) *commit {
+func (e *Engine) finish(c *change) *commit {
 	for i := 0; i < 4 && len(c.queues) > 0; i++ { // dispatch can itself touch queues (overflow by transfer)
 		keys := e.byHeadPriority(c.queues)
 		c.queues = map[string]bool{}
 		for _, k := range keys {
-			e.dispatch(ctx, k, c)
+			e.dispatch(k, c)
 		}
 		for _, k := range keys {
 			e.announce(k, c, false)
@@ -247,7 +343,7 @@ func (e *Engine) finish(ctx context.Context, c *change) *commit {
 	for k := range c.tailDue {
 		e.announce(k, c, true)
 	}
-	cm := &commit{done: make(chan error, 1), events: c.events, positions: c.positions}
+	cm := &commit{done: make(chan error, 1), epoch: e.epoch, events: c.events, positions: c.positions}
 	if len(c.tasks) > 0 {
 		cm.tasks = make([]interact.Task, 0, len(c.tasks))
 		for t := range c.tasks {
@@ -301,16 +397,30 @@ func (e *Engine) byHeadPriority(set map[string]bool) []string {
 // Close stops every timer and waits until the changes made so far are
 // saved and published. The engine refuses work afterwards.
 func (e *Engine) Close() {
-	e.mu.Lock()
+	e.lock()
 	e.closed = true
+	e.stop()
+	e.stopTimers()
+	e.unlock()
+	e.committer.Wait()
+}
+
+// stopTimers stops the timers of every task, offer, agent and queue.
+func (e *Engine) stopTimers() {
+	e.stopStateTimers()
+	for _, a := range e.agents {
+		a.stopTimers()
+	}
+}
+
+// stopStateTimers stops the timers of tasks, offers and queues: the state
+// a rebuild replaces.
+func (e *Engine) stopStateTimers() {
 	for _, t := range e.tasks {
 		t.stopTimers()
 	}
 	for _, o := range e.offers {
 		o.stopTimer()
-	}
-	for _, a := range e.agents {
-		a.stopTimers()
 	}
 	for _, q := range e.queues {
 		if q.tailTimer != nil {
@@ -318,62 +428,4 @@ func (e *Engine) Close() {
 			q.tailTimer = nil
 		}
 	}
-	e.mu.Unlock()
-	e.committer.Wait()
-}
-
-// service is the engine's cached view of a service.
-type service struct {
-	svc     *interact.Service
-	members map[string]interact.RoutingMember
-}
-
-// serviceInfo returns the cached service, loading it when needed.
-func (e *Engine) serviceInfo(ctx context.Context, tenantID, id string) (*service, error) {
-	if s, ok := e.services[id]; ok {
-		if s.svc.TenantID != tenantID {
-			return nil, interact.Errorf(interact.ENOTFOUND, "No service %q.", id)
-		}
-		return s, nil
-	}
-	svc, members, err := e.store.RoutingService(ctx, tenantID, id)
-	if err != nil {
-		return nil, err
-	}
-	s := &service{svc: svc, members: map[string]interact.RoutingMember{}}
-	for _, m := range members {
-		s.members[m.UserID] = m
-	}
-	e.services[id] = s
-	return s, nil
-}
-
-// Invalidate drops cached settings of a tenant's services and agents (after
-// an admin change) and re-runs distribution with the fresh settings.
-func (e *Engine) Invalidate(ctx context.Context, tenantID string) {
-	e.do(ctx, func(c *change) error {
-		e.reachChanged()
-		for id, s := range e.services {
-			if s.svc.TenantID == tenantID {
-				delete(e.services, id)
-				c.queues[id] = true
-			}
-		}
-		defer func() {
-			for id := range c.queues {
-				e.checkQueue(id, c)
-			}
-		}()
-		for _, a := range e.agents {
-			if a.tenantID == tenantID && a.conns > 0 {
-				if err := e.loadAgent(ctx, a); err != nil {
-					e.log.Warn("reload agent", "agent", a.id, "err", err)
-				}
-				for id := range a.services {
-					c.queues[id] = true
-				}
-			}
-		}
-		return nil
-	})
 }

@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"context"
 	"slices"
 	"sort"
 	"time"
@@ -130,7 +129,7 @@ func (e *Engine) enqueue(t *task, c *change) {
 	if t.maxWait == nil {
 		d := e.cfg.DirectMaxWait
 		if t.DirectUserID == "" {
-			if s, err := e.serviceInfo(context.Background(), t.TenantID, t.ServiceID); err == nil {
+			if s, err := e.serviceInfo(t.TenantID, t.ServiceID); err == nil {
 				d = time.Duration(s.svc.Distribution.MaxWaitSeconds) * time.Second
 			}
 		}
@@ -142,7 +141,7 @@ func (e *Engine) enqueue(t *task, c *change) {
 			}
 			id := t.ID
 			t.maxWait = e.clock.AfterFunc(d, func() {
-				e.do(context.Background(), func(c *change) error {
+				e.fire(func(c *change) error {
 					if t, ok := e.tasks[id]; ok && t.State == interact.TaskWaiting {
 						t.maxWait = nil
 						e.overflow(t, interact.OutcomeQueueTimeout, c)
@@ -169,7 +168,7 @@ func (e *Engine) dequeue(t *task, c *change) {
 // dispatch offers the waiting tasks of one queue to selectable agents.
 // It walks the queue only as far as some task can still be offered: while
 // agents are left in the pools, or tasks for a named agent lie ahead.
-func (e *Engine) dispatch(ctx context.Context, key string, c *change) {
+func (e *Engine) dispatch(key string, c *change) {
 	q, ok := e.queues[key]
 	if !ok || len(q.tasks) == 0 {
 		return
@@ -177,8 +176,8 @@ func (e *Engine) dispatch(ctx context.Context, key string, c *change) {
 	var s *service
 	if q.tasks[0].DirectUserID == "" {
 		var err error
-		if s, err = e.serviceInfo(ctx, q.tasks[0].TenantID, key); err != nil {
-			e.log.Warn("dispatch: load service", "service", key, "err", err)
+		if s, err = e.serviceInfo(q.tasks[0].TenantID, key); err != nil {
+			e.log.Warn("dispatch: service is gone", "service", key, "err", err)
 			return
 		}
 	}
@@ -331,7 +330,7 @@ func (e *Engine) announce(key string, c *change, tail bool) {
 			q.lastTail = now
 		case q.tailTimer == nil:
 			q.tailTimer = e.clock.AfterFunc(due.Sub(now), func() {
-				e.do(context.Background(), func(c *change) error {
+				e.fire(func(c *change) error {
 					q.tailTimer = nil
 					c.tailDue = map[string]bool{key: true}
 					return nil
@@ -353,7 +352,7 @@ func (e *Engine) reachableAgents(q *queue) int {
 	if q.reachAt == e.reachVersion && q.reach > 0 {
 		return int(q.reach)
 	}
-	s, err := e.serviceInfo(context.Background(), q.tasks[0].TenantID, q.key)
+	s, err := e.serviceInfo(q.tasks[0].TenantID, q.key)
 	if err != nil {
 		return 1
 	}
@@ -369,7 +368,7 @@ func (e *Engine) reachableAgents(q *queue) int {
 
 // noAgent reports whether no agent could take t now or soon: the
 // "no agent selectable" look-ahead that leads to overflow.
-func (e *Engine) noAgent(ctx context.Context, t *task) bool {
+func (e *Engine) noAgent(t *task) bool {
 	if e.clock.Now().Before(e.graceUntil) {
 		return false // agents are still reconnecting after a restart
 	}
@@ -377,7 +376,7 @@ func (e *Engine) noAgent(ctx context.Context, t *task) bool {
 		a, ok := e.agents[target]
 		return !ok || !e.reachable(a, nil, t.Modality)
 	}
-	s, err := e.serviceInfo(ctx, t.TenantID, t.ServiceID)
+	s, err := e.serviceInfo(t.TenantID, t.ServiceID)
 	if err != nil {
 		return true
 	}
@@ -403,14 +402,14 @@ func (e *Engine) checkQueue(key string, c *change) {
 		return
 	}
 	for _, t := range append([]*task(nil), q.tasks...) {
-		if t.TargetAgentID != "" && t.DirectUserID == "" && e.noAgent(context.Background(), t) {
+		if t.TargetAgentID != "" && t.DirectUserID == "" && e.noAgent(t) {
 			// The transfer's target went away: back to the service's queue.
 			e.cancelOffers(t, c)
 			t.TargetAgentID = ""
 			e.dequeue(t, c)
 			e.enqueue(t, c)
 		}
-		if e.noAgent(context.Background(), t) {
+		if e.noAgent(t) {
 			e.cancelOffers(t, c)
 			e.overflow(t, interact.OutcomeNoAgent, c)
 		}
@@ -422,10 +421,10 @@ func (e *Engine) checkQueue(key string, c *change) {
 func (e *Engine) overflow(t *task, outcome string, c *change) {
 	var s *service
 	if t.DirectUserID == "" {
-		s, _ = e.serviceInfo(context.Background(), t.TenantID, t.ServiceID)
+		s, _ = e.serviceInfo(t.TenantID, t.ServiceID)
 	}
-	if s != nil && s.svc.Distribution.OverflowAction == interact.OverflowTransfer && t.overflowHops < 3 {
-		if next, err := e.serviceInfo(context.Background(), t.TenantID, s.svc.Distribution.OverflowServiceID); err == nil {
+	if s != nil && s.svc.Distribution.OverflowAction == interact.OverflowTransfer && t.overflowHops < maxOverflowHops {
+		if next, err := e.serviceInfo(t.TenantID, s.svc.Distribution.OverflowServiceID); err == nil {
 			e.cancelOffers(t, c)
 			e.dequeue(t, c)
 			t.overflowHops++
@@ -438,7 +437,7 @@ func (e *Engine) overflow(t *task, outcome string, c *change) {
 				c.sys = append(c.sys, sysMessage{t, s.svc.Distribution.OverflowMessage})
 			}
 			e.enqueue(t, c)
-			if e.noAgent(context.Background(), t) {
+			if e.noAgent(t) {
 				e.overflow(t, outcome, c)
 			}
 			return

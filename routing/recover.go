@@ -2,7 +2,6 @@ package routing
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/interact-oss/interact"
 )
@@ -12,78 +11,23 @@ import (
 // (who get AgentGrace to reconnect), and offers that were ringing when the
 // previous process stopped end as cancelled and are made anew.
 func (e *Engine) Recover(ctx context.Context) error {
-	tasks, err := e.store.OpenTasks(ctx)
+	snap, err := e.readSnapshot(ctx)
 	if err != nil {
-		return fmt.Errorf("recover tasks: %w", err)
+		return err
 	}
-	offers, err := e.store.OpenOffers(ctx)
-	if err != nil {
-		return fmt.Errorf("recover offers: %w", err)
-	}
-	seq, err := e.store.MaxQueueSeq(ctx)
-	if err != nil {
-		return fmt.Errorf("recover queue order: %w", err)
-	}
-	e.mu.Lock()
-	e.queueSeq = seq
+	e.lock()
+	e.queueSeq = snap.seq
 	e.reachChanged()
 	// After a (re)start, agents' consoles need time to reconnect before
 	// "no agent" may end anyone's contact.
 	e.graceUntil = e.clock.Now().Add(e.cfg.AgentGrace)
-	e.mu.Unlock()
+	e.unlock()
 
 	return e.do(ctx, func(c *change) error {
-		byTask := map[string]*task{}
-		for _, rt := range tasks {
-			t := &task{Task: rt}
-			e.tasks[t.ID] = t
-			e.countOpen(t, 1)
-			byTask[t.ID] = t
-			if t.DirectUserID == "" {
-				if _, err := e.serviceInfo(ctx, t.TenantID, t.ServiceID); err != nil {
-					e.log.Warn("recover: service of task is gone", "task", t.ID, "err", err)
-				}
-			}
-		}
-		for _, ro := range offers {
-			t := byTask[ro.TaskID]
-			o := &offer{Offer: ro, task: t}
-			if t != nil && t.State == interact.TaskConnected && ro.Outcome == interact.OfferAccepted && ro.AgentID == t.AgentID {
-				o.agent = e.agent(ro.AgentID, ro.TenantID)
-				t.accepted = o
-				continue
-			}
-			o.end(e.clock.Now(), interact.OfferCancelled)
-			c.offer(o)
-		}
-		for _, t := range byTask {
-			switch t.State {
-			case interact.TaskConnected:
-				a := e.agent(t.AgentID, t.TenantID)
-				if t.Modality.IsCall() {
-					a.calls[t.ID] = t
-				} else {
-					a.chats[t.ID] = t
-				}
-				if t.accepted == nil {
-					t.accepted = &offer{Offer: interact.Offer{ID: interact.NewID(), TenantID: t.TenantID, TaskID: t.ID,
-						ServiceID: t.ServiceID, AgentID: a.id, Modality: t.Modality, OfferedAt: e.clock.Now().UTC(),
-						Outcome: interact.OfferAccepted}, task: t, agent: a}
-					c.offer(t.accepted)
-				}
-				if a.dropTimer == nil {
-					id := a.id
-					a.dropTimer = e.clock.AfterFunc(e.cfg.AgentGrace, func() { e.agentGone(id) })
-					e.reachChanged()
-				}
-			default:
-				e.enqueue(t, c)
-			}
-			e.visitorAway(t)
-		}
+		e.restore(snap, nil, c)
 		// After the grace, check for queues nobody can serve.
 		e.clock.AfterFunc(e.cfg.AgentGrace, func() {
-			e.do(context.Background(), func(c *change) error {
+			e.fire(func(c *change) error {
 				for key := range e.queues {
 					e.checkQueue(key, c)
 					c.queues[key] = true
@@ -97,8 +41,8 @@ func (e *Engine) Recover(ctx context.Context) error {
 
 // Task returns an open task's state, or false when the task is not open.
 func (e *Engine) Task(id string) (interact.TaskView, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	t, ok := e.tasks[id]
 	if !ok {
 		return interact.TaskView{}, false
@@ -113,8 +57,8 @@ func (e *Engine) Task(id string) (interact.TaskView, bool) {
 
 // AgentTasks returns the ids of the tasks an agent is connected to.
 func (e *Engine) AgentTasks(userID string) []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	a, ok := e.agents[userID]
 	if !ok {
 		return nil
@@ -131,9 +75,15 @@ func (e *Engine) AgentTasks(userID string) []string {
 
 // Queue returns a service's waiting tasks and the state of its members.
 func (e *Engine) Queue(ctx context.Context, tenantID, serviceID string) (interact.QueueView, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, err := e.serviceInfo(ctx, tenantID, serviceID)
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	err := e.preload(ctx, tenantID, serviceID)
+	cancel()
+	if err != nil {
+		return interact.QueueView{}, err
+	}
+	e.lock()
+	defer e.unlock()
+	s, err := e.serviceInfo(tenantID, serviceID)
 	if err != nil {
 		return interact.QueueView{}, err
 	}
@@ -159,13 +109,21 @@ func (e *Engine) Queue(ctx context.Context, tenantID, serviceID string) (interac
 // a service (or, with directUserID, for that user) now or soon: connected,
 // available, active and licensed, busy or not.
 func (e *Engine) Available(ctx context.Context, tenantID, serviceID, directUserID string, m interact.Modality) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	if directUserID == "" {
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+		err := e.preload(ctx, tenantID, serviceID)
+		cancel()
+		if err != nil {
+			return false
+		}
+	}
+	e.lock()
+	defer e.unlock()
 	if directUserID != "" {
 		a, ok := e.agents[directUserID]
 		return ok && a.tenantID == tenantID && e.reachable(a, nil, m)
 	}
-	s, err := e.serviceInfo(ctx, tenantID, serviceID)
+	s, err := e.serviceInfo(tenantID, serviceID)
 	if err != nil {
 		return false
 	}
@@ -180,8 +138,8 @@ func (e *Engine) Available(ctx context.Context, tenantID, serviceID, directUserI
 // AgentDisplayName is the name visitors see for the agent connected to a
 // task, per the service's display-name mode ("" when hidden).
 func (e *Engine) AgentDisplayName(taskID string) string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.lock()
+	defer e.unlock()
 	t, ok := e.tasks[taskID]
 	if !ok || t.AgentID == "" {
 		return ""

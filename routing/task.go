@@ -121,7 +121,7 @@ func (e *Engine) cancelOffers(t *task, c *change) {
 // agent (and flags persistent RONA); a transfer or direct contact whose
 // agent did not answer falls back.
 func (e *Engine) ringTimeout(offerID string) {
-	e.do(context.Background(), func(c *change) error {
+	e.fire(func(c *change) error {
 		o, ok := e.offers[offerID]
 		if !ok {
 			return nil
@@ -131,7 +131,7 @@ func (e *Engine) ringTimeout(offerID string) {
 		e.endOffer(o, interact.OfferRONA, c)
 		var s *service
 		if t.DirectUserID == "" {
-			s, _ = e.serviceInfo(context.Background(), t.TenantID, t.ServiceID)
+			s, _ = e.serviceInfo(t.TenantID, t.ServiceID)
 		}
 		broadcast := s != nil && s.svc.Distribution.Type == interact.DistributeBroadcast && t.TargetAgentID == ""
 		if !broadcast {
@@ -159,7 +159,7 @@ func (e *Engine) missed(t *task, a *agent, c *change) {
 		e.enqueue(t, c)
 	case t.DirectUserID == a.id && len(t.offers) == 0:
 		e.overflow(t, interact.OutcomeNoAgent, c)
-	case t.State == interact.TaskWaiting && len(t.offers) == 0 && e.noAgent(context.Background(), t):
+	case t.State == interact.TaskWaiting && len(t.offers) == 0 && e.noAgent(t):
 		e.overflow(t, interact.OutcomeNoAgent, c)
 	}
 }
@@ -185,7 +185,9 @@ func (e *Engine) StartTask(ctx context.Context, req interact.StartRequest) (*int
 	if err := req.Visitor.Validate(); err != nil {
 		return nil, err
 	}
-	t, s, params, err := e.reserve(ctx, req)
+	lctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	t, s, params, epoch, err := e.reserve(lctx, req)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +196,19 @@ func (e *Engine) StartTask(ctx context.Context, req interact.StartRequest) (*int
 	created := e.store.CreateTask(ctx, &t.Task, req.ResumeHash)
 	var out interact.Task
 	err = e.do(ctx, func(c *change) error {
+		if e.epoch != epoch { // a rebuild recounted the open tasks without this one
+			if created != nil {
+				return created
+			}
+			if rt, ok := e.tasks[t.ID]; ok { // and read its row: it is queued
+				if s != nil {
+					c.sys = append(c.sys, sysMessage{rt, interact.Expand(s.svc.Messages.Welcome, params)})
+				}
+				out = rt.Task
+				return nil
+			}
+			e.countOpen(t, 1)
+		}
 		if created != nil {
 			e.countOpen(t, -1)
 			return created
@@ -203,10 +218,10 @@ func (e *Engine) StartTask(ctx context.Context, req interact.StartRequest) (*int
 			c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Welcome, params)})
 		}
 		e.enqueue(t, c)
-		if e.noAgent(ctx, t) {
+		if e.noAgent(t) {
 			e.overflow(t, interact.OutcomeNoAgent, c)
 		} else {
-			e.dispatch(ctx, t.queueKey, c)
+			e.dispatch(t.queueKey, c)
 			if t.State == interact.TaskWaiting && len(t.offers) == 0 && s != nil {
 				c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Queued, params)})
 			}
@@ -224,14 +239,28 @@ func (e *Engine) StartTask(ctx context.Context, req interact.StartRequest) (*int
 
 // reserve checks a new task against its service or user and the open-chat
 // cap, and gives it the next place in the queue; the task counts as open
-// from here.
-func (e *Engine) reserve(ctx context.Context, req interact.StartRequest) (*task, *service, interact.MessageParams, error) {
-	params := interact.MessageParams{Visitor: req.Visitor}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, nil, params, errShutDown
+// from here, in the returned epoch. What it needs from the store is read
+// first (prepare), outside the engine lock.
+func (e *Engine) reserve(ctx context.Context, req interact.StartRequest) (*task, *service, interact.MessageParams, int64, error) {
+	for {
+		info, gen, err := e.prepare(ctx, req)
+		if err != nil {
+			return nil, nil, interact.MessageParams{}, 0, err
+		}
+		t, s, params, epoch, err := e.place(ctx, req, info, gen)
+		if err != errStale {
+			return t, s, params, epoch, err
+		}
 	}
+}
+
+// place is reserve under the engine lock.
+func (e *Engine) place(ctx context.Context, req interact.StartRequest, info *agentInfo, gen uint64) (*task, *service, interact.MessageParams, int64, error) {
+	params := interact.MessageParams{Visitor: req.Visitor}
+	if err := e.lockOpen(ctx, false); err != nil {
+		return nil, nil, params, 0, err
+	}
+	defer e.unlock()
 	now := e.clock.Now().UTC().Truncate(time.Millisecond)
 	t := &task{Task: interact.Task{
 		ID: interact.NewID(), TenantID: req.TenantID, ServiceID: req.ServiceID, DirectUserID: req.DirectUserID,
@@ -241,30 +270,31 @@ func (e *Engine) reserve(ctx context.Context, req interact.StartRequest) (*task,
 	var s *service
 	if req.DirectUserID == "" {
 		var err error
-		if s, err = e.serviceInfo(ctx, req.TenantID, req.ServiceID); err != nil {
-			return nil, nil, params, err
+		if s, err = e.serviceInfo(req.TenantID, req.ServiceID); err != nil {
+			return nil, nil, params, 0, err
 		}
 		t.Priority, t.Strict = s.svc.Distribution.DefaultPriority, s.svc.Distribution.StrictPriority
 		params.ServiceName = s.svc.Name
 	} else {
 		a := e.agent(req.DirectUserID, req.TenantID)
 		if a.tenantID != req.TenantID {
-			return nil, nil, params, interact.Errorf(interact.EUNKNOWNCONTACT, "No such contact.")
+			return nil, nil, params, 0, interact.Errorf(interact.EUNKNOWNCONTACT, "No such contact.")
 		}
 		if a.conns == 0 {
-			if err := e.loadAgent(ctx, a); err != nil {
-				return nil, nil, params, err
+			if !e.fresh(info, req.TenantID, gen) {
+				return nil, nil, params, 0, errStale
 			}
+			a.apply(info)
 		}
 		params.ServiceName = a.name
 	}
 	if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 && e.openChats[queueKey(t)] >= req.MaxOpenChats {
-		return nil, nil, params, interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
+		return nil, nil, params, 0, interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
 	}
 	e.queueSeq++
 	t.QueueSeq = e.queueSeq
 	e.countOpen(t, 1)
-	return t, s, params, nil
+	return t, s, params, e.epoch, nil
 }
 
 // Accept connects the agent to the offered task.
@@ -312,7 +342,7 @@ func (e *Engine) connect(o *offer, c *change) {
 	} else {
 		a.chats[t.ID] = t
 	}
-	s, _ := e.serviceInfo(context.Background(), t.TenantID, t.ServiceID)
+	s, _ := e.serviceInfo(t.TenantID, t.ServiceID)
 	name := a.name
 	params := interact.MessageParams{Visitor: t.Visitor, AgentName: a.name}
 	if s != nil && t.DirectUserID == "" {
@@ -342,8 +372,8 @@ func (e *Engine) Decline(ctx context.Context, userID, offerID string) error {
 		}
 		t, a := o.task, o.agent
 		e.endOffer(o, interact.OfferDeclined, c)
-		if e.declineFlagsRONA(ctx, t) {
-			s, _ := e.serviceInfo(ctx, t.TenantID, t.ServiceID)
+		if e.declineFlagsRONA(t) {
+			s, _ := e.serviceInfo(t.TenantID, t.ServiceID)
 			e.setRONA(a, s, c)
 		}
 		e.missed(t, a, c)
@@ -354,11 +384,11 @@ func (e *Engine) Decline(ctx context.Context, userID, offerID string) error {
 // declineFlagsRONA: only the queue's own offers of a direct-distribution
 // service; broadcast has no RONA, and declining a transfer to oneself or a
 // direct contact is an answer, not a missed offer.
-func (e *Engine) declineFlagsRONA(ctx context.Context, t *task) bool {
+func (e *Engine) declineFlagsRONA(t *task) bool {
 	if t.DirectUserID != "" || t.TargetAgentID != "" {
 		return false
 	}
-	s, err := e.serviceInfo(ctx, t.TenantID, t.ServiceID)
+	s, err := e.serviceInfo(t.TenantID, t.ServiceID)
 	return err == nil && s.svc.Distribution.Type == interact.DistributeDirect
 }
 
@@ -371,7 +401,7 @@ func (e *Engine) Claim(ctx context.Context, userID, taskID string) (*interact.Ta
 		if !ok || !aok || t.State != interact.TaskWaiting || t.TenantID != a.tenantID {
 			return interact.Errorf(interact.ECONFLICT, "This task is no longer waiting.")
 		}
-		s, err := e.serviceInfo(ctx, t.TenantID, t.ServiceID)
+		s, err := e.serviceInfo(t.TenantID, t.ServiceID)
 		if err != nil {
 			return err
 		}
@@ -412,6 +442,14 @@ func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServ
 	if (toAgentID == "") == (toServiceID == "") {
 		return interact.Errorf(interact.EINVALID, "Transfer to exactly one of an agent or a service.")
 	}
+	if tenantID, ok := e.taskTenant(taskID); ok && toServiceID != "" {
+		lctx, cancel := context.WithTimeout(ctx, loadTimeout)
+		err := e.preload(lctx, tenantID, toServiceID)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
 	return e.do(ctx, func(c *change) error {
 		t, a, err := e.connected(userID, taskID)
 		if err != nil {
@@ -426,11 +464,11 @@ func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServ
 				return interact.Errorf(interact.EINVALID, "That agent is not available for transfers now.")
 			}
 		default:
-			if _, err := e.serviceInfo(ctx, t.TenantID, toServiceID); err != nil {
+			if _, err := e.serviceInfo(t.TenantID, toServiceID); err != nil {
 				return interact.Errorf(interact.EINVALID, "No service %q to transfer to.", toServiceID)
 			}
 		}
-		s, _ := e.serviceInfo(ctx, t.TenantID, t.ServiceID)
+		s, _ := e.serviceInfo(t.TenantID, t.ServiceID)
 		e.detach(t, a, interact.OfferTransferred, c)
 		t.Transfers++
 		t.QueuedAt = e.clock.Now()
@@ -444,7 +482,7 @@ func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServ
 		c.emit(interact.TaskSubject(t.ID), "task.state", map[string]any{"state": interact.TaskWaiting, "transferring": true})
 		e.enqueue(t, c)
 		e.startACW(a, s, c)
-		if e.noAgent(ctx, t) {
+		if e.noAgent(t) {
 			e.overflow(t, interact.OutcomeTransferFailed, c)
 		}
 		return nil
@@ -511,12 +549,12 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 		c.emit(interact.AgentSubject(a.id), "task.ended", map[string]string{"taskId": t.ID, "outcome": outcome})
 		var s *service
 		if t.DirectUserID == "" {
-			s, _ = e.serviceInfo(context.Background(), t.TenantID, t.ServiceID)
+			s, _ = e.serviceInfo(t.TenantID, t.ServiceID)
 		}
 		e.startACW(a, s, c)
 		e.agentChanged(a, c)
 	}
-	if s, err := e.serviceInfo(context.Background(), t.TenantID, t.ServiceID); err == nil && t.DirectUserID == "" && t.State == interact.TaskConnected {
+	if s, err := e.serviceInfo(t.TenantID, t.ServiceID); err == nil && t.DirectUserID == "" && t.State == interact.TaskConnected {
 		c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Ended, interact.MessageParams{Visitor: t.Visitor, ServiceName: s.svc.Name})})
 	}
 	n := e.clock.Now().UTC()
@@ -527,46 +565,4 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 	c.emit(interact.ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
 	delete(e.tasks, t.ID)
 	e.countOpen(t, -1)
-}
-
-// VisitorConnected records an open visitor connection to a task.
-func (e *Engine) VisitorConnected(taskID string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if t, ok := e.tasks[taskID]; ok {
-		t.visitors++
-		if t.visitorTimer != nil {
-			t.visitorTimer.Stop()
-			t.visitorTimer = nil
-		}
-	}
-}
-
-// VisitorDisconnected records a closed visitor connection. A task with no
-// visitor connection for VisitorGrace ends as if the visitor left.
-func (e *Engine) VisitorDisconnected(taskID string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if t, ok := e.tasks[taskID]; ok && t.visitors > 0 {
-		t.visitors--
-		if t.visitors == 0 {
-			e.visitorAway(t)
-		}
-	}
-}
-
-func (e *Engine) visitorAway(t *task) {
-	if t.visitorTimer != nil {
-		t.visitorTimer.Stop()
-	}
-	id := t.ID
-	t.visitorTimer = e.clock.AfterFunc(e.cfg.VisitorGrace, func() {
-		e.do(context.Background(), func(c *change) error {
-			if t, ok := e.tasks[id]; ok && t.visitors == 0 {
-				t.visitorTimer = nil
-				e.finishTask(t, c)
-			}
-			return nil
-		})
-	})
 }
