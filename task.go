@@ -257,8 +257,11 @@ type StartRequest struct {
 	Visitor      Visitor
 	Origin       string
 	ResumeHash   string
-	// MaxOpenChats is the tenant's cap of concurrent chat tasks per service.
+	// MaxOpenChats is the tenant's cap of concurrent chat tasks per service;
+	// one ClientAddr may hold half of them.
 	MaxOpenChats int
+	// ClientAddr is the visitor's client address ("" when unknown).
+	ClientAddr string
 }
 
 // Ended-by values for EndTask.

@@ -74,6 +74,10 @@ type Config struct {
 	// VisitorGrace is how long a task may have no visitor connection
 	// before it ends as if the visitor left (default 2m).
 	VisitorGrace time.Duration
+	// FirstConnectGrace is how long a new task waits for its visitor's
+	// first connection before it ends (default 15s): a task nobody opened
+	// must not hold a service's capacity for long.
+	FirstConnectGrace time.Duration
 	// DirectMaxWait bounds the wait of a direct (user) contact (default 5m).
 	DirectMaxWait time.Duration
 	// DefaultWait is the estimated wait per queue position before any task
@@ -112,6 +116,8 @@ type Engine struct {
 	freeChat, freeCall map[*agent]struct{}
 	// openChats counts the open chat tasks per queue key (countOpen).
 	openChats map[string]int
+	// openByAddr counts them per queue key and client address (countOpen).
+	openByAddr map[string]int
 	// reachVersion counts changes to agents' reachability (reachChanged).
 	reachVersion int64
 	queueSeq     int64
@@ -168,6 +174,9 @@ func New(cfg Config, store Store, pub Publisher) *Engine {
 	if cfg.VisitorGrace == 0 {
 		cfg.VisitorGrace = 2 * time.Minute
 	}
+	if cfg.FirstConnectGrace == 0 {
+		cfg.FirstConnectGrace = 15 * time.Second
+	}
 	if cfg.DirectMaxWait == 0 {
 		cfg.DirectMaxWait = 5 * time.Minute
 	}
@@ -185,7 +194,7 @@ func New(cfg Config, store Store, pub Publisher) *Engine {
 		cfg: cfg, store: store, pub: pub, clock: cfg.Clock, log: cfg.Log,
 		tasks: map[string]*task{}, offers: map[string]*offer{}, agents: map[string]*agent{},
 		queues: map[string]*queue{}, services: map[string]*service{}, absent: map[string]bool{}, cacheGen: map[string]uint64{},
-		freeChat: map[*agent]struct{}{}, freeCall: map[*agent]struct{}{}, openChats: map[string]int{},
+		freeChat: map[*agent]struct{}{}, freeCall: map[*agent]struct{}{}, openChats: map[string]int{}, openByAddr: map[string]int{},
 		epoch: 1, stopped: stopped, stop: stop,
 	}
 }

@@ -64,9 +64,9 @@ func (e *Engine) restore(snap *snapshot, prev map[string]*task, c *change) {
 	now := e.clock.Now()
 	byTask := map[string]*task{}
 	for _, rt := range snap.tasks {
-		t := &task{Task: rt}
+		t := &task{Task: rt, seen: true} // a restored visitor may be reconnecting: the full grace
 		if p, ok := prev[t.ID]; ok {
-			t.visitors, t.overflowHops, t.tried = p.visitors, p.overflowHops, p.tried
+			t.visitors, t.overflowHops, t.tried, t.addr = p.visitors, p.overflowHops, p.tried, p.addr
 			if p.escalated != "" && p.State == interact.TaskConnected && t.State == interact.TaskConnected && p.AgentID == t.AgentID {
 				t.escalated = p.escalated
 			}
@@ -167,7 +167,7 @@ func (e *Engine) rebuild(gate chan struct{}, cause error) {
 			waits[k] = q.wait
 		}
 		e.stopStateTimers()
-		e.tasks, e.offers, e.queues, e.openChats = map[string]*task{}, map[string]*offer{}, map[string]*queue{}, map[string]int{}
+		e.tasks, e.offers, e.queues, e.openChats, e.openByAddr = map[string]*task{}, map[string]*offer{}, map[string]*queue{}, map[string]int{}, map[string]int{}
 		for _, a := range e.agents {
 			clear(a.chats)
 			clear(a.calls)

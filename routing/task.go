@@ -15,7 +15,9 @@ type task struct {
 	escalated    interact.Modality // a chat's call now (audio or video), or ""
 	tried        map[string]bool   // agents who declined or missed it this round; nil until one did
 	maxWait      Timer
-	visitors     int // open visitor connections
+	visitors     int    // open visitor connections
+	seen         bool   // a visitor connection was ever open (or the task was restored)
+	addr         string // the client address that started it; "" after a restart
 	visitorTimer Timer
 	overflowHops int
 	queued       bool // in its queue
@@ -164,7 +166,8 @@ func (e *Engine) missed(t *task, a *agent, c *change) {
 	}
 }
 
-// countOpen adds d to the open chats of t's queue key, when t is a chat.
+// countOpen adds d to the open chats of t's queue key, when t is a chat,
+// and to those of its client address there.
 func (e *Engine) countOpen(t *task, d int) {
 	if t.Modality != interact.ModalityChat {
 		return
@@ -173,7 +176,17 @@ func (e *Engine) countOpen(t *task, d int) {
 	if e.openChats[key] += d; e.openChats[key] <= 0 {
 		delete(e.openChats, key)
 	}
+	if t.addr != "" {
+		k := key + " " + t.addr
+		if e.openByAddr[k] += d; e.openByAddr[k] <= 0 {
+			delete(e.openByAddr, k)
+		}
+	}
 }
+
+// addrShare is the part of a service's open chats one client address may
+// hold: half, so that one address cannot close a service to everyone.
+func addrShare(max int) int { return (max + 1) / 2 }
 
 // StartTask creates a task, queues it and tries to offer it at once. It
 // fails with capacity_reached when the service already has the tenant's
@@ -290,6 +303,10 @@ func (e *Engine) place(ctx context.Context, req interact.StartRequest, info *age
 	}
 	if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 && e.openChats[queueKey(t)] >= req.MaxOpenChats {
 		return nil, nil, params, 0, interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
+	}
+	t.addr = req.ClientAddr
+	if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 && t.addr != "" && e.openByAddr[queueKey(t)+" "+t.addr] >= addrShare(req.MaxOpenChats) {
+		return nil, nil, params, 0, interact.Errorf(interact.ECAPACITY, "Too many chats are open from your network with this service right now; please try again in a few minutes.")
 	}
 	e.queueSeq++
 	t.QueueSeq = e.queueSeq

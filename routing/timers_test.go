@@ -339,3 +339,61 @@ func TestDeclineTransferNoRONA(t *testing.T) {
 		t.Fatalf("agent 1 after declining a transfer: %+v", a)
 	}
 }
+
+// A task whose visitor never connects ends after FirstConnectGrace (15 s),
+// not VisitorGrace: tasks nobody opened do not hold a service's capacity.
+func TestFirstConnectGrace(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, interact.Distribution{}, 1)
+	w.online(0)
+	req := interact.StartRequest{TenantID: w.svc.TenantID, ServiceID: w.svc.ID, ContactID: "c", Modality: interact.ModalityChat,
+		Visitor: interact.Visitor{Name: "Nobody"}, Origin: "https://shop.example.test", MaxOpenChats: 1}
+	ghost, err := w.eng.StartTask(w.ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.eng.StartTask(w.ctx, req); code(err) != interact.ECAPACITY {
+		t.Fatalf("second task at a cap of 1: %v, want capacity_reached", err)
+	}
+	w.clock.Advance(15*time.Second - time.Millisecond)
+	w.wantTask(ghost.ID, interact.TaskWaiting, "")
+	w.clock.Advance(time.Millisecond)
+	w.wantTask(ghost.ID, interact.TaskEnded, interact.OutcomeHangupInQueue)
+	real, err := w.eng.StartTask(w.ctx, req)
+	if err != nil {
+		t.Fatalf("a real visitor after the ghost ended: %v", err)
+	}
+	// Once connected, a visitor gets the full grace to come back.
+	w.eng.VisitorConnected(real.ID)
+	w.eng.VisitorDisconnected(real.ID)
+	w.clock.Advance(time.Minute)
+	w.wantTask(real.ID, interact.TaskWaiting, "")
+}
+
+// One client address holds at most half of a service's open chats; other
+// addresses still get in.
+func TestOpenChatsPerAddress(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, interact.Distribution{}, 1)
+	w.online(0)
+	start := func(addr string) error {
+		_, err := w.startWith(interact.StartRequest{ServiceID: w.svc.ID, MaxOpenChats: 4, ClientAddr: addr})
+		return err
+	}
+	for i := range 2 {
+		if err := start("203.0.113.5"); err != nil {
+			t.Fatalf("task %d of one address: %v", i+1, err)
+		}
+	}
+	if err := start("203.0.113.5"); code(err) != interact.ECAPACITY {
+		t.Fatalf("third task of one address at a cap of 4: %v, want capacity_reached", err)
+	}
+	for _, addr := range []string{"198.51.100.1", "198.51.100.2"} {
+		if err := start(addr); err != nil {
+			t.Fatalf("another address: %v", err)
+		}
+	}
+	if err := start("198.51.100.3"); code(err) != interact.ECAPACITY {
+		t.Fatalf("a fifth task at a cap of 4: %v, want capacity_reached", err)
+	}
+}

@@ -6,6 +6,7 @@ func (e *Engine) VisitorConnected(taskID string) {
 	defer e.unlock()
 	if t, ok := e.tasks[taskID]; ok {
 		t.visitors++
+		t.seen = true
 		if t.visitorTimer != nil {
 			t.visitorTimer.Stop()
 			t.visitorTimer = nil
@@ -14,7 +15,8 @@ func (e *Engine) VisitorConnected(taskID string) {
 }
 
 // VisitorDisconnected records a closed visitor connection. A task with no
-// visitor connection for VisitorGrace ends as if the visitor left.
+// visitor connection for VisitorGrace ends as if the visitor left; one
+// whose visitor never connected ends after FirstConnectGrace.
 func (e *Engine) VisitorDisconnected(taskID string) {
 	e.lock()
 	defer e.unlock()
@@ -31,7 +33,11 @@ func (e *Engine) visitorAway(t *task) {
 		t.visitorTimer.Stop()
 	}
 	id := t.ID
-	t.visitorTimer = e.clock.AfterFunc(e.cfg.VisitorGrace, func() {
+	grace := e.cfg.VisitorGrace
+	if !t.seen {
+		grace = e.cfg.FirstConnectGrace
+	}
+	t.visitorTimer = e.clock.AfterFunc(grace, func() {
 		e.fire(func(c *change) error {
 			if t, ok := e.tasks[id]; ok && t.visitors == 0 {
 				t.visitorTimer = nil

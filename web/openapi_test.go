@@ -317,6 +317,7 @@ func TestOpenAPIConsistent(t *testing.T) {
 		interact.EOUNOTEMPTY, interact.EOUCYCLE, interact.ETEMPLATEREQ, interact.ENOTSELECTABLE, interact.EINTERACTOFF,
 		interact.ENOTLICENSED, interact.EADDONMISSING, interact.EMODALITYOFF, interact.EORIGINREFUSED,
 		interact.EUNKNOWNCONTACT, interact.EINVALIDKEY, interact.ECAPACITY, interact.ETENANTINACTIVE, interact.EIMDISABLED,
+		interact.ESTORAGE,
 	} {
 		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(code) + `\b`).MatchString(d.Info.Description) {
 			t.Errorf("error code %q is not documented in info.description", code)

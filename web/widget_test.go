@@ -212,7 +212,11 @@ func TestWidgetRefusals(t *testing.T) {
 		f := newRefusals(t)
 		f.adminAPI("PATCH", "/api/v1/tenant", map[string]any{"maxConcurrentImTasksPerService": 1})
 		first := f.started("first chat", f.chat())
-		f.refused("second chat over the cap", f.chat(), 429, interact.ECAPACITY)
+		over := f.chat()
+		f.refused("second chat over the cap", over, 429, interact.ECAPACITY)
+		if over.h.Get("Retry-After") != "30" {
+			t.Errorf("capacity_reached without Retry-After: %q", over.h.Get("Retry-After"))
+		}
 		f.started("a call is not a chat", f.call("audio"))
 		if err := f.engine.EndTask(context.Background(), first, "visitor"); err != nil {
 			t.Fatal(err)

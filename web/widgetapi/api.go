@@ -79,6 +79,10 @@ const DefaultSocketsPerAddress = 2000
 // visitorSocketsPerTask bounds a task's visitor sockets: a tab each.
 const visitorSocketsPerTask = 10
 
+// capacityRetry is the Retry-After, in seconds, of capacity_reached: open
+// chats end or start within about that.
+const capacityRetry = "30"
+
 // unknownContacts is how many unknown Contact IDs one client address may
 // ask for a minute: a page with a stale snippet needs a few, a guesser
 // thousands.

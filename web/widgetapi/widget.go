@@ -281,13 +281,17 @@ func (s *API) startTask(w http.ResponseWriter, r *http.Request) error {
 	}
 	resume := interact.NewSecret("rt_", 40)
 	sr := interact.StartRequest{TenantID: c.Tenant.ID, ContactID: c.Settings.ContactID, Modality: req.Modality,
-		Visitor: req.Visitor, Origin: origin, ResumeHash: hashResume(resume), MaxOpenChats: c.Tenant.MaxConcurrentIMTasksPerService}
+		Visitor: req.Visitor, Origin: origin, ResumeHash: hashResume(resume), MaxOpenChats: c.Tenant.MaxConcurrentIMTasksPerService,
+		ClientAddr: endpoint.ClientAddr(r)}
 	if c.Service != nil {
 		sr.ServiceID = c.Service.ID
 	} else {
 		sr.DirectUserID = c.User.ID
 	}
 	t, err := s.cfg.Engine.StartTask(r.Context(), sr)
+	if interact.ErrorCode(err) == interact.ECAPACITY {
+		w.Header().Set("Retry-After", capacityRetry)
+	}
 	if err != nil {
 		return err
 	}
