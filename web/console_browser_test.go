@@ -222,7 +222,7 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	// Agent 1 ends the chat; ACW runs and is ended early. Agent 2 extends
 	// its ACW, then ends it.
 	click(t, a1, `.panel:not([hidden]) .end-btn`)
-	waitJS(t, visitor, `__text('.sub') === 'This chat has ended.'`, 10*time.Second)
+	waitJS(t, visitor, `__visible('.actions .new') && __msgs().some(m => m.who === 'system' && m.text === 'The chat has ended. Thank you!')`, 10*time.Second)
 	waitConsole(t, a1, "ACW", `!document.querySelector('.banner.acw').hidden && document.querySelector('.side .state').textContent === 'After-call work'`)
 
 	// In ACW, agent 1 attaches a code and a tag with the keyboard: only the
