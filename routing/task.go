@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/interact-oss/interact"
@@ -571,14 +572,17 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 		e.startACW(a, s, c)
 		e.agentChanged(a, c)
 	}
+	said := false // the service's ended message goes into the conversation
 	if s, err := e.serviceInfo(t.TenantID, t.ServiceID); err == nil && t.DirectUserID == "" && t.State == interact.TaskConnected {
-		c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Ended, interact.MessageParams{Visitor: t.Visitor, ServiceName: s.svc.Name})})
+		text := interact.Expand(s.svc.Messages.Ended, interact.MessageParams{Visitor: t.Visitor, ServiceName: s.svc.Name})
+		c.sys = append(c.sys, sysMessage{t, text})
+		said = strings.TrimSpace(text) != ""
 	}
 	n := e.clock.Now().UTC()
 	t.State, t.Outcome, t.EndedAt = interact.TaskEnded, outcome, &n
 	c.task(t)
 	leave := outcome == interact.OutcomeNoAgent || outcome == interact.OutcomeQueueTimeout || outcome == interact.OutcomeTransferFailed
-	c.emit(interact.TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "outcome": outcome, "leaveMessage": leave})
+	c.emit(interact.TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "outcome": outcome, "leaveMessage": leave, "endedMessage": said})
 	c.emit(interact.ServiceSubject(t.ServiceID), "queue.changed", map[string]string{"taskId": t.ID})
 	delete(e.tasks, t.ID)
 	e.countOpen(t, -1)

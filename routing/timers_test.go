@@ -397,3 +397,44 @@ func TestOpenChatsPerAddress(t *testing.T) {
 		t.Fatalf("a fifth task at a cap of 4: %v, want capacity_reached", err)
 	}
 }
+
+// The ended task.state says whether the service's ended message went into
+// the conversation, so that the visitor's widget need not say it again:
+// yes for a connected chat, no when the service's ended text is empty,
+// and no for a chat ended while waiting.
+func TestEndedStateSaysWhetherTheEndedMessageWasSent(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, interact.Distribution{}, 1)
+	w.online(0)
+	endedMessage := func(taskID string) any {
+		t.Helper()
+		ev := w.events(interact.TaskSubject(taskID), "task.state")
+		if len(ev) == 0 || ev[len(ev)-1].Data["state"] != string(interact.TaskEnded) {
+			t.Fatalf("no ended task.state: %+v", ev)
+		}
+		return ev[len(ev)-1].Data["endedMessage"]
+	}
+	connected := w.take(0, w.svc.ID)
+	w.endBy(0, connected.ID)
+	if got := endedMessage(connected.ID); got != true {
+		t.Errorf("a connected chat ended: endedMessage %v, want true (transcript %q)", got, w.texts(connected.ID))
+	}
+	msgs := interact.DefaultSystemMessages()
+	msgs.Ended = ""
+	if _, err := w.db.UpdateService(w.ctx, w.admin, w.svc.ID, interact.ServiceUpdate{Messages: &msgs}); err != nil {
+		t.Fatal(err)
+	}
+	w.eng.Invalidate(w.ctx, w.svc.TenantID)
+	silent := w.take(0, w.svc.ID)
+	w.endBy(0, silent.ID)
+	if got := endedMessage(silent.ID); got != false {
+		t.Errorf("a connected chat of a service without an ended text: endedMessage %v, want false", got)
+	}
+	waiting := w.start(w.svc.ID)
+	if err := w.eng.EndTask(w.ctx, waiting.ID, interact.ByVisitor); err != nil {
+		t.Fatal(err)
+	}
+	if got := endedMessage(waiting.ID); got != false {
+		t.Errorf("a waiting chat ended: endedMessage %v, want false", got)
+	}
+}

@@ -458,7 +458,7 @@ func TestAdminConsoleServiceTabs(t *testing.T) {
 	// Members with the active toggle.
 	c.ok(base+"/members", url.Values{"form": {"members"}, "user": {uid}, "active": {"true"}})
 	p = c.ok(base+"/members", url.Values{"form": {"members"}, "user": {uid}, "active": {"false"}})
-	if !p.has(`aria-checked="false"`) || !p.has("Ann Agent is an inactive member.") {
+	if !p.has(`<span class="member-state">Inactive</span>`) || !p.has(`Activate<span class="sr"> Ann Agent</span>`) || !p.has("Ann Agent is an inactive member.") {
 		t.Fatalf("member toggle: %s", errorsOf(p))
 	}
 	ms := getList[interact.Member](t, api, "/api/v1/services/"+svc+"/members")
@@ -522,6 +522,9 @@ func TestAdminConsoleServiceTabs(t *testing.T) {
 	// Licences are for tenant admins: the OU admin's General tab has no licence fields.
 	if p = oc.get("/admin/services/" + mine.ID); p.has(`name="license"`) || !p.has("Only tenant admins change service licences.") {
 		t.Fatalf("OU admin sees licence fields")
+	}
+	if !p.has("Licence: Advanced Routing. Only tenant admins") { // the licence by its name, not its code
+		t.Errorf("OU admin's service page does not name the licence: %s", p.body)
 	}
 	oc.ok("/admin/services/"+mine.ID, url.Values{"form": {"general"}, "name": {"Mine 2"}, "ou": {sub.ID}})
 	if p = oc.get("/admin/audit"); p.status != 403 || !p.has("Only tenant admins may read the audit log.") {

@@ -403,3 +403,57 @@ func TestAgentHelloComesFirst(t *testing.T) {
 		}
 	}
 }
+
+// An administrator's change of an agent's memberships reaches the agent's
+// open socket as services.changed (the console reloads its services); a
+// change that leaves them as they are sends nothing; another agent of the
+// tenant hears nothing of it.
+func TestAgentSocketServicesChanged(t *testing.T) {
+	l := newLive(t, 2, interact.Distribution{Type: interact.DistributeDirect})
+	a0, a1 := l.agentSocket(0), l.agentSocket(1)
+	sales, err := l.db.CreateService(t.Context(), l.admin, interact.Service{Name: "Sales", OUID: l.ouID,
+		License: interact.LicenseContactCenter, InteractLicense: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := "/api/v1/services/" + sales.ID + "/members/" + l.agents[0].ID
+	// barrier makes both sockets answer a ping: frames sent before it
+	// have arrived.
+	barrier := func() {
+		t.Helper()
+		for _, a := range []*wsClient{a0, a1} {
+			a.reply(a.send("ping", nil))
+		}
+	}
+	changed := func(a *wsClient) int {
+		t.Helper()
+		n := 0
+		for {
+			_, found, _ := a.poll(func(f map[string]any) bool { return f["type"] == "services.changed" })
+			if !found {
+				return n
+			}
+			n++
+		}
+	}
+	for _, step := range []struct {
+		what, method, body string
+		status, want       int
+	}{
+		{"added", "PUT", `{"active": true}`, 200, 1},
+		{"active toggled", "PUT", `{"active": false}`, 200, 0},
+		{"removed", "DELETE", "", 204, 1},
+	} {
+		adminRequest(t, l, step.method, member, step.body, step.status)
+		if step.want > 0 {
+			a0.awaitWhere("services.changed", func(map[string]any) bool { return true })
+		}
+		barrier()
+		if n := changed(a0); n != 0 {
+			t.Errorf("%s: %d more services.changed frames", step.what, n)
+		}
+		if n := changed(a1); n != 0 {
+			t.Errorf("%s: the other agent got %d services.changed frames", step.what, n)
+		}
+	}
+}

@@ -46,6 +46,32 @@ func rtcStats(pc string) string {
 	  return out; })()`
 }
 
+// contrastJS defines __contrast(el): the WCAG contrast ratio of an
+// element's text colour against what it is drawn on, the backgrounds of it
+// and its ancestors composited over white.
+const contrastJS = `window.__contrast = el => {
+  const rgba = c => { const p = c.match(/[\d.]+/g).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) layers.push(c);
+    if (c[3] >= 1) break;
+  }
+  let bg = [255, 255, 255];
+  for (const l of layers.reverse()) bg = bg.map((v, i) => l[i] * l[3] + v * (1 - l[3]));
+  const f = rgba(getComputedStyle(el).color);
+  const fg = bg.map((v, i) => f[i] * f[3] + v * (1 - f[3]));
+  const lum = c => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const a = lum(fg), b = lum(bg);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}`
+
+// shot saves a screenshot of a page when INTERACT_SCREENSHOTS names a
+// directory.
+func shot(t *testing.T, ctx context.Context, name string) {
+	(&browserEnv{shots: os.Getenv("INTERACT_SCREENSHOTS")}).screenshot(t, ctx, name)
+}
+
 type callEnv struct {
 	l       *live
 	port    string // the host pages' port
@@ -323,7 +349,7 @@ func TestCallsInBrowser(t *testing.T) {
 		waitConsole(t, e.agent, "duration", `/^\d+:\d\d$/.test(document.querySelector('.call-duration').textContent)`)
 		eval[any](t, v, `__q('.call .hang').click()`)
 		e.callEnded(t, v)
-		waitJS(t, v, `__text('.notice p') === 'This chat has ended.'`, 10*time.Second)
+		waitJS(t, v, `__visible('.actions .new') && __msgs().some(m => m.who === 'system' && m.text === 'The chat has ended. Thank you!')`, 10*time.Second)
 		waitConsole(t, e.agent, "chat ended", `document.querySelector('.panel:not([hidden]) .chat-status').textContent === 'This chat has ended.'`)
 		e.closeEnded(t)
 	})
@@ -334,7 +360,34 @@ func TestCallsInBrowser(t *testing.T) {
 		waitJS(t, v, `__text('.call .cst').includes('turned the camera off')`, 5*time.Second)
 		click(t, e.agent, `.panel:not([hidden]) .hangup-btn`)
 		e.callEnded(t, v)
-		waitJS(t, v, `__text('.notice p') === 'This chat has ended.'`, 10*time.Second)
+		waitJS(t, v, `__visible('.actions .new') && __msgs().some(m => m.who === 'system' && m.text === 'The chat has ended. Thank you!')`, 10*time.Second)
+		e.closeEnded(t)
+	})
+	t.Run("CallControlsContrast", func(t *testing.T) {
+		v := e.callTask(t, "video")
+		eval[any](t, e.agent, contrastJS)
+		const panel = `.panel:not([hidden]) `
+		check := func(state string) {
+			t.Helper()
+			for _, b := range []string{"mute-btn", "cam-btn", "hangup-btn"} {
+				got := eval[map[string]any](t, e.agent, fmt.Sprintf(`(() => { const b = document.querySelector(%q); return {ratio: __contrast(b), text: b.textContent, fg: getComputedStyle(b).color, bg: getComputedStyle(b).backgroundColor}; })()`, panel+"."+b))
+				if r, _ := got["ratio"].(float64); r < 4.5 {
+					t.Errorf("%s, %s %q: contrast %.2f:1 (%v on %v), want at least 4.5:1", state, b, got["text"], r, got["fg"], got["bg"])
+				} else {
+					t.Logf("%s, %s %q: %.2f:1", state, b, got["text"], r)
+				}
+			}
+		}
+		waitConsole(t, e.agent, "controls enabled", `!document.querySelector('`+panel+`.mute-btn').disabled && !document.querySelector('`+panel+`.cam-btn').disabled`)
+		check("microphone and camera on")
+		shot(t, e.agent, "console-call-panel")
+		click(t, e.agent, panel+`.mute-btn`)
+		click(t, e.agent, panel+`.cam-btn`)
+		waitConsole(t, e.agent, "muted, camera off", `document.querySelector('`+panel+`.mute-btn').getAttribute('aria-pressed') === 'true' && document.querySelector('`+panel+`.cam-btn').getAttribute('aria-pressed') === 'true'`)
+		check("muted, camera off")
+		shot(t, e.agent, "console-call-panel-muted")
+		click(t, e.agent, panel+`.hangup-btn`)
+		e.callEnded(t, v)
 		e.closeEnded(t)
 	})
 	t.Run("ReloadRejoins", func(t *testing.T) {

@@ -222,7 +222,7 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	// Agent 1 ends the chat; ACW runs and is ended early. Agent 2 extends
 	// its ACW, then ends it.
 	click(t, a1, `.panel:not([hidden]) .end-btn`)
-	waitJS(t, visitor, `__text('.sub') === 'This chat has ended.'`, 10*time.Second)
+	waitJS(t, visitor, `__visible('.actions .new') && __msgs().some(m => m.who === 'system' && m.text === 'The chat has ended. Thank you!')`, 10*time.Second)
 	waitConsole(t, a1, "ACW", `!document.querySelector('.banner.acw').hidden && document.querySelector('.side .state').textContent === 'After-call work'`)
 
 	// In ACW, agent 1 attaches a code and a tag with the keyboard: only the
@@ -276,7 +276,8 @@ func TestAgentConsoleInBrowser(t *testing.T) {
 	setPresence(t, a2, "away")
 	eval[any](t, a2, `(() => { const r = document.getElementById('reason'); r.value = 'Break'; r.dispatchEvent(new Event('change')); })()`)
 	waitConsole(t, sup, "reason shown", `[...document.querySelectorAll('.queue tr[data-agent]')].some(r => r.dataset.state === 'not_available' && r.textContent.includes('Not available — Break'))`)
-	l.begin(shopOrigin, chatReq(l.st.WidgetKey))
+	_, tok, _ := l.begin(shopOrigin, chatReq(l.st.WidgetKey))
+	l.dialVisitorOK(shopOrigin, tok, 0).next("hello") // a visitor who never connects is gone after 15 s
 	waitConsole(t, a1, "second offer", `!!document.querySelector('.offer .accept')`)
 	l.clock.Advance(31 * time.Second) // the ring timeout (30 s by default)
 	waitConsole(t, a1, "RONA banner", `!document.querySelector('.banner.rona').hidden && !document.querySelector('.offer') && document.querySelector('.side .state').textContent === 'RONA'`)

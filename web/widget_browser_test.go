@@ -49,6 +49,12 @@ window.__visible = s => { const e = __q(s); return !!e && e.getClientRects().len
 window.__msgs = () => [...(__root() ? __root().querySelectorAll('.m:not(.local)') : [])]
   .map(e => ({seq: +e.dataset.seq || 0, who: e.classList.contains('v') ? 'visitor' : e.classList.contains('a') ? 'agent' : 'system',
     text: e.querySelector('.b').lastChild.textContent, st: (e.querySelector('.st') || {}).textContent || ''}));
+window.__warns = [];
+const warn = console.warn;
+console.warn = (...a) => { __warns.push(a.map(String).join(' ')); return warn.apply(console, a); };
+window.__configs = 0;
+const fetch0 = window.fetch;
+window.fetch = (...a) => { if (String(a[0]).includes('/widget/v1/config')) __configs++; return fetch0.apply(window, a); };
 const create = URL.createObjectURL;
 URL.createObjectURL = b => { window.__blob = b; return create.call(URL, b); };
 `
@@ -91,6 +97,9 @@ func TestWidgetInBrowser(t *testing.T) {
 	e := &browserEnv{l: l, frontURL: frontURL, proxy: proxy, pagePort: pageServer(t, l, frontURL), browser: newBrowser(t, chromium), shots: os.Getenv("INTERACT_SCREENSHOTS")}
 	t.Run("ChatFromAllowedOrigin", e.testChat)
 	t.Run("RefusedOrigins", e.testRefused)
+	t.Run("RefusedOriginWarnsOnce", e.testRefusedWarning)
+	t.Run("SystemFontEverywhere", e.testFonts)
+	t.Run("EndedShownOnce", e.testEndedOnce)
 	t.Run("ReloadNavigationAndTabs", e.testReload)
 	t.Run("OutageAndTokenRefresh", e.testOutage)
 	t.Run("LiveModalityToggle", e.testLiveToggle)
@@ -221,6 +230,9 @@ func pageServer(t *testing.T, l *live, frontURL string) string {
 		tag := snippet
 		switch r.URL.Path {
 		case "/", "/page2":
+		case "/serif": // a page whose own styles would reach the widget if they could
+			tag = `<style>* { font: 20px/1 "Times New Roman", serif !important; color: #c00 !important; }
+interact-widget { font-family: cursive !important; }</style>` + snippet
 		case "/front": // the widget of the second front end
 			tag = strings.Replace(snippet, l.url, frontURL, 1)
 		case "/queued": // calls queued before the snippet loads
@@ -498,8 +510,19 @@ func (e *browserEnv) testChat(t *testing.T) {
 	keys(t, tab, "Hello")
 	ag.awaitData("typing", func(d map[string]any) bool { return d["from"] == "visitor" && d["on"] == true })
 	keys(t, tab, " there\r")
-	m := ag.heard("Hello there")
-	ag.awaitData("typing", func(d map[string]any) bool { return d["from"] == "visitor" && d["on"] == false })
+	// Sending ends the typing: "off" comes before the message.
+	var m map[string]any
+	for typingOn := true; m == nil; {
+		f := ag.awaitWhere("", func(f map[string]any) bool { return f["type"] == "typing" || f["type"] == "message" })
+		switch d := data(f); {
+		case f["type"] == "typing" && d["from"] == "visitor":
+			typingOn = d["on"] == true
+		case d["from"] == "visitor" && d["text"] == "Hello there":
+			if m = d; typingOn {
+				t.Error("the visitor's message came while their typing was still on")
+			}
+		}
+	}
 	waitJS(t, tab, `__msgs().some(m => m.who === 'visitor' && m.text === 'Hello there' && m.seq > 0 && m.st === 'Sent')`, 5*time.Second)
 
 	// The agent types and reads: the visitor sees both.
@@ -523,7 +546,8 @@ func (e *browserEnv) testChat(t *testing.T) {
 	// End the chat; download the transcript.
 	eval[any](t, tab, `__q('.actions .end').click()`)
 	ag.awaitData("task.ended", func(map[string]any) bool { return true })
-	waitJS(t, tab, `__visible('.actions .dl') && __text('.sub') === 'This chat has ended.'`, 5*time.Second)
+	// The service's ended message says it; the status line does not repeat it.
+	waitJS(t, tab, `__visible('.actions .dl') && __msgs().some(m => m.who === 'system' && m.text === 'The chat has ended. Thank you!') && __text('.sub') === ''`, 5*time.Second)
 	e.screenshot(t, tab, "4-ended")
 	eval[any](t, tab, `__q('.actions .dl').click()`)
 	waitJS(t, tab, `!!window.__blob`, 5*time.Second)
@@ -884,4 +908,101 @@ func (e *browserEnv) testLeaveMessage(t *testing.T) {
 	// "Start a new chat" forgets the ended chat.
 	eval[any](t, tab, `__q('.actions .new').click()`)
 	waitJS(t, tab, fmt.Sprintf(`__visible('input[name=name]') && localStorage.getItem('interact:' + %q) === null`, e.l.st.ContactID), 3*time.Second)
+}
+
+// A refused origin: the widget tells the page's developer why, in the
+// browser's console, once (not on every poll); an allowed page hears
+// nothing of it.
+func (e *browserEnv) testRefusedWarning(t *testing.T) {
+	refused, allowed := e.tab(t), e.tab(t)
+	navigate(t, refused, e.page("evil.test", "/"))
+	navigate(t, allowed, e.page("shop.example.test", "/"))
+	waitJS(t, refused, `__visible('.launcher') && __q('.launcher').classList.contains('off')`, 5*time.Second)
+	waitJS(t, refused, `__configs >= 3`, 12*time.Second) // two more polls after the first refusal
+	origin := "http://evil.test:" + e.pagePort
+	warns := eval[[]string](t, refused, `__warns.filter(w => w.startsWith('interact'))`)
+	if len(warns) != 1 || !strings.Contains(warns[0], origin) || !strings.Contains(warns[0], "Restrict Access") {
+		t.Errorf("the refused page's console warnings %q, want one naming %s and Restrict Access", warns, origin)
+	} else {
+		t.Logf("console.warn: %s", warns[0])
+	}
+	waitJS(t, allowed, `__visible('.launcher') && !__q('.launcher').classList.contains('off') && __configs >= 2`, 10*time.Second)
+	if warns := eval[[]string](t, allowed, `__warns`); len(warns) != 0 {
+		t.Errorf("an allowed page warns %q", warns)
+	}
+}
+
+// The widget's own font stack (system-ui) reaches everything in its shadow
+// root: launcher, panel, form inputs and buttons, composer and message
+// bubbles; also on a page whose own styles say serif everywhere.
+func (e *browserEnv) testFonts(t *testing.T) {
+	fonts := func(tab context.Context, sels ...string) {
+		t.Helper()
+		b, _ := json.Marshal(sels)
+		got := eval[map[string]string](t, tab, `Object.fromEntries(`+string(b)+`.map(s => [s, __q(s) ? getComputedStyle(__q(s)).fontFamily : 'missing']))`)
+		for _, s := range sels {
+			if !strings.HasPrefix(got[s], "system-ui") {
+				t.Errorf("%s: font-family %q, want the widget's system-ui stack", s, got[s])
+			}
+		}
+	}
+	for i, path := range []string{"/", "/serif"} {
+		tab := e.tab(t)
+		navigate(t, tab, e.page("fonts.example.test", path))
+		waitJS(t, tab, `__visible('.launcher')`, 5*time.Second)
+		fonts(tab, ".launcher")
+		eval[any](t, tab, `__q('.launcher').click()`)
+		waitJS(t, tab, `__visible('input[name=name]')`, 5*time.Second)
+		fonts(tab, ".panel", "header h2", "input[name=name]", "form.form button[type=submit]")
+		eval[any](t, tab, `(() => { __q('input[name=name]').value = 'Fiona Font'; __q('input[name=consent]').checked = true; __q('form.form button[type=submit]').click(); })()`)
+		waitJS(t, tab, `__visible('.composer textarea')`, 5*time.Second)
+		send(t, tab, "Which font is this?")
+		waitJS(t, tab, `__msgs().some(m => m.who === 'visitor' && m.text === 'Which font is this?') && __msgs().some(m => m.who === 'system')`, 5*time.Second)
+		fonts(tab, ".composer textarea", ".composer button", ".m.v .b", ".m.s .b", ".actions .end")
+		e.screenshot(t, tab, fmt.Sprintf("fonts-%d", i+1))
+		eval[any](t, tab, `__q('.actions .end').click()`)
+		waitJS(t, tab, `__visible('.actions .new')`, 5*time.Second)
+	}
+}
+
+// When a chat ends the widget says so once: by the service's ended message
+// in the conversation when the service sent one, else in the status line.
+func (e *browserEnv) testEndedOnce(t *testing.T) {
+	const count = `(__q('.panel').innerText.match(/chat has ended/gi) || []).length`
+	once := func(tab context.Context, what string) {
+		t.Helper()
+		if n := eval[int](t, tab, count); n != 1 {
+			t.Errorf("%s: the panel says the chat has ended %d times:\n%s", what, n, eval[string](t, tab, `__q('.panel').innerText`))
+		}
+	}
+	tab := e.tab(t)
+	ag := e.agent(t)
+	navigate(t, tab, e.page("ended.example.test", "/"))
+	startChat(t, tab, "Edda Ended")
+	ag.accept()
+	waitJS(t, tab, `__text('.sub') === 'You are chatting with Agent 0.'`, 5*time.Second)
+	ag.say("Goodbye!")
+	ag.send("task.end", map[string]any{"taskId": ag.taskID})
+	ag.await("ok")
+	waitJS(t, tab, `__visible('.actions .new') && __msgs().some(m => m.who === 'system' && m.text === 'The chat has ended. Thank you!')`, 5*time.Second)
+	e.screenshot(t, tab, "ended-once")
+	once(tab, "ended by the agent")
+	// Another page of the site shows the ended chat the same way.
+	navigate(t, tab, e.page("ended.example.test", "/page2"))
+	waitJS(t, tab, `location.pathname === '/page2' && __visible('.actions .new') && __msgs().some(m => m.text === 'The chat has ended. Thank you!')`, 10*time.Second)
+	once(tab, "after navigating")
+	// A chat ended while waiting gets no ended message from the service:
+	// the status line says it.
+	eval[any](t, tab, `__q('.actions .new').click()`)
+	waitJS(t, tab, `__visible('input[name=name]')`, 5*time.Second)
+	eval[any](t, tab, `(() => { __q('input[name=name]').value = 'Edda Ended'; __q('input[name=consent]').checked = true; __q('form.form button[type=submit]').click(); })()`)
+	// The status line shows once the socket said hello.
+	waitJS(t, tab, `__visible('.actions .end') && __text('.sub') !== ''`, 5*time.Second)
+	eval[any](t, tab, `__q('.actions .end').click()`)
+	waitJS(t, tab, `__visible('.actions .new')`, 5*time.Second)
+	if got := eval[string](t, tab, `__text('.sub')`); got != "This chat has ended." {
+		t.Errorf("status line %q after ending a waiting chat", got)
+	}
+	once(tab, "ended while waiting")
+	e.screenshot(t, tab, "ended-once-waiting")
 }

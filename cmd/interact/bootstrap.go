@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/sqlstore"
@@ -50,8 +51,8 @@ const (
 
 // seedDemo seeds, once, an OU tree (root → EMEA → Switzerland), a Contact
 // Center service with the Interact add-on and both modalities on, an agent
-// who is an active member, and a domain template allowing the public URL's
-// origin (where the demo page is served) with Restrict Access on.
+// who is an active member, and a domain template allowing the origins of
+// the demo page (demoOrigins) with Restrict Access on.
 func seedDemo(ctx context.Context, db *sqlstore.DB, cfg *config, stdout io.Writer) error {
 	sys := interact.Actor{UserID: "system", Email: "system", Roles: []interact.Role{{Role: interact.RoleOperator}, {Role: interact.RoleTenantAdmin}}}
 	tenants, err := db.Tenants(ctx, sys)
@@ -109,7 +110,7 @@ func seedDemo(ctx context.Context, db *sqlstore.DB, cfg *config, stdout io.Write
 	}
 	tpl, err := db.CreateDomainTemplate(ctx, sys, interact.DomainTemplate{
 		Name: demoTemplateName, Description: "The demo page served by this interact server.", OUID: emea.ID,
-		Origins: []string{cfg.PublicURL},
+		Origins: demoOrigins(cfg.PublicURL),
 	})
 	if err != nil {
 		return err
@@ -121,6 +122,25 @@ func seedDemo(ctx context.Context, db *sqlstore.DB, cfg *config, stdout io.Write
 		return err
 	}
 	return printDemo(ctx, db, sys, svc.ID, cfg, stdout, password)
+}
+
+// demoOrigins are the origins the demo page is opened at: the public URL's
+// and, when its host is a loopback name, the other one on the same port
+// (localhost and 127.0.0.1), since a browser may be pointed at either.
+func demoOrigins(publicURL string) []string {
+	origins := []string{publicURL}
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return origins
+	}
+	other := map[string]string{"localhost": "127.0.0.1", "127.0.0.1": "localhost"}[u.Hostname()]
+	if other == "" {
+		return origins
+	}
+	if p := u.Port(); p != "" {
+		other += ":" + p
+	}
+	return append(origins, u.Scheme+"://"+other)
 }
 
 func printDemo(ctx context.Context, db *sqlstore.DB, sys interact.Actor, serviceID string, cfg *config, stdout io.Writer, agentPassword string) error {

@@ -192,7 +192,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "interact is listening on %s (admin API %s/api/v1, data in %s)\n", cfg.PublicURL, cfg.PublicURL, redactURL(cfg.DatabaseURL))
+	fmt.Fprintf(stdout, "interact is listening on %s (data in %s)\n  admin console: %s/admin   (admin API %s/api/v1)\n  agent console: %s/agent\n",
+		cfg.PublicURL, redactURL(cfg.DatabaseURL), cfg.PublicURL, cfg.PublicURL, cfg.PublicURL)
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
 
 	errc := make(chan error, 1)

@@ -210,6 +210,42 @@ func TestFirstRunPrintsGeneratedPasswordOnce(t *testing.T) {
 	}
 }
 
+// Every start names both consoles: the admin console and the agent console.
+func TestRunPrintsConsoleURLs(t *testing.T) {
+	in := start(t, map[string]string{"INTERACT_ADMIN_PASSWORD": "admin-password-1"}, "--data", t.TempDir())
+	out := in.stdout.String()
+	for _, p := range []string{"/admin", "/agent"} {
+		if !regexp.MustCompile(regexp.QuoteMeta(in.url+p) + `(\s|$)`).MatchString(out) {
+			t.Errorf("the output names no %s%s:\n%s", in.url, p, out)
+		}
+	}
+}
+
+// The README's first lines warn that the first go run compiles for a few
+// minutes (the SQLite driver is pure Go).
+func TestReadmeWarnsOfTheFirstBuild(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := strings.Join(strings.SplitN(string(b), "\n", 16)[:15], "\n")
+	for _, want := range []string{"go run", "few minutes", "SQLite"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("the README's first lines do not mention %q:\n%s", want, head)
+		}
+	}
+}
+
+// demoKey is the widget key of the snippet printed by --demo.
+func demoKey(t *testing.T, stdout string) string {
+	t.Helper()
+	m := regexp.MustCompile(`data-widget-key="([^"]+)"`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no snippet printed: %s", stdout)
+	}
+	return m[1]
+}
+
 func login(t *testing.T, base, email, password string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
@@ -275,8 +311,24 @@ func TestDemoSeedsOnce(t *testing.T) {
 	}
 	var tpl struct{ Origins []string }
 	getJSON(t, c, in.url+"/api/v1/domain-templates/"+st.DomainTemplateIDs[0], &tpl)
-	if len(tpl.Origins) != 1 || tpl.Origins[0] != in.url {
-		t.Errorf("demo template origins %v, want [%s]", tpl.Origins, in.url)
+	// The server listens on 127.0.0.1: the demo page may be opened at
+	// localhost too, on the same port.
+	alias := strings.Replace(in.url, "127.0.0.1", "localhost", 1)
+	if len(tpl.Origins) != 2 || tpl.Origins[0] != in.url || tpl.Origins[1] != alias {
+		t.Errorf("demo template origins %v, want [%s %s]", tpl.Origins, in.url, alias)
+	}
+	// The widget's config answers the demo page under both names.
+	for _, origin := range []string{in.url, alias} {
+		req, _ := http.NewRequest("GET", in.url+"/widget/v1/config?contactId="+st.ContactID+"&widgetKey="+demoKey(t, in.stdout.String()), nil)
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != origin {
+			t.Errorf("widget config for the demo page at %s: %d, CORS %q", origin, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
 	}
 	var ous struct{ Items []struct{ Name string } }
 	getJSON(t, c, in.url+"/api/v1/ous", &ous)

@@ -355,9 +355,12 @@ var adminFuncs = template.FuncMap{
 		}
 		return out.String()
 	},
-	"has":   func(list []string, s string) bool { return slices.Contains(list, s) },
-	"args":  func(v ...any) []any { return v },
-	"lines": func(list []string) string { return strings.Join(list, "\n") },
+	"licence": licenceName,
+	"role":    roleName,
+	"kind":    kindName,
+	"has":     func(list []string, s string) bool { return slices.Contains(list, s) },
+	"args":    func(v ...any) []any { return v },
+	"lines":   func(list []string) string { return strings.Join(list, "\n") },
 	"deref": func(p *string) string {
 		if p == nil {
 			return ""

@@ -34,6 +34,7 @@ func viewAudit(q *adminReq) error {
 		var items []interact.AuditEntry
 		items, cursor, err = q.s.store.AuditEntries(q.ctx(), q.a, f)
 		d["Entries"], d["Next"] = items, nextPage(q.r.URL, cursor)
+		d["Entities"] = q.auditEntities(items, users)
 	}
 	if err != nil {
 		q.err, q.form, q.status = err, "filter", endpoint.StatusOf(err)

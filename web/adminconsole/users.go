@@ -67,7 +67,7 @@ func viewUser(q *adminReq) error {
 	}
 	var roles []roleView
 	for _, r := range u.Roles {
-		label := map[string]string{interact.RoleTenantAdmin: "Tenant admin", interact.RoleOperator: "Operator"}[r.Role]
+		label := roleName(r.Role)
 		switch r.Role {
 		case interact.RoleOUAdmin:
 			label = "OU admin of " + orID(names[r.ScopeID], r.ScopeID)

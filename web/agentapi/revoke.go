@@ -23,8 +23,9 @@ var CredentialsChangedFrame, _ = interact.EncodeFrame("credentials.changed", "",
 
 // Recheck makes every open agent socket of the tenant check its credential
 // again, after an administrator changed something of the tenant (a user
-// deleted, a password reset, roles, licences). It returns at once; the
-// checks run one after another in the background.
+// deleted, a password reset, roles, licences), and tell its console when
+// the agent's services changed (memberships added or removed). It returns
+// at once; the checks run one after another in the background.
 func (s *API) Recheck(tenantID string) {
 	s.mu.Lock()
 	conns := make([]*agentConn, 0, len(s.conns[tenantID]))
@@ -38,6 +39,7 @@ func (s *API) Recheck(tenantID string) {
 	go func() {
 		for _, ag := range conns {
 			ag.recheck()
+			ag.checkServices()
 		}
 	}()
 }

@@ -22,6 +22,7 @@ type agentConn struct {
 	cred  endpoint.Credential // checked again when credentials change (revoke.go)
 	caps  [2]endpoint.Cap     // what the connection counts against
 	credentialCheck
+	services memberships // the agent's services, to tell the console when they change (services.go)
 }
 
 // sameOrigin reports whether a browser's Origin is interact's own, which
@@ -79,6 +80,7 @@ func (s *API) agentSocket(w http.ResponseWriter, r *http.Request) error {
 				tasks = append(tasks, map[string]any{"task": t, "lastSeq": t.LastSeq, "call": v.Call})
 			}
 		}
+		ac.checkServices() // the services the console loads after the hello
 		c.SendJSON("hello", "", map[string]any{"agent": view, "tasks": tasks})
 		s.track(ac)
 		// A credential revoked between the request's check and the

@@ -131,7 +131,8 @@ function start(session) {
   };
   E.toasts = h('div', {class: 'toasts'});
   E.dialog = h('dialog', {class: 'transfer', 'aria-labelledby': 'tr-title'});
-  const main = h('main', {class: 'main'}, E.offers, Object.values(E.views));
+  // The page's level-one heading, for screen readers (the header shows the brand).
+  const main = h('main', {class: 'main'}, h('h1', {class: 'sr', text: T.title}), E.offers, Object.values(E.views));
   fill(document.body, header, E.banners, h('div', {class: 'body'}, side, main), E.toasts, E.dialog);
 
   document.addEventListener('keydown', shortcuts);
@@ -145,7 +146,6 @@ function start(session) {
   window.addEventListener('focus', () => markRead(S.active));
   setInterval(tick, 250);
   show('chats');
-  loadServices();
   if (supervisor) loadSupervised();
   const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/agent/v1/ws';
   S.sock = new AgentSocket(url, {onFrame: frame, onUp: () => {}, onDown: down});
@@ -220,6 +220,7 @@ function frame(f) {
     return;
   }
   case 'queue.changed': return queueChanged();
+  case 'services.changed': return loadServices(); // an admin changed the agent's memberships
   case 'error': return fail(d);
   }
 }
@@ -243,6 +244,7 @@ function hello(d) {
   // Resend what was typed but not acknowledged: same clientId, stored once.
   for (const id of S.outbox.keys()) flush(id);
   for (const id of S.watched) watch(id);
+  loadServices(); // on every hello: memberships may have changed while disconnected
   refreshSessions();
 }
 
@@ -270,17 +272,33 @@ function setPresence() {
 
 // ---------------------------------------------------------------- services
 
+// loadServices (re)loads the agent's services: after each hello and when
+// the server says they changed. The pick-up list follows them.
+let servicesLoads = 0;
 async function loadServices() {
+  const n = ++servicesLoads;
+  let list;
   try {
-    S.services = await api('GET', '/api/v1/me/services');
+    list = await api('GET', '/api/v1/me/services');
   } catch (e) {
-    S.services = [];
-    fail(e);
+    if (n === servicesLoads) fail(e);
+    return;
   }
+  if (n !== servicesLoads) return; // a later load answers
+  const before = pickupServices().map(s => s.id);
+  S.services = list;
   renderServices();
-  for (const s of pickupServices()) {
-    S.watched.add(s.id);
-    if (S.up) watch(s.id);
+  const now = new Set(pickupServices().map(s => s.id));
+  for (const id of before) {
+    if (now.has(id) || S.supervised.some(x => x.id === id)) continue;
+    S.watched.delete(id);
+    S.queues.delete(id);
+    if (S.up) S.sock.quiet('queue.unwatch', {serviceId: id});
+  }
+  for (const id of now) {
+    if (S.watched.has(id)) continue; // watched already (hello watches them again)
+    S.watched.add(id);
+    if (S.up) watch(id);
   }
   renderPickup();
 }
@@ -288,6 +306,7 @@ async function loadServices() {
 const pickupServices = () => S.services.filter(s => s.distribution === 'pickup');
 
 function renderServices() {
+  const focused = E.servicesList.contains(document.activeElement) ? document.activeElement.id : '';
   fill(E.servicesList, S.services.length ? S.services.map(s => {
     const box = h('input', {type: 'checkbox', id: 'svc-' + s.id, checked: s.active, onchange: async () => {
       box.disabled = true;
@@ -302,6 +321,8 @@ function renderServices() {
     }});
     return h('li', null, box, h('label', {for: 'svc-' + s.id}, s.name, h('span', {class: 'sr', text: ' (' + T.activeIn + ')'})));
   }) : h('li', {class: 'hint', text: T.noServices}));
+  const again = focused && document.getElementById(focused);
+  if (again) again.focus();
 }
 
 // ---------------------------------------------------------------- offers
@@ -652,7 +673,8 @@ function message(m) {
     c.log.insertBefore(el, after || c.log.querySelector('.m.pending'));
   }
   if (m.from === 'visitor') {
-    c.typingEl.hidden = true;
+    c.typingEl.hidden = true; // their message ends their typing
+    c.theirTyping = 0;
     if (S.active !== c.id || S.view !== 'chats' || document.hidden) {
       c.unread++;
       renderUnread(c);
@@ -739,6 +761,7 @@ function markRead(id) {
 
 function typingInput(c) {
   if (c.done) return;
+  if (!c.input.value.trim()) return stopTyping(c); // a blank draft (or the line break of a send) is no typing
   if (!c.typingOn) {
     c.typingOn = true;
     S.sock.quiet('typing', {taskId: c.id, on: true});

@@ -202,7 +202,16 @@ const MODES = ['chat', 'audio', 'video'];
     timer = setTimeout(poll, wait);
   }
 
+  let warned = false;
   function update() {
+    if (ctx.err === 'origin_not_allowed' && !warned) {
+      // Once per page: tell the page's developer why the chat is off here.
+      warned = true;
+      console.warn(
+        'interact: chat is not available on ' + location.origin + ": the contact's Restrict Access does not allow this origin. " +
+          "Add it to a domain template selected on the contact's Interact tab in the admin console.",
+      );
+    }
     const ok = on() || !!ctx.active;
     btn.classList.toggle('off', !ok);
     setLabel();

@@ -72,6 +72,7 @@ function createUI(ctx) {
   let waitSecs = 0;
   let ended = false;
   let leave = false;
+  let said = false; // the service's ended message is in the conversation: the widget does not repeat it
   let outcome = '';
   let isOpen = false;
   let view = '';
@@ -256,7 +257,7 @@ function createUI(ctx) {
   function status() {
     let s = '';
     if (!task) s = view === 'off' ? T.unavailable : '';
-    else if (ended) s = T.ended;
+    else if (ended) s = said ? '' : T.ended;
     else if (!wsReady && !tstate) s = '';
     else if (tstate === 'connected' && !transferring) s = fmt(T.chattingWith, { name: agentName || T.anAgent });
     else if (transferring) s = T.transferring;
@@ -414,7 +415,7 @@ function createUI(ctx) {
     composer.addEventListener('input', () => {
       tabSet(DRAFT, composer.value);
       grow();
-      if (!composer.value) return stopTyping();
+      if (!composer.value.trim()) return stopTyping(); // a blank draft (or the line break of a send) is no typing
       if (!typingOn && sendFrame('typing', { on: true })) typingOn = true;
       clearTimeout(typingTimer);
       typingTimer = setTimeout(stopTyping, 3000);
@@ -447,9 +448,8 @@ function createUI(ctx) {
       reset();
       focusFirst();
     });
-    const box = h('div', { class: 'notice' }, h('p', {}, T.ended));
-    if (leave) box.append(leaveForm());
-    return h('div', {}, box, h('div', { class: 'actions' }, dl, again));
+    // The status line (or the service's ended message) says the chat ended.
+    return h('div', {}, leave ? h('div', { class: 'notice' }, leaveForm()) : null, h('div', { class: 'actions' }, dl, again));
   }
 
   function leaveForm() {
@@ -816,7 +816,7 @@ function createUI(ctx) {
     agentName = x.agentName || (tstate === 'connected' ? agentName : '');
     const wasTransferring = transferring;
     transferring = !!x.transferring;
-    if (tstate === 'ended') return finish(x.outcome || '', !!x.leaveMessage, hello);
+    if (tstate === 'ended') return finish(x.outcome || '', !!x.leaveMessage, hello, !!x.endedMessage);
     // The server's system messages (per service) tell joins and transfers
     // in the conversation; the status line always shows them.
     if (!hello && tstate === 'connected' && (was !== 'connected' || agentName !== wasName)) ctx.emit('agent.joined', { name: agentName });
@@ -825,11 +825,12 @@ function createUI(ctx) {
     status();
   }
 
-  function finish(out, canLeave, hello) {
+  function finish(out, canLeave, hello, endedMessage) {
     const first = !ended;
     ended = true;
     outcome = out;
     leave = canLeave;
+    if (!hello) said = endedMessage; // a hello (a later page) keeps what the stored state says
     stopTyping();
     showTyping(false);
     call.stop();
@@ -879,7 +880,7 @@ function createUI(ctx) {
     }
     clearTimeout(retryTimer);
     clearTimeout(refreshTimer);
-    wsReady = ended = leave = transferring = false;
+    wsReady = ended = leave = said = transferring = false;
     lastSeq = seen = sentRead = agentRead = unread = position = waitSecs = 0;
     tstate = agentName = outcome = '';
     pending.clear();
@@ -920,6 +921,7 @@ function createUI(ctx) {
           open: isOpen,
           ended,
           leave,
+          said,
           outcome,
         }),
       );
@@ -939,6 +941,7 @@ function createUI(ctx) {
     if (st.ended) {
       ended = true;
       leave = !!st.leave;
+      said = !!st.said;
       outcome = st.outcome || '';
     }
     let mine = [];
