@@ -124,9 +124,11 @@ func FuzzFrameReader(f *testing.F) {
 		// length; a fragmented message grows by append. What a stream can
 		// make the reader allocate is a small multiple of its length, plus
 		// at most one payload buffer of up to limit bytes that the stream
-		// claimed and did not deliver. (The runtime counts small objects by
-		// the span, hence the slack.)
-		if got, bound := allocs[0].Value.Uint64()-before, uint64(8*len(stream)+2*limit+256<<10); got > bound {
+		// claimed and did not deliver. The runtime counts small objects by
+		// the span, and the process's other goroutines (the fuzzing engine's
+		// own) allocate meanwhile, hence the slack: what it must catch is a
+		// claimed length turned into an allocation, megabytes and more.
+		if got, bound := allocs[0].Value.Uint64()-before, uint64(8*len(stream)+2*limit+2<<20); got > bound {
 			t.Fatalf("allocated %d bytes for a stream of %d (bound %d)", got, len(stream), bound)
 		}
 	})
