@@ -67,19 +67,43 @@
 // An answer is stored only if nothing dropped its task since the call
 // began, so an answer overtaken by its task's event is never kept.
 //
-// The check stays a check-then-append, as on a single node: a message that
-// passed it just before the owner ended the task is stored after the end.
-// The window is the time the task's event takes to reach this node — the
-// same as a forwarded call's reply in flight — except when the bus drops
-// an event without a reconnect (a NATS slow consumer), where the TTL bounds
-// it.
+// Besides, every node that is not the owner keeps the last view of each
+// open task it was answered about (at most 65,536, each for at most 30 min
+// after its last answer), dropped by the same events of the task except
+// task.queue, by this node's own changes of the task and by an answer that
+// the task is not open — but not by a new owner: the new owner rebuilds
+// the same open tasks, with the same agents, from the store, and what
+// changes in a task afterwards comes as the task's events. When no owner
+// can answer — none answered the node's last attempt, or a new owner
+// announced itself and is still rebuilding, the node taking over included
+// — the check of a task last seen open (waiting or connected) is answered
+// from its last view, without a call; when an owner may answer, such a
+// check makes one attempt (bounded by Renew) and falls back to the last
+// view if no owner answered. So chat messages do not wait for a take-over.
+// A task the node never saw open waits for the owner, as other calls do.
+// Last views are not used after a reconnect of the bus, nor on the owner.
+//
+// The check stays a check-then-append, as on a single node, but a task's
+// end is final: the store refuses a visitor's or agent's message to a task
+// it has as ended, in the transaction that holds the task's row (the
+// system's messages, such as the one of the end, still go in). A message
+// that passed the check just before the owner ended the task is refused,
+// whatever view let it through. What a late view can still let through is
+// a message of the agent a task was just transferred away from: for the
+// time the transfer's events take to reach the node — the same as a
+// forwarded call's reply in flight — except when the bus drops an event
+// without a reconnect (a NATS slow consumer), where TaskViewTTL bounds it
+// (each answer of the owner replaces the last view too), or when the owner
+// died after committing the transfer and before publishing it, where the
+// take-over bounds it (the new owner's first answer replaces the view).
 //
 // # Failure behaviour
 //
 //   - Owner killed: no routing decisions for up to about 4 s (2.2–3 s measured
-//     by the multi-node test); calls wait, and chat messages wait too once
-//     their task's view (at most TaskViewTTL old) has expired or the new owner
-//     announced itself. Queued and connected tasks are
+//     by the multi-node test); calls wait, while the chat messages of open
+//     tasks keep flowing (their checks answer from the last views of the
+//     tasks each node has seen).
+//     Queued and connected tasks are
 //     rebuilt from the store; offers that were ringing end as cancelled and
 //     are made again. Nothing acknowledged is lost.
 //   - Database unreachable: the owner steps down within LeaseTTL; no node can

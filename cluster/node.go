@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/interact-oss/interact"
@@ -58,7 +59,8 @@ type Config struct {
 	NodeTimeout time.Duration
 	// TaskViewTTL is how long a node that is not the owner keeps the
 	// owner's answer to Task, dropped earlier by the task's events
-	// (default 1s; negative: never kept).
+	// (default 1s; negative: never kept, nor are the tasks' last views
+	// that answer message checks while no owner can).
 	TaskViewTTL time.Duration
 	// OnOwner, if set, is called when this node becomes the owner (true)
 	// or stops being it (false).
@@ -85,6 +87,10 @@ type Node struct {
 	synced  int64 // the owner epoch this node's connections were last sent to
 	closing bool  // no new sync goroutines
 
+	// noOwner is set while no owner can answer this node: no owner
+	// answered its last attempt over the bus, or a new owner announced
+	// itself and has not answered yet (it is rebuilding its engine).
+	noOwner   atomic.Bool
 	sub       interact.Subscription
 	viewSubs  []interact.Subscription
 	views     *taskViews
@@ -264,8 +270,10 @@ func (n *Node) expire() {
 }
 
 // takeOver makes this node the owner: announce, rebuild the engine from the
-// store, then answer calls.
+// store, then answer calls. Until it answers, this node's message checks
+// answer from the tasks' last views (Node.Task), as every other node's do.
 func (n *Node) takeOver(start time.Time, token int64) {
+	n.noOwner.Store(true)
 	n.publish(ownerSubject, ownerNote{Node: n.id, Epoch: token})
 	own := newOwner(n, token)
 	store := fencedStore{Store: n.cfg.Store, token: token, lost: func() { n.fenced(token) }}
@@ -308,7 +316,7 @@ func (n *Node) takeOver(start time.Time, token int64) {
 	}
 	n.engine, n.own, n.epoch, n.rpc = eng, own, token, rpc
 	n.mu.Unlock()
-	n.views.flush()
+	n.views.reset() // the engine answers from now on
 	n.syncMu.Lock()
 	n.synced = max(n.synced, token)
 	n.syncMu.Unlock()
@@ -334,7 +342,8 @@ func (n *Node) stepDown(why string) bool {
 		rpc.Unsubscribe()
 	}
 	eng.Close()
-	n.views.flush()
+	n.noOwner.Store(true)
+	n.views.reset()
 	n.log.Warn("routing owner: stepped down", "why", why)
 	if n.cfg.OnOwner != nil {
 		n.cfg.OnOwner(false)
@@ -353,7 +362,11 @@ func (n *Node) event(subject string, data []byte) {
 	switch subject {
 	case ownerSubject:
 		var o ownerNote
-		n.views.flush() // the new owner rebuilt its state: forget the old one's answers
+		// The new owner rebuilds its engine from the store: forget the old
+		// one's fresh answers, and answer the checks of open tasks from
+		// their last views until it answers (Node.Task).
+		n.noOwner.Store(true)
+		n.views.flush()
 		if json.Unmarshal(data, &o) == nil && o.Node != n.id {
 			// Snapshot now, before the new owner's engine publishes anything.
 			n.goSync(o.Epoch, n.local.snapshot(), false)

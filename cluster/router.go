@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/interact-oss/interact"
@@ -94,7 +95,9 @@ type heartbeatReply struct {
 	Known bool  `json:"known"`
 }
 
-var errNotOwner = errors.New("not the routing owner")
+// errNotOwner is what a call that does not wait returns when no owner
+// answered it.
+var errNotOwner = errors.New("no routing owner answered")
 
 // attemptTimeout bounds one attempt of a forwarded call.
 const attemptTimeout = 3 * time.Second
@@ -107,11 +110,17 @@ func (n *Node) call(ctx context.Context, req request, out any) error {
 	err := n.forward(ctx, req, out, true)
 	if !readOnly[req.Op] {
 		// This node's own change must show at once, not when its event
-		// arrives: drop what is known of the task (of every task, when the
-		// call names none, such as an agent leaving).
-		if req.TaskID != "" {
+		// arrives: drop what is known of the task (the fresh answers of
+		// every task, when the call names none, such as an agent leaving:
+		// what it changes in a task comes as the task's events, which drop
+		// the task's last view too). A visitor's connection is no part of
+		// a task's view: its last view stays.
+		switch {
+		case req.Op == opVisitorConnect || req.Op == opVisitorDrop:
+			n.views.dropFresh(req.TaskID)
+		case req.TaskID != "":
 			n.views.drop(req.TaskID)
-		} else {
+		default:
 			n.views.flush()
 		}
 	}
@@ -126,7 +135,9 @@ var readOnly = map[string]bool{
 }
 
 // forward runs req on the owner. While no owner answers it retries until
-// ctx ends (if wait), with the same request id.
+// ctx ends (if wait), with the same request id; without wait it returns
+// errNotOwner then. Each attempt over the bus records whether an owner
+// answered (Node.noOwner).
 func (n *Node) forward(ctx context.Context, req request, out any, wait bool) error {
 	req.Node, req.ID = n.id, interact.NewID()
 	body, err := json.Marshal(req)
@@ -148,6 +159,12 @@ func (n *Node) forward(ctx context.Context, req request, out any, wait bool) err
 			if err == nil {
 				err = json.Unmarshal(data, &rep)
 			}
+			switch {
+			case err == nil && !rep.NotOwner:
+				n.noOwner.Store(false)
+			case !errors.Is(ctx.Err(), context.Canceled): // not just the caller giving up
+				n.noOwner.Store(true)
+			}
 		}
 		if err == nil && !rep.NotOwner {
 			if rep.Code != "" {
@@ -160,9 +177,9 @@ func (n *Node) forward(ctx context.Context, req request, out any, wait bool) err
 		}
 		if !wait {
 			if err == nil {
-				err = errNotOwner
+				return errNotOwner
 			}
-			return err
+			return fmt.Errorf("%w: %w", errNotOwner, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -198,7 +215,30 @@ func (n *Node) StartTask(ctx context.Context, req interact.StartRequest) (*inter
 
 // Task returns an open task's routing state. A node that is not the owner
 // answers from its short-lived copy of the owner's answers when it has one
-// (see taskViews).
+// (see taskViews), else it asks the owner, except for a task it last saw
+// open (waiting or connected): that one's check never waits for an owner.
+// While no owner can answer — none answered this node's last attempt (the
+// owner died or is paused), or a new owner announced itself and is still
+// rebuilding its engine, this node included — it answers from the task's
+// last view without a call; otherwise it makes one attempt, bounded like a
+// heartbeat, and answers from the last view when no owner answered it.
+//
+// That is safe for what web checks, whether a message may be committed:
+//
+//   - No routing decision is made while there is no owner, so none is
+//     missed: a task ends, moves to another agent or gets one only on an
+//     owner, which publishes it as the task's events, and those drop the
+//     last view (a new owner's rebuilt engine has the same open tasks, with
+//     the same agents, as the store).
+//   - A view older than an end whose event this node has not seen yet lets
+//     a message through the check, as the fresh copy and a reply in flight
+//     do, but the store refuses a visitor's or agent's message to a task it
+//     has as ended, in the transaction that holds the task's row: nothing is
+//     added to a finished transcript. The last view of a transferred task
+//     is dropped by its events like the fresh copy; after a reconnect of the
+//     bus (events may have been lost) last views are not used.
+//   - A task this node never saw open (say, a visitor who reconnects here
+//     during a take-over) waits for the owner, as every other call does.
 func (n *Node) Task(id string) (interact.TaskView, bool) {
 	own, eng := n.owning()
 	if own != nil {
@@ -208,11 +248,27 @@ func (n *Node) Task(id string) (interact.TaskView, bool) {
 	if v, open, ok := n.views.get(id, bus); ok && live {
 		return v, open
 	}
+	last, haveLast := n.views.lastOpen(id, bus)
+	haveLast = haveLast && live
+	if haveLast && n.noOwner.Load() {
+		return last, true
+	}
 	start := n.views.begin()
-	ctx, cancel := n.background()
-	defer cancel()
 	var v wireTaskView
-	if err := n.call(ctx, request{Op: opTask, TaskID: id}, &v); err != nil {
+	var err error
+	if haveLast {
+		ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Renew)
+		err = n.forward(ctx, request{Op: opTask, TaskID: id}, &v, false)
+		cancel()
+		if errors.Is(err, errNotOwner) {
+			return last, true
+		}
+	} else {
+		ctx, cancel := n.background()
+		err = n.call(ctx, request{Op: opTask, TaskID: id}, &v)
+		cancel()
+	}
+	if err != nil {
 		n.log.Warn("routing call", "op", opTask, "err", err)
 		return interact.TaskView{}, false
 	}
@@ -350,6 +406,7 @@ func (n *Node) taskCall(ctx context.Context, req request) (*interact.Task, error
 	if err := n.call(ctx, req, &t); err != nil {
 		return nil, err
 	}
+	n.views.drop(t.ID) // an accepted offer names no task
 	t.Task.TenantID = t.TenantID
 	return &t.Task, nil
 }

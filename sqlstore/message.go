@@ -44,7 +44,11 @@ var ErrStoreClosed = errors.New("store closed")
 // AppendMessage stores m with the task's next sequence number and returns
 // the stored message. A message whose (task, sender, client id) was stored
 // before is not stored again: the earlier one is returned with dup true.
-// The task must exist.
+// The task must exist; a visitor's or agent's message to a task that has
+// ended is refused (conflict), in the transaction that holds the task's
+// row, so no such message is stored after the end however late its check
+// ran (a cluster node may check a task against a view some time old). The
+// system's messages, such as the one that says the chat ended, still go in.
 func (db *DB) AppendMessage(ctx context.Context, m interact.Message) (interact.Message, bool, error) {
 	req := &appendReq{ctx: ctx, m: m, reply: make(chan appendResult, 1)}
 	select {
@@ -198,18 +202,18 @@ func (db *DB) writeBatch(job *batchJob) ([]appendResult, error) {
 			if job.after != nil {
 				<-job.after
 			}
-			lastSeq, err := db.lockTasks(ctx, tx, taskIDs)
+			lastSeq, ended, err := db.lockTasks(ctx, tx, taskIDs)
 			locked()
 			if err != nil {
 				return err
 			}
 			if db.dialect.skipTaken != "" {
-				return db.appendBatch(ctx, tx, job.batch, results, lastSeq, careful)
+				return db.appendBatch(ctx, tx, job.batch, results, lastSeq, ended, careful)
 			}
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT appends`); err != nil {
 				return err
 			}
-			err = db.appendBatch(ctx, tx, job.batch, results, maps.Clone(lastSeq), false)
+			err = db.appendBatch(ctx, tx, job.batch, results, maps.Clone(lastSeq), ended, false)
 			if errors.Is(err, errClientIDTaken) {
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT appends`); err != nil {
 					return err
@@ -219,7 +223,7 @@ func (db *DB) writeBatch(job *batchJob) ([]appendResult, error) {
 						results[i] = appendResult{}
 					}
 				}
-				err = db.appendBatch(ctx, tx, job.batch, results, lastSeq, true)
+				err = db.appendBatch(ctx, tx, job.batch, results, lastSeq, ended, true)
 			}
 			return err
 		})
@@ -236,9 +240,13 @@ func (db *DB) writeBatch(job *batchJob) ([]appendResult, error) {
 
 type clientKey struct{ task, sender, client string }
 
-// appendBatch numbers and inserts the live messages of batch. careful
-// looks every client id up first.
-func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, batch []*appendReq, results []appendResult, lastSeq map[string]int64, careful bool) error {
+// errTaskEnded refuses a visitor's or agent's message to an ended task.
+var errTaskEnded = interact.Errorf(interact.ECONFLICT, "This conversation has ended.")
+
+// appendBatch numbers and inserts the live messages of batch; ended holds
+// the batch's tasks that have ended. careful looks every client id up
+// first.
+func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, batch []*appendReq, results []appendResult, lastSeq map[string]int64, ended map[string]bool, careful bool) error {
 	var rows []*interact.Message
 	var inBatch map[clientKey]*interact.Message
 	if careful {
@@ -254,20 +262,33 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, batch []*appendReq, r
 			results[i].err = notFound("task", m.TaskID)
 			continue
 		}
+		if ended[m.TaskID] && m.From != interact.FromSystem {
+			// A resend of a message stored before the end is still
+			// acknowledged as the duplicate it is.
+			prev, err := db.findResent(ctx, tx, m)
+			switch {
+			case err == nil:
+				results[i] = appendResult{m: *prev, dup: true}
+			case errors.Is(err, sql.ErrNoRows):
+				results[i].err = errTaskEnded
+			default:
+				return err
+			}
+			continue
+		}
 		if careful {
 			key := clientKey{m.TaskID, m.From, m.ClientID}
 			if prev := inBatch[key]; prev != nil {
 				results[i] = appendResult{m: *prev, dup: true}
 				continue
 			}
-			prev, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
-				WHERE task_id = $1 AND sender = $2 AND client_id = $3`, m.TaskID, m.From, m.ClientID))
+			prev, err := db.findResent(ctx, tx, m)
 			if err == nil {
 				results[i] = appendResult{m: *prev, dup: true}
 				continue
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("find resent message: %w", err)
+				return err
 			}
 			inBatch[key] = &m
 		}
@@ -282,13 +303,26 @@ func (db *DB) appendBatch(ctx context.Context, tx *sql.Tx, batch []*appendReq, r
 	return db.setLastSeq(ctx, tx, rows)
 }
 
+// findResent returns the stored message with m's task, sender and client
+// id, or sql.ErrNoRows.
+func (db *DB) findResent(ctx context.Context, tx *sql.Tx, m interact.Message) (*interact.Message, error) {
+	prev, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages
+		WHERE task_id = $1 AND sender = $2 AND client_id = $3`, m.TaskID, m.From, m.ClientID))
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("find resent message: %w", err)
+	}
+	return prev, err
+}
+
 // lockTasks returns the last sequence numbers of the tasks that exist among
-// ids, locking their rows until the transaction ends. Rows are locked in id
-// order, so two writers cannot deadlock.
-func (db *DB) lockTasks(ctx context.Context, tx *sql.Tx, ids []string) (map[string]int64, error) {
+// ids, and which of them have ended, locking their rows until the
+// transaction ends. Rows are locked in id order, so two writers cannot
+// deadlock.
+func (db *DB) lockTasks(ctx context.Context, tx *sql.Tx, ids []string) (map[string]int64, map[string]bool, error) {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	out := make(map[string]int64, len(ids))
+	var ended map[string]bool
 	for chunk := range chunks(ids) {
 		args := make([]any, len(chunk))
 		for i, id := range chunk {
@@ -296,22 +330,29 @@ func (db *DB) lockTasks(ctx context.Context, tx *sql.Tx, ids []string) (map[stri
 		}
 		rows, err := db.batchStmt(ctx, tx, stmtLockTasks, len(args)).QueryContext(ctx, args...)
 		if err != nil {
-			return nil, fmt.Errorf("lock tasks: %w", err)
+			return nil, nil, fmt.Errorf("lock tasks: %w", err)
 		}
 		for rows.Next() {
 			var id string
 			var seq int64
-			if err := rows.Scan(&id, &seq); err != nil {
+			var state interact.TaskState
+			if err := rows.Scan(&id, &seq, &state); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("lock tasks: %w", err)
+				return nil, nil, fmt.Errorf("lock tasks: %w", err)
 			}
 			out[id] = seq
+			if state == interact.TaskEnded {
+				if ended == nil {
+					ended = map[string]bool{}
+				}
+				ended[id] = true
+			}
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return nil, fmt.Errorf("lock tasks: %w", err)
+			return nil, nil, fmt.Errorf("lock tasks: %w", err)
 		}
 	}
-	return out, nil
+	return out, ended, nil
 }
 
 // insertMessages inserts rows with multi-row INSERTs. A row whose client
@@ -409,7 +450,7 @@ const (
 func (db *DB) batchSQL(kind, n int) string {
 	switch kind {
 	case stmtLockTasks:
-		return `SELECT id, ` + db.dialect.lastSeq + ` FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
+		return `SELECT id, ` + db.dialect.lastSeq + `, state FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
 	case stmtInsertMessages:
 		return cmp.Or(db.dialect.skipTaken, "INSERT") + ` INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)")
 	default: // VALUES columns are named column1, column2… on both engines.

@@ -99,16 +99,24 @@ func TestMultiNode(t *testing.T) {
 	// Chat across nodes: visitors on A send, agents on B and C receive and
 	// answer, until the owner dies mid-queue and past it.
 	sender := startSending(w, textSize)
+	baseline := watchAcks(w)
 	eventually.Within(t, 30*time.Second, "messages to flow across nodes", func() bool {
 		return w.stats.acked.Load() >= 200 && agentsB.delivered() > 0 && agentsC.delivered() > 0
 	})
 	lat := agentsB.latency()
 	t.Logf("before the kill: visitor on A → agent on B p50 %v p99 %v (%d messages); acknowledgement on A p50 %v p99 %v",
 		lat.quantile(0.5), lat.quantile(0.99), lat.count(), w.ackHist.quantile(0.5), w.ackHist.quantile(0.99))
+	n, stall, refused := baseline.stop()
+	t.Logf("before the kill: %d messages acknowledged on A, at most %v without one, %d refused", n, stall.Round(time.Millisecond), refused)
+	w.ackHist.reset()
+	acks := watchAcks(w)
 	c.kill()
 	killed := time.Now()
 	eventually.Within(t, 30*time.Second, "another node to own routing", func() bool { return routingOwnerNode(a) || routingOwnerNode(b) })
 	takeOver := time.Since(killed)
+	n, stall, refused = acks.stop()
+	t.Logf("during the take-over: %d messages acknowledged on A, at most %v without one, %d refused; acknowledgement p50 %v p99 %v max %v",
+		n, stall.Round(time.Millisecond), refused, w.ackHist.quantile(0.5), w.ackHist.quantile(0.99), w.ackHist.max())
 	// C's agent reconnects to B and gets its chats back.
 	agentsC.close()
 	agentsC2 := newAgentPool(b.url, "127.0.0.1", 5)
@@ -302,7 +310,53 @@ func settingsReachOtherNode(t *testing.T, ctx context.Context, w *worker, b *spa
 	return took
 }
 
-// sending keeps every visitor sending small bursts.
+// ackWatch follows the visitors' acknowledgements: how many come, and the
+// longest time without one.
+type ackWatch struct {
+	w       *worker
+	quit    chan struct{}
+	done    chan struct{}
+	from    int64
+	errors  int64
+	longest time.Duration
+}
+
+func watchAcks(w *worker) *ackWatch {
+	a := &ackWatch{w: w, quit: make(chan struct{}), done: make(chan struct{}), from: w.stats.acked.Load(), errors: w.stats.errors.Load()}
+	go func() {
+		defer close(a.done)
+		last, lastAt := a.from, time.Now()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-a.quit:
+				a.longest = max(a.longest, time.Since(lastAt))
+				return
+			case now := <-tick.C:
+				if n := w.stats.acked.Load(); n != last {
+					last, lastAt = n, now
+				} else {
+					a.longest = max(a.longest, now.Sub(lastAt))
+				}
+			}
+		}
+	}()
+	return a
+}
+
+// stop returns how many acknowledgements came since watchAcks, the
+// longest time without one (sampled every 5 ms) and how many messages were
+// refused.
+func (a *ackWatch) stop() (acked int64, longest time.Duration, refused int64) {
+	close(a.quit)
+	<-a.done
+	return a.w.stats.acked.Load() - a.from, a.longest, a.w.stats.errors.Load() - a.errors
+}
+
+// sending keeps every visitor sending small bursts, within a socket's frame
+// budget (realtime: 120 frames per 10 s), so that the frames the test sends
+// besides (a task's end) are not refused however long messages flow.
 type sending struct {
 	mu     sync.Mutex
 	paused map[*visitor]bool
@@ -328,7 +382,7 @@ func startSending(w *worker, textSize int) *sending {
 			select {
 			case <-s.done:
 				return
-			case <-time.After(50 * time.Millisecond):
+			case <-time.After(400 * time.Millisecond): // 10 messages a second
 			}
 		}
 	}()
