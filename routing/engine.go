@@ -78,6 +78,9 @@ type Config struct {
 	// first connection before it ends (default 15s): a task nobody opened
 	// must not hold a service's capacity for long.
 	FirstConnectGrace time.Duration
+	// AddressShare is the part (0 to 1] of a service's open chats one
+	// client address may hold (default 0.5).
+	AddressShare float64
 	// DirectMaxWait bounds the wait of a direct (user) contact (default 5m).
 	DirectMaxWait time.Duration
 	// DefaultWait is the estimated wait per queue position before any task
@@ -176,6 +179,9 @@ func New(cfg Config, store Store, pub Publisher) *Engine {
 	}
 	if cfg.FirstConnectGrace == 0 {
 		cfg.FirstConnectGrace = 15 * time.Second
+	}
+	if cfg.AddressShare <= 0 || cfg.AddressShare > 1 {
+		cfg.AddressShare = 0.5
 	}
 	if cfg.DirectMaxWait == 0 {
 		cfg.DirectMaxWait = 5 * time.Minute

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 
@@ -185,9 +186,12 @@ func (e *Engine) countOpen(t *task, d int) {
 	}
 }
 
-// addrShare is the part of a service's open chats one client address may
-// hold: half, so that one address cannot close a service to everyone.
-func addrShare(max int) int { return (max + 1) / 2 }
+// addrShare is how many of a service's max open chats one client address
+// may hold (Config.AddressShare, half by default), so that one address
+// cannot close a service to everyone; at least one.
+func (e *Engine) addrShare(limit int) int {
+	return max(1, int(math.Ceil(float64(limit)*e.cfg.AddressShare)))
+}
 
 // StartTask creates a task, queues it and tries to offer it at once. It
 // fails with capacity_reached when the service already has the tenant's
@@ -306,7 +310,7 @@ func (e *Engine) place(ctx context.Context, req interact.StartRequest, info *age
 		return nil, nil, params, 0, interact.Errorf(interact.ECAPACITY, "Too many chats are open with this service right now; please try again in a few minutes.")
 	}
 	t.addr = req.ClientAddr
-	if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 && t.addr != "" && e.openByAddr[queueKey(t)+" "+t.addr] >= addrShare(req.MaxOpenChats) {
+	if req.Modality == interact.ModalityChat && req.MaxOpenChats > 0 && t.addr != "" && e.openByAddr[queueKey(t)+" "+t.addr] >= e.addrShare(req.MaxOpenChats) {
 		return nil, nil, params, 0, interact.Errorf(interact.ECAPACITY, "Too many chats are open from your network with this service right now; please try again in a few minutes.")
 	}
 	e.queueSeq++

@@ -56,7 +56,7 @@
 // next to this one, else one built from ./cmd/interact with go build); when
 // targeting a running server start it like
 //
-//	interact serve --widget-rate 100000000 --task-rate 100000000 --key-rate 100000000 --sockets-per-address 100000000 --visitor-grace 1h
+//	interact serve --widget-rate 100000000 --task-rate 100000000 --key-rate 100000000 --sockets-per-address 100000000 --address-share 1 --visitor-grace 1h --first-connect-grace 1h
 //
 // Everything is on loopback and every phase is bounded in time.
 //

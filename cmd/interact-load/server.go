@@ -110,7 +110,8 @@ func startServer(ctx context.Context, o spawnOptions) (*spawnedServer, error) {
 	}
 	const high = "100000000"
 	args := append([]string{"serve", "--addr", o.Addr, "--data", s.dir, "--admin-email", s.adminEmail,
-		"--widget-rate", high, "--task-rate", high, "--key-rate", high, "--visitor-grace", "1h", "--log-level", "warn",
+		"--widget-rate", high, "--task-rate", high, "--key-rate", high, "--visitor-grace", "1h", "--first-connect-grace", "1h",
+		"--sockets-per-address", high, "--address-share", "1", "--log-level", "warn",
 		"--turn-udp", "127.0.0.1:0", "--turn-tcp", "127.0.0.1:0"}, o.Extra...)
 	s.cmd = exec.Command(o.Bin, args...)
 	// The server reads INTERACT_* settings; only ours apply.

@@ -30,6 +30,8 @@ type config struct {
 	KeyGrace        time.Duration
 	AgentGrace      time.Duration
 	VisitorGrace    time.Duration
+	FirstGrace      time.Duration // --first-connect-grace
+	AddressShare    float64
 	WidgetRate      int
 	TaskRate        int
 	KeyRate         int
@@ -73,6 +75,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.DurationVar(&c.KeyGrace, "key-grace", 24*time.Hour, "default validity of a rotated widget key (INTERACT_KEY_GRACE)")
 	fs.DurationVar(&c.AgentGrace, "agent-grace", 30*time.Second, "how long a disconnected agent keeps its tasks (INTERACT_AGENT_GRACE)")
 	fs.DurationVar(&c.VisitorGrace, "visitor-grace", 2*time.Minute, "how long a task waits for a disconnected visitor (INTERACT_VISITOR_GRACE)")
+	fs.Float64Var(&c.AddressShare, "address-share", 0.5, "part (0 to 1] of a service's open chats one client address may hold (INTERACT_ADDRESS_SHARE)")
+	fs.DurationVar(&c.FirstGrace, "first-connect-grace", 15*time.Second, "how long a new task waits for its visitor's first connection (INTERACT_FIRST_CONNECT_GRACE)")
 	fs.IntVar(&c.WidgetRate, "widget-rate", 600, "widget requests per client address per minute (INTERACT_WIDGET_RATE)")
 	fs.IntVar(&c.TaskRate, "task-rate", 20, "new tasks per client address per minute (INTERACT_TASK_RATE)")
 	fs.IntVar(&c.KeyRate, "key-rate", 600, "new tasks per widget key per minute (INTERACT_KEY_RATE)")
@@ -118,7 +122,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.NATSURL != "" && !strings.HasPrefix(c.NATSURL, "nats://") && !strings.HasPrefix(c.NATSURL, "tls://") {
 		return nil, fmt.Errorf("nats url %q: want nats://host:port or tls://host:port (comma-separated for a cluster)", c.NATSURL)
 	}
-	if c.AgentGrace <= 0 || c.VisitorGrace <= 0 {
+	if c.AddressShare <= 0 || c.AddressShare > 1 {
+		return nil, fmt.Errorf("address share %v: want a part from above 0 to 1", c.AddressShare)
+	}
+	if c.AgentGrace <= 0 || c.VisitorGrace <= 0 || c.FirstGrace <= 0 {
 		return nil, fmt.Errorf("agent and visitor grace must be positive")
 	}
 	if c.WidgetRate <= 0 || c.TaskRate <= 0 || c.KeyRate <= 0 {

@@ -229,7 +229,7 @@ type routingRouter interface {
 // with NATS a cluster node, which runs the engine only while it holds the
 // routing lease and forwards calls to the node that does otherwise.
 func router(ctx context.Context, cfg *config, log *slog.Logger, db *sqlstore.DB, bus interact.Bus, nb *natsbus.Bus, transcript *chatlog.Log) (routingRouter, error) {
-	rc := routing.Config{Transcript: transcript, Log: log, AgentGrace: cfg.AgentGrace, VisitorGrace: cfg.VisitorGrace}
+	rc := routing.Config{Transcript: transcript, Log: log, AgentGrace: cfg.AgentGrace, VisitorGrace: cfg.VisitorGrace, FirstConnectGrace: cfg.FirstGrace, AddressShare: cfg.AddressShare}
 	if nb == nil {
 		engine := routing.New(rc, db, bus)
 		if err := engine.Recover(ctx); err != nil {
