@@ -32,6 +32,7 @@ type config struct {
 	VisitorGrace    time.Duration
 	FirstGrace      time.Duration // --first-connect-grace
 	AddressShare    float64
+	SocketsPerAddr  int
 	WidgetRate      int
 	TaskRate        int
 	KeyRate         int
@@ -75,6 +76,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.DurationVar(&c.KeyGrace, "key-grace", 24*time.Hour, "default validity of a rotated widget key (INTERACT_KEY_GRACE)")
 	fs.DurationVar(&c.AgentGrace, "agent-grace", 30*time.Second, "how long a disconnected agent keeps its tasks (INTERACT_AGENT_GRACE)")
 	fs.DurationVar(&c.VisitorGrace, "visitor-grace", 2*time.Minute, "how long a task waits for a disconnected visitor (INTERACT_VISITOR_GRACE)")
+	fs.IntVar(&c.SocketsPerAddr, "sockets-per-address", 2000, "open WebSockets (visitors' and agents') per client address (INTERACT_SOCKETS_PER_ADDRESS)")
 	fs.Float64Var(&c.AddressShare, "address-share", 0.5, "part (0 to 1] of a service's open chats one client address may hold (INTERACT_ADDRESS_SHARE)")
 	fs.DurationVar(&c.FirstGrace, "first-connect-grace", 15*time.Second, "how long a new task waits for its visitor's first connection (INTERACT_FIRST_CONNECT_GRACE)")
 	fs.IntVar(&c.WidgetRate, "widget-rate", 600, "widget requests per client address per minute (INTERACT_WIDGET_RATE)")
@@ -128,7 +130,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.AgentGrace <= 0 || c.VisitorGrace <= 0 || c.FirstGrace <= 0 {
 		return nil, fmt.Errorf("agent and visitor grace must be positive")
 	}
-	if c.WidgetRate <= 0 || c.TaskRate <= 0 || c.KeyRate <= 0 {
+	if c.WidgetRate <= 0 || c.TaskRate <= 0 || c.KeyRate <= 0 || c.SocketsPerAddr <= 0 {
 		return nil, fmt.Errorf("rates must be positive")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {

@@ -181,7 +181,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api := web.NewServer(web.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Logger: log, Registry: reg,
 		Engine: engine, Hub: hub, Bus: bus, Transcript: transcript, TokenSecret: secret,
-		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate, TrustedProxies: cfg.proxies,
+		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate, TrustedProxies: cfg.proxies, SocketsPerAddress: cfg.SocketsPerAddr,
 		DemoSnippet: demoSnippet(ctx, db, cfg), DisableExperimental: disabled,
 		ICE: media.iceFunc(),
 	}, db)

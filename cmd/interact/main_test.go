@@ -161,6 +161,8 @@ func TestBadConfig(t *testing.T) {
 		{"negative grace", []string{"--key-grace", "-1h"}, nil, "negative"},
 		{"bad trusted proxy", []string{"--trusted-proxies", "10.0.0.0/8,proxy.local"}, nil, `trusted proxy "proxy.local"`},
 		{"bad trusted proxy env", nil, map[string]string{"INTERACT_TRUSTED_PROXIES": "10.0.0.0/33"}, "trusted proxy"},
+		{"no sockets per address", []string{"--sockets-per-address", "0"}, nil, "must be positive"},
+		{"address share over 1", []string{"--address-share", "1.5"}, nil, "address share"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
