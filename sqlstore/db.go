@@ -196,18 +196,15 @@ func openSQLite(path string) (*DB, error) {
 	// Checkpoints run off the commit path (see checkpointer); the writer
 	// checkpoints itself only when the log has grown past 40 MB, which
 	// bounds it under sustained load; after a checkpoint the log file is
-	// cut back to 64 MB (journal_size_limit), so it cannot stay big — above
-	// the 40 MB at which the writer checkpoints, so that under load the log
-	// is overwritten in place rather than cut and regrown (a growing file
-	// makes every fsync write its metadata too). A big statement's journal
-	// stays in memory.
-	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)&_pragma=journal_size_limit(67108864)"+
+	// cut back to 16 MB (journal_size_limit), so it cannot stay big. A big
+	// statement's journal stays in memory.
+	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)&_pragma=journal_size_limit(16777216)"+
 		"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(67108864)")
+	read, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(16777216)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
