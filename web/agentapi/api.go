@@ -87,7 +87,7 @@ func New(cfg Config, store Store) *API {
 		cfg.Sockets = &endpoint.Caps{}
 	}
 	if cfg.SocketsPerAddress == 0 {
-		cfg.SocketsPerAddress = 2000
+		cfg.SocketsPerAddress = endpoint.DefaultSocketsPerAddress
 	}
 	return &API{cfg: cfg, store: store, log: cfg.Logger, conns: map[string]map[*agentConn]struct{}{}}
 }

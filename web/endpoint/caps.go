@@ -10,6 +10,11 @@ type Caps struct {
 	n  map[string]int
 }
 
+// DefaultSocketsPerAddress bounds the open sockets of one client address
+// (visitors' and agents' together) when the configuration names none: a
+// large office behind one NAT, not a flood.
+const DefaultSocketsPerAddress = 2000
+
 // Cap is one key and its bound.
 type Cap struct {
 	Key string

@@ -71,11 +71,6 @@ type Config struct {
 	Registry *prometheus.Registry
 }
 
-// DefaultSocketsPerAddress bounds the open sockets of one client address
-// (visitors' and agents' together) when the configuration names none: a
-// large office behind one NAT, not a flood.
-const DefaultSocketsPerAddress = 2000
-
 // visitorSocketsPerTask bounds a task's visitor sockets: a tab each.
 const visitorSocketsPerTask = 10
 
@@ -124,7 +119,7 @@ func New(cfg Config, store Store) *API {
 		cfg.Sockets = &endpoint.Caps{}
 	}
 	if cfg.SocketsPerAddress == 0 {
-		cfg.SocketsPerAddress = DefaultSocketsPerAddress
+		cfg.SocketsPerAddress = endpoint.DefaultSocketsPerAddress
 	}
 	s := &API{cfg: cfg, store: store, log: cfg.Logger,
 		widgetAddr: endpoint.NewLimiter(cfg.WidgetRate, time.Minute),
