@@ -125,13 +125,18 @@ export function createCall(io) {
     if (starting) return;
     if (pc && !restart) return;
     // An agent whose console reloaded has a new peer connection: after a
-    // few restarts without success, start afresh.
-    if (restart && ++restarts > 2) return renew();
+    // few answered restarts without success, start afresh. Offers that never
+    // reached the agent (the socket was down) do not count.
+    if (restart && restarts > 2) return renew();
     const p = (starting = offer(restart)
       // An offer after a drop that finds no path (the network is still
       // down) is tried again: a peer connection without candidates changes
       // no state. Offers of a stopped or renewed call retry nothing.
-      .then(() => starting === p && (restart || startedAt) && retry(RETRY_MS))
+      .then(() => {
+        if (starting !== p) return;
+        if (restart) restarts++;
+        if (restart || startedAt) retry(RETRY_MS);
+      })
       // The offer was refused or lost: offer again, as an ICE restart.
       .catch(() => starting === p && retry(RESTART_MS))
       .finally(() => {
