@@ -11,17 +11,18 @@ package chatlog
 import (
 	"context"
 	"log/slog"
-	"sync"
 
 	"github.com/interact-oss/interact"
 )
 
 // Store is what the log needs of the store.
 type Store interface {
-	// AppendMessage stores m with the task's next sequence number; a
-	// resend (same task, sender and client id) returns the stored one with
-	// dup true.
-	AppendMessage(ctx context.Context, m interact.Message) (interact.Message, bool, error)
+	// AppendMessageThen stores m with the task's next sequence number and
+	// calls committed with the stored message once it is durable, before
+	// answering; those calls come in commit order, so per task in
+	// sequence order. A resend (same task, sender and client id) returns
+	// the stored one with dup true, and calls nothing.
+	AppendMessageThen(ctx context.Context, m interact.Message, committed func(interact.Message)) (interact.Message, bool, error)
 }
 
 // Publisher is where published messages go: the bus.
@@ -34,16 +35,6 @@ type Log struct {
 	store Store
 	bus   Publisher
 	log   *slog.Logger
-
-	mu    sync.Mutex
-	turns map[string]*turn // per task, while someone appends to it
-}
-
-// turn serialises the appends of one task, so that publication follows
-// sequence order.
-type turn struct {
-	sync.Mutex
-	waiters int
 }
 
 // New returns a log over store that publishes on bus. log may be nil
@@ -52,51 +43,30 @@ func New(store Store, bus Publisher, log *slog.Logger) *Log {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Log{store: store, bus: bus, log: log, turns: map[string]*turn{}}
+	return &Log{store: store, bus: bus, log: log}
 }
 
 // Append stores m and, unless it is a resend of a stored message, publishes
 // it as a "message" frame on its task's subject before returning: an
-// acknowledgement sent after Append never overtakes the message. Appends to
-// one task are serialised; appends to different tasks run side by side (the
-// store batches them). A caller that gives up (ctx) does not stop a write
-// already handed to the store from being published.
+// acknowledgement sent after Append never overtakes the message. The store
+// publishes through the log's callback as each commit ends, in commit
+// order, so a task's messages are published in sequence order while
+// appends to one task or many share the store's batches. A caller that
+// gives up (ctx) does not stop a write already handed to the store from
+// being published.
 func (l *Log) Append(ctx context.Context, m interact.Message) (interact.Message, bool, error) {
-	t := l.take(m.TaskID)
-	defer l.give(m.TaskID, t)
-	stored, dup, err := l.store.AppendMessage(context.WithoutCancel(ctx), m)
-	if err != nil || dup {
-		return stored, dup, err
-	}
+	return l.store.AppendMessageThen(context.WithoutCancel(ctx), m, l.publish)
+}
+
+// publish sends a stored message on its task's subject. A failure is
+// logged, not returned: the message is stored and acknowledged, and
+// subscribers catch up from the store.
+func (l *Log) publish(stored interact.Message) {
 	b, err := interact.EncodeFrame("message", "", stored)
 	if err == nil {
 		err = l.bus.Publish(interact.TaskSubject(stored.TaskID), b)
 	}
 	if err != nil {
-		// Stored and acknowledged: subscribers catch up from the store.
 		l.log.Warn("publish message", "task", stored.TaskID, "err", err)
 	}
-	return stored, false, nil
-}
-
-func (l *Log) take(taskID string) *turn {
-	l.mu.Lock()
-	t := l.turns[taskID]
-	if t == nil {
-		t = &turn{}
-		l.turns[taskID] = t
-	}
-	t.waiters++
-	l.mu.Unlock()
-	t.Lock()
-	return t
-}
-
-func (l *Log) give(taskID string, t *turn) {
-	t.Unlock()
-	l.mu.Lock()
-	if t.waiters--; t.waiters == 0 {
-		delete(l.turns, taskID)
-	}
-	l.mu.Unlock()
 }

@@ -27,9 +27,10 @@ import (
 const maxBatch = 1024
 
 type appendReq struct {
-	ctx   context.Context
-	m     interact.Message
-	reply chan appendResult
+	ctx       context.Context
+	m         interact.Message
+	committed func(interact.Message) // or nil
+	reply     chan appendResult
 }
 
 type appendResult struct {
@@ -50,7 +51,18 @@ var ErrStoreClosed = errors.New("store closed")
 // ran (a cluster node may check a task against a view some time old). The
 // system's messages, such as the one that says the chat ended, still go in.
 func (db *DB) AppendMessage(ctx context.Context, m interact.Message) (interact.Message, bool, error) {
-	req := &appendReq{ctx: ctx, m: m, reply: make(chan appendResult, 1)}
+	return db.AppendMessageThen(ctx, m, nil)
+}
+
+// AppendMessageThen is AppendMessage that also calls committed with the
+// stored message once its transaction has committed, before answering.
+// Every such call comes from the one goroutine that answers appends, in
+// commit order, so per task they follow sequence order. committed is not
+// called for a resend or a failed write, and must not block: it is how a
+// message is published the moment it is durable, without a hop through
+// the caller's goroutine.
+func (db *DB) AppendMessageThen(ctx context.Context, m interact.Message, committed func(interact.Message)) (interact.Message, bool, error) {
+	req := &appendReq{ctx: ctx, m: m, committed: committed, reply: make(chan appendResult, 1)}
 	select {
 	case db.appends <- req:
 	case <-db.closing:
@@ -140,8 +152,16 @@ func (db *DB) messageWriter() {
 	}
 }
 
-// announce answers a written batch's appends.
+// announce answers a written batch's appends, after handing each newly
+// stored message to its committed callback.
 func (db *DB) announce(job *batchJob) {
+	if job.err == nil {
+		for i, req := range job.batch {
+			if r := job.results[i]; req.committed != nil && r.err == nil && !r.dup {
+				req.committed(r.m)
+			}
+		}
+	}
 	for i, req := range job.batch {
 		if job.err != nil {
 			req.reply <- appendResult{err: job.err}

@@ -102,6 +102,7 @@ type loadConfig struct {
 	Origin        string
 	Settle        time.Duration
 	Keep          bool   // keep the spawned server's data directory
+	DebugAddr     string // --spawn: the first node's --debug-addr (profiles)
 	Timeline      bool   // print deliveries and the slowest latency per 100 ms
 	Nodes         int    // spawned nodes: 1, or 2 on PostgreSQL and NATS
 	DatabaseURL   string // the spawned nodes' database; empty: SQLite in the data directory
@@ -142,6 +143,7 @@ func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.Origin, "origin", "http://loadtest.example", "the Origin visitors send")
 	fs.DurationVar(&c.Settle, "settle", 3*time.Second, "pause before each RSS reading")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the spawned server's data directory")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "with --spawn: the (first) server serves profiles and execution traces on this loopback address")
 	fs.BoolVar(&c.Timeline, "timeline", false, "print, per 100 ms of the run, messages delivered to agents and the slowest (to stderr)")
 	fs.IntVar(&c.Nodes, "nodes", 1, "with --spawn: nodes to start; 2 runs visitors on node A and agents on node B (needs --database-url postgres://…)")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "with --spawn: the nodes' database (postgres://…); default SQLite in the data directory")

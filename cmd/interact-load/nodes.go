@@ -28,6 +28,9 @@ func spawnNodes(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadNode
 	}
 	n := &loadNodes{}
 	if cfg.Nodes == 1 {
+		if cfg.DebugAddr != "" {
+			extra = append(extra, "--debug-addr", cfg.DebugAddr)
+		}
 		s, err := startServer(ctx, spawnOptions{Bin: cfg.Bin, Log: logw, Extra: extra})
 		if err != nil {
 			return nil, err

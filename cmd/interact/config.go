@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -43,6 +44,7 @@ type config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	DebugAddr       string // loopback address serving /debug/pprof/, or ""
 
 	DisableExperimental string // experimental features switched off for everyone, comma-separated ("interact")
 
@@ -88,6 +90,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	level := fs.String("log-level", "info", "debug, info, warn or error (INTERACT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (INTERACT_LOG_FORMAT)")
 	fs.StringVar(&c.DisableExperimental, "disable-experimental", "", "switch experimental features off for everyone, e.g. interact (INTERACT_DISABLE_EXPERIMENTAL)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "loopback address serving Go's profiles and execution traces at /debug/pprof/, e.g. 127.0.0.1:6060 (INTERACT_DEBUG_ADDR; default off)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "grace for open requests on SIGTERM (INTERACT_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.TURN, "turn", "on", "on or off: off gives calls no STUN or TURN server (INTERACT_TURN)")
 	fs.StringVar(&c.TURNUDP, "turn-udp", ":3478", "embedded TURN server's UDP listen address, or off (INTERACT_TURN_UDP)")
@@ -155,10 +158,26 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	}
+	if err := checkDebugAddr(c.DebugAddr); err != nil {
+		return nil, err
+	}
 	if err := c.checkTURN(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkDebugAddr refuses a debug listener reachable from elsewhere:
+// profiles show request data and cost CPU.
+func checkDebugAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return fmt.Errorf("debug addr %q: want a loopback host:port, e.g. 127.0.0.1:6060", addr)
+	}
+	return nil
 }
 
 // fillFromEnv sets each flag not given on the command line from its

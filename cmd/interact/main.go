@@ -108,6 +108,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	defer ln.Close()
+	if cfg.DebugAddr != "" {
+		stop, err := serveDebug(cfg.DebugAddr, log)
+		if err != nil {
+			return fmt.Errorf("debug listener on %s: %w", cfg.DebugAddr, err)
+		}
+		defer stop()
+	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = publicURLFor(ln.Addr().String())
 		if cfg.TLSCert != "" {

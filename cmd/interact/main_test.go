@@ -163,6 +163,8 @@ func TestBadConfig(t *testing.T) {
 		{"bad trusted proxy env", nil, map[string]string{"INTERACT_TRUSTED_PROXIES": "10.0.0.0/33"}, "trusted proxy"},
 		{"no sockets per address", []string{"--sockets-per-address", "0"}, nil, "must be positive"},
 		{"address share over 1", []string{"--address-share", "1.5"}, nil, "address share"},
+		{"debug addr not loopback", []string{"--debug-addr", "0.0.0.0:6060"}, nil, "debug addr"},
+		{"debug addr by name", []string{"--debug-addr", "example.com:6060"}, nil, "debug addr"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -175,6 +177,26 @@ func TestBadConfig(t *testing.T) {
 				t.Errorf("got %v, want an error mentioning %q", err, c.want)
 			}
 		})
+	}
+}
+
+// --debug-addr serves profiles on a loopback listener of its own; the
+// public listener has none.
+func TestDebugListener(t *testing.T) {
+	in := start(t, map[string]string{"INTERACT_ADMIN_PASSWORD": "admin-password-1"}, "--data", t.TempDir(), "--debug-addr", "127.0.0.1:0")
+	m := regexp.MustCompile(`msg="serving profiles" addr=(\S+)`).FindStringSubmatch(in.stderr.String())
+	if m == nil {
+		t.Fatalf("no debug listener in the log: %s", in.stderr)
+	}
+	for url, want := range map[string]int{"http://" + m[1] + "/debug/pprof/goroutine?debug=1": 200, in.url + "/debug/pprof/": 404} {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", url, resp.StatusCode, want)
+		}
 	}
 }
 
