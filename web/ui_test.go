@@ -181,6 +181,45 @@ func TestWidgetAssetsServed(t *testing.T) {
 	}
 }
 
+// The admin console's script and style sheets are served gzipped, with an
+// ETag that revalidates to 304, and the same bytes as the files.
+func TestAdminAssetsGzipped(t *testing.T) {
+	l := newLive(t, 0, interact.Distribution{})
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, f := range []struct{ name, ctype string }{{"admin.css", "text/css; charset=utf-8"}, {"admin.js", "text/javascript; charset=utf-8"}} {
+		req, _ := http.NewRequest("GET", l.url+"/admin/static/"+f.name, nil)
+		req.Header.Set("Accept-Encoding", "gzip, deflate")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Content-Type") != f.ctype ||
+			resp.Header.Get("Vary") != "Accept-Encoding" || resp.Header.Get("ETag") == "" {
+			t.Fatalf("%s: %d %v", f.name, resp.StatusCode, resp.Header)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		want, err := os.ReadFile("adminconsole/templates/admin/static/" + f.name)
+		if err != nil || !bytes.Equal(plain, want) || len(body) >= len(want) {
+			t.Errorf("%s: %d gzipped bytes of %d, want the file's %d bytes, smaller (%v)", f.name, len(body), len(plain), len(want), err)
+		}
+		req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+		if resp, err := client.Do(req); err != nil || resp.StatusCode != 304 {
+			t.Errorf("%s revalidated: %v %v, want 304", f.name, resp, err)
+		} else {
+			resp.Body.Close()
+		}
+	}
+	if resp, err := client.Get(l.url + "/admin/static/nothing.css"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("unknown asset: %v %v, want 404", resp, err)
+	}
+}
+
 // TestWidgetTexts checks that every language has every text, and that every
 // refusal code of the widget endpoints is explained in plain words.
 func TestWidgetTexts(t *testing.T) {

@@ -33,6 +33,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/endpoint"
+	"github.com/interact-oss/interact/web/static"
 )
 
 //go:embed templates/admin
@@ -425,24 +426,19 @@ func navOf(p string) string {
 	return parts[0]
 }
 
-// adminStatic serves the console's script and style sheet.
+// adminAssets are the console's script and style sheets, compressed once.
+var adminAssets = sync.OnceValue(func() *static.Set {
+	sub, _ := fs.Sub(adminFS, "templates/admin/static")
+	return static.NewSet(sub, "*")
+})
+
+// adminStatic serves the console's script and style sheet, gzipped when
+// the browser accepts it; "no-cache" makes each page load revalidate them
+// by ETag (a 304 without a body), so a new version shows at once.
 func (s *Console) adminStatic(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("file")
-	b, err := adminFS.ReadFile("templates/admin/static/" + name)
-	if err != nil || strings.Contains(name, "/") {
+	if err := adminAssets().Serve(w, r, r.PathValue("file"), "no-cache"); err != nil {
 		http.NotFound(w, r)
-		return nil
 	}
-	ct := "text/plain; charset=utf-8"
-	switch path.Ext(name) {
-	case ".js":
-		ct = "text/javascript; charset=utf-8"
-	case ".css":
-		ct = "text/css; charset=utf-8"
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Write(b)
 	return nil
 }
 
