@@ -180,15 +180,15 @@ func TestBadConfig(t *testing.T) {
 	}
 }
 
-// --debug-addr serves profiles on a loopback listener of its own; the
-// public listener has none.
+// --debug-addr serves profiles and runtime metrics on a loopback listener
+// of its own; the public listener has neither.
 func TestDebugListener(t *testing.T) {
 	in := start(t, map[string]string{"INTERACT_ADMIN_PASSWORD": "admin-password-1"}, "--data", t.TempDir(), "--debug-addr", "127.0.0.1:0")
 	m := regexp.MustCompile(`msg="serving profiles" addr=(\S+)`).FindStringSubmatch(in.stderr.String())
 	if m == nil {
 		t.Fatalf("no debug listener in the log: %s", in.stderr)
 	}
-	for url, want := range map[string]int{"http://" + m[1] + "/debug/pprof/goroutine?debug=1": 200, in.url + "/debug/pprof/": 404} {
+	for url, want := range map[string]int{"http://" + m[1] + "/debug/pprof/goroutine?debug=1": 200, in.url + "/debug/pprof/": 404, in.url + "/debug/metrics": 404} {
 		resp, err := http.Get(url)
 		if err != nil {
 			t.Fatal(err)
@@ -196,6 +196,18 @@ func TestDebugListener(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Errorf("GET %s: %d, want %d", url, resp.StatusCode, want)
+		}
+	}
+	resp, err := http.Get("http://" + m[1] + "/debug/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []*regexp.Regexp{regexp.MustCompile(`(?m)^/sched/pauses/total/gc:seconds count=\d+ p50=\S+ p99=\S+ max=\S+$`),
+		regexp.MustCompile(`(?m)^/memory/classes/heap/objects:bytes [1-9]\d*$`)} {
+		if !want.Match(b) {
+			t.Errorf("/debug/metrics has no line matching %s:\n%.2000s", want, b)
 		}
 	}
 }
