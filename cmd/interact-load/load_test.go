@@ -279,3 +279,20 @@ func TestLoadtestTwoNodes(t *testing.T) {
 		}
 	}
 }
+
+// The quantile of what a histogram counted between two scrapes comes from
+// the difference of its cumulative buckets.
+func TestHistQuantile(t *testing.T) {
+	b := func(le string) string { return `go_sched_latencies_seconds_bucket{le="` + le + `"}` }
+	m0 := map[string]float64{b("0.001"): 90, b("0.01"): 100, b("0.1"): 100, b("+Inf"): 100}
+	m1 := map[string]float64{b("0.001"): 190, b("0.01"): 298, b("0.1"): 300, b("+Inf"): 300}
+	// Between the scrapes: 100 ≤ 1 ms, 98 more ≤ 10 ms, 2 more ≤ 100 ms.
+	for q, want := range map[float64]float64{.5: 0.001, .51: 0.01, .99: 0.01, .995: 0.1} {
+		if got := histQuantile(m0, m1, "go_sched_latencies_seconds", q); got != want {
+			t.Errorf("q%v = %v, want %v", q, got, want)
+		}
+	}
+	if got := histQuantile(m1, m1, "go_sched_latencies_seconds", .99); got != 0 {
+		t.Errorf("nothing counted: %v, want 0", got)
+	}
+}

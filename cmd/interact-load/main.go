@@ -486,6 +486,7 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 			return d
 		}
 		serverCPU0, toolCPU0, writes0 := serverCPU(), toolCPU(), procWriteBytes(pid)
+		rep.runMetrics0 = fetchMetrics(base)
 		logf("run: %.0f messages/s over %d visitors for %s", cfg.Rate, cfg.Visitors, cfg.Duration)
 		res, err = workers.call(ctx, workerCmd{Cmd: "run", Rate: cfg.Rate / float64(cfg.Visitors), Start: runStart.UnixNano(), Duration: cfg.Duration},
 			cfg.Duration+2*time.Minute)
@@ -503,6 +504,7 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 			}
 		}
 		rep.toolCPU = toolCPU() - toolCPU0
+		rep.runMetrics1 = fetchMetrics(base)
 		// Give the last deliveries to agents a moment.
 		if sameNode == nil {
 			agents.waitDelivered(rep.run.AckedConnected, 5*time.Second)

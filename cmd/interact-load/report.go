@@ -3,12 +3,15 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -146,9 +149,10 @@ type loadReport struct {
 	agentLat                      *hist
 	sameNodeLat                   *hist // --agents-on split: agents on the visitors' node
 	agentErrors                   int64
-	preHello                      int64         // agent frames that overtook hello
-	serverCPU, toolCPU            time.Duration // used during the run
-	serverWrites                  int64         // bytes written to storage during the run; -1: unknown
+	preHello                      int64              // agent frames that overtook hello
+	serverCPU, toolCPU            time.Duration      // used during the run
+	runMetrics0, runMetrics1      map[string]float64 // the server's metrics before and after the run
+	serverWrites                  int64              // bytes written to storage during the run; -1: unknown
 	runSeconds                    float64
 }
 
@@ -199,6 +203,20 @@ func (r *loadReport) print(w io.Writer) {
 		if r.serverCPU > 0 || r.toolCPU > 0 {
 			fmt.Fprintf(w, "cpu during the run: server %.1fs (%.0f%% of one core), load tool %.1fs (%.0f%%)\n",
 				r.serverCPU.Seconds(), 100*r.serverCPU.Seconds()/r.runSeconds, r.toolCPU.Seconds(), 100*r.toolCPU.Seconds()/r.runSeconds)
+		}
+		if r.serverCPU > 0 && r.run.Acked > 0 {
+			fmt.Fprintf(w, "server cpu per acknowledged message: %.0f µs\n", float64(r.serverCPU.Microseconds())/float64(r.run.Acked))
+		}
+		if r.runMetrics0 != nil && r.runMetrics1 != nil {
+			m0, m1 := r.runMetrics0, r.runMetrics1
+			pauses := m1["go_sched_pauses_total_gc_seconds_count"] - m0["go_sched_pauses_total_gc_seconds_count"]
+			mean := 0.0
+			if pauses > 0 {
+				mean = (m1["go_sched_pauses_total_gc_seconds_sum"] - m0["go_sched_pauses_total_gc_seconds_sum"]) / pauses
+			}
+			fmt.Fprintf(w, "server runtime during the run: gc pauses %.0f (mean %s, p99 ≤ %s), goroutine scheduling latency p99 ≤ %s; heap in use after %s\n",
+				pauses, fmtSeconds(mean), fmtSeconds(histQuantile(m0, m1, "go_sched_pauses_total_gc_seconds", .99)),
+				fmtSeconds(histQuantile(m0, m1, "go_sched_latencies_seconds", .99)), mib(int64(m1["go_memstats_heap_inuse_bytes"])))
 		}
 		if r.serverWrites >= 0 && r.run.Acked > 0 {
 			fmt.Fprintf(w, "server storage writes during the run: %s (%.1f KiB per acknowledged message)\n",
@@ -453,11 +471,49 @@ func fetchMetrics(base string) map[string]float64 {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) == 2 && want[f[0]] {
+		if len(f) == 2 && (want[f[0]] || strings.HasPrefix(f[0], "go_sched_")) {
 			if v, err := strconv.ParseFloat(f[1], 64); err == nil {
 				out[f[0]] = v
 			}
 		}
 	}
 	return out
+}
+
+// histQuantile returns the upper bound of the bucket holding quantile q of
+// what a Prometheus histogram counted between two scrapes (m0, m1).
+func histQuantile(m0, m1 map[string]float64, name string, q float64) float64 {
+	type bucket struct{ le, n float64 }
+	var bs []bucket
+	prefix := name + `_bucket{le="`
+	for k, v := range m1 {
+		if le, ok := strings.CutPrefix(k, prefix); ok {
+			b, err := strconv.ParseFloat(strings.TrimSuffix(le, `"}`), 64)
+			if err == nil {
+				bs = append(bs, bucket{b, v - m0[k]})
+			}
+		}
+	}
+	slices.SortFunc(bs, func(a, b bucket) int { return cmp.Compare(a.le, b.le) })
+	if len(bs) == 0 || bs[len(bs)-1].n == 0 {
+		return 0
+	}
+	total := bs[len(bs)-1].n // cumulative: the +Inf bucket counts all
+	for _, b := range bs {
+		if b.n >= q*total {
+			return b.le
+		}
+	}
+	return math.Inf(1)
+}
+
+// fmtSeconds formats a duration in seconds as ms or µs.
+func fmtSeconds(s float64) string {
+	switch {
+	case math.IsInf(s, 1):
+		return "∞"
+	case s >= 1e-3:
+		return fmt.Sprintf("%.2fms", s*1e3)
+	}
+	return fmt.Sprintf("%.0fµs", s*1e6)
 }

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -176,7 +177,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer media.Close()
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(goPauses)), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "interact_routing_owner", Help: "1 while this node runs the routing engine."},
 			func() float64 {
 				if n, ok := engine.(*cluster.Node); ok && !n.Owner() {
@@ -225,6 +226,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("stopped")
 	return nil
 }
+
+// goPauses adds to the Go collector's metrics the histograms of GC
+// stop-the-world pauses (go_sched_pauses_total_gc_seconds) and of how long
+// runnable goroutines wait for a thread (go_sched_latencies_seconds): what
+// a message's tail latency is made of besides the store.
+var goPauses = collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/sched/(pauses/total/gc|latencies):seconds$`)}
 
 // routingRouter is the routing engine as web calls it, and its shutdown.
 type routingRouter interface {
