@@ -8,6 +8,13 @@
 // permissions inside it, so a rule and the data it reads cannot drift apart.
 // Every query that reads tenant data is scoped by the actor's tenant id:
 // another tenant's ids are simply not found.
+//
+// A user's e-mail address is unique within their tenant only (compared
+// case-insensitively; addresses are stored lower-cased), so that creating a
+// user tells no tenant which addresses another uses. Login and
+// ResetPassword, the only lookups by address across tenants, never pick one
+// of several users holding it: they choose by password and tenant id, or
+// answer interact.ETENANTREQUIRED.
 package sqlstore
 
 import (

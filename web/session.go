@@ -45,7 +45,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.signIn.Check(w, req.Email, addr); err != nil {
 		return err
 	}
-	token, csrf, a, err := s.store.Login(r.Context(), req.Email, req.Password)
+	token, csrf, a, err := s.store.Login(r.Context(), req.Email, req.Password, "")
 	if err != nil {
 		if interact.ErrorCode(err) == interact.EUNAUTHORIZED {
 			s.signIn.Failed(req.Email, addr)

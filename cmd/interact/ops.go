@@ -154,7 +154,7 @@ func resetPassword(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	defer db.Close()
-	u, ended, err := db.ResetPassword(ctx, pos[0], password)
+	u, ended, err := db.ResetPassword(ctx, pos[0], "", password)
 	if err != nil {
 		return fmt.Errorf("reset password: %w", err)
 	}

@@ -115,7 +115,7 @@ func TestResetPassword(t *testing.T) {
 	url, admin := newSQLiteStore(t)
 	adminA := interact.Actor{UserID: admin.ID, TenantID: admin.TenantID, Email: admin.Email, Roles: admin.Roles}
 	db := openTestStore(t, url)
-	session, _, _, err := db.Login(ctx, admin.Email, testPassword)
+	session, _, _, err := db.Login(ctx, admin.Email, testPassword, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,10 +133,10 @@ func TestResetPassword(t *testing.T) {
 	if _, _, err := db.SessionActor(ctx, session); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
 		t.Errorf("the session survived the reset: %v", err)
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, testPassword); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
+	if _, _, _, err := db.Login(ctx, admin.Email, testPassword, ""); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
 		t.Errorf("the old password still signs in: %v", err)
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, chosen); err != nil {
+	if _, _, _, err := db.Login(ctx, admin.Email, chosen, ""); err != nil {
 		t.Errorf("the new password does not sign in: %v", err)
 	}
 
@@ -149,10 +149,10 @@ func TestResetPassword(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no generated password printed: %q", out)
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, chosen); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
+	if _, _, _, err := db.Login(ctx, admin.Email, chosen, ""); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
 		t.Errorf("the previous password still signs in: %v", err)
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, m[1]); err != nil {
+	if _, _, _, err := db.Login(ctx, admin.Email, m[1], ""); err != nil {
 		t.Errorf("the printed password does not sign in: %v", err)
 	}
 	es, _, err := db.AuditEntries(ctx, adminA, interact.AuditFilter{Action: "user.reset_password"})
@@ -194,7 +194,7 @@ func TestResetPassword(t *testing.T) {
 			}
 		})
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, m[1]); err != nil {
+	if _, _, _, err := db.Login(ctx, admin.Email, m[1], ""); err != nil {
 		t.Errorf("a refused reset changed the password: %v", err)
 	}
 	if n := auditCount(t, db, adminA, "user.reset_password"); n != audits {
@@ -304,7 +304,7 @@ func TestBackupWhileWriting(t *testing.T) {
 
 	// Restore: the copy opens as a store, the way serve opens it.
 	cp := openTestStore(t, "sqlite:"+dest)
-	if _, _, _, err := cp.Login(ctx, admin.Email, testPassword); err != nil {
+	if _, _, _, err := cp.Login(ctx, admin.Email, testPassword, ""); err != nil {
 		t.Errorf("the admin cannot sign in to the copy: %v", err)
 	}
 	services, err := cp.Services(ctx, adminA)

@@ -479,7 +479,7 @@ func (s *Console) signinPost(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.SignIn.Check(w, email, addr); err != nil {
 		return fail(err)
 	}
-	token, _, _, err := s.store.Login(r.Context(), email, r.PostFormValue("password"))
+	token, _, _, err := s.store.Login(r.Context(), email, r.PostFormValue("password"), "")
 	if err != nil {
 		if interact.ErrorCode(err) == interact.EUNAUTHORIZED {
 			s.cfg.SignIn.Failed(email, addr)
