@@ -74,7 +74,7 @@ func (db *DB) Login(ctx context.Context, email, password, tenantID string) (toke
 		}
 	}
 	for _, h := range fits {
-		if h.state == interact.TenantActive || h.state == interact.TenantTrial || (interact.Actor{Roles: h.roles}).IsOperator() {
+		if h.state == interact.TenantActive || h.state == interact.TenantTrial || actorOf(h.user).IsOperator() {
 			usable = append(usable, h)
 		}
 	}
@@ -90,14 +90,7 @@ func (db *DB) Login(ctx context.Context, email, password, tenantID string) (toke
 		}
 		return "", "", interact.Actor{}, e
 	}
-	var u *interact.User
-	err = db.view(ctx, func(tx *sql.Tx) (err error) {
-		u, err = db.user(ctx, tx, usable[0].tenant.ID, usable[0].userID)
-		return err
-	})
-	if err != nil {
-		return "", "", interact.Actor{}, err
-	}
+	u := usable[0].user
 	a = actorOf(u)
 	token = interact.NewSecret(sessionPrefix, 40)
 	csrf = interact.NewSecret("", 32)

@@ -389,10 +389,8 @@ func (db *DB) ResetPassword(ctx context.Context, email, tenantID, password strin
 			}
 			return e
 		}
-		id, tid := holders[0].userID, holders[0].tenant.ID
-		if u, err = db.user(ctx, tx, tid, id); err != nil {
-			return err
-		}
+		u = holders[0].user
+		id, tid := u.ID, u.TenantID
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
 			return err
 		}
@@ -415,19 +413,20 @@ func (db *DB) ResetPassword(ctx context.Context, email, tenantID, password strin
 	return u, int(ended), nil
 }
 
-// emailHolder is a user holding an e-mail address, with their tenant.
+// emailHolder is a user holding an e-mail address, with their password
+// hash and tenant.
 type emailHolder struct {
-	userID, hash string
-	roles        []interact.Role
-	tenant       interact.TenantChoice
-	state        interact.TenantState
+	user   *interact.User
+	hash   string
+	tenant interact.TenantChoice
+	state  interact.TenantState
 }
 
 // emailHolders returns the users with the (normalised) e-mail address
 // addr, in every tenant or only in tenantID when it is not "", ordered by
 // tenant name.
 func (db *DB) emailHolders(ctx context.Context, tx *sql.Tx, addr, tenantID string) ([]emailHolder, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT u.id, u.password_hash, u.roles, t.id, t.name, t.state FROM users u JOIN tenants t ON t.id = u.tenant_id
+	rows, err := tx.QueryContext(ctx, `SELECT `+qualifiedUserCols+`, u.password_hash, t.name, t.state FROM users u JOIN tenants t ON t.id = u.tenant_id
 		WHERE u.email = $1 AND ($2 = '' OR u.tenant_id = $2) ORDER BY t.name, t.id`, addr, tenantID)
 	if err != nil {
 		return nil, err
@@ -436,14 +435,23 @@ func (db *DB) emailHolders(ctx context.Context, tx *sql.Tx, addr, tenantID strin
 	var out []emailHolder
 	for rows.Next() {
 		var h emailHolder
-		var roles string
-		if err := rows.Scan(&h.userID, &h.hash, &roles, &h.tenant.ID, &h.tenant.Name, &h.state); err != nil {
+		if h.user, err = scanUser(scanAlso{rows, []any{&h.hash, &h.tenant.Name, &h.state}}); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(roles), &h.roles); err != nil {
-			return nil, fmt.Errorf("user %s roles: %w", h.userID, err)
-		}
+		h.tenant.ID = h.user.TenantID
 		out = append(out, h)
 	}
 	return out, rows.Err()
 }
+
+// qualifiedUserCols are userCols of the table aliased u.
+var qualifiedUserCols = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
+
+// scanAlso scans a row holding more columns than its reader asks for into
+// the reader's destinations and then extra.
+type scanAlso struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (s scanAlso) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
