@@ -32,6 +32,7 @@ const (
 	EINVALIDKEY     = "invalid_widget_key"
 	ECAPACITY       = "capacity_reached"
 	ETENANTINACTIVE = "tenant_inactive"
+	ETENANTREQUIRED = "tenant_required"     // the sign-in fits users of several tenants: send tenantId (Error.Tenants lists them)
 	EIMDISABLED     = "im_disabled"         // the tenant's Instant Messaging switch is off
 	ESTORAGE        = "storage_unavailable" // the store cannot write now (disk full, database down): retry later
 )
@@ -41,6 +42,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Tenants, with ETENANTREQUIRED, are the tenants to choose from.
+	Tenants []TenantChoice
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -71,4 +74,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// ErrorTenants returns the tenants to choose from that err carries (see
+// ETENANTREQUIRED), or nil.
+func ErrorTenants(err error) []TenantChoice {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Tenants
+	}
+	return nil
 }

@@ -43,6 +43,13 @@ type Tenant struct {
 	CreatedAt                      time.Time   `json:"createdAt"`
 }
 
+// TenantChoice names a tenant for someone who holds an account in several
+// (one e-mail address, a user in each): the sign-in asks them to choose.
+type TenantChoice struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
 // TenantUpdate is a partial change to a tenant; nil fields stay as they are.
 // State may be changed by operators only.
 type TenantUpdate struct {

@@ -31,44 +31,67 @@ func hashToken(tok string) string {
 // as long for unknown users as for wrong passwords.
 var dummyHash = interact.HashPassword("not-a-password-of-anyone")
 
+// maxTenantIDLen bounds the tenant id a sign-in may name.
+const maxTenantIDLen = 64
+
 // Login checks e-mail and password and opens a session. It returns the
 // session token (for the cookie) and a CSRF token for state-changing
 // requests. Users of suspended or expired tenants cannot sign in, except
 // operators.
-func (db *DB) Login(ctx context.Context, email, password string) (token, csrf string, a interact.Actor, err error) {
+//
+// An e-mail address is unique within a tenant only, so it may name users
+// of several tenants. The password is checked against each of them (or
+// only the one of tenantID, when it is not ""); of those it fits, the
+// users whose tenant accepts sign-ins count. One: that user signs in.
+// Several: ETENANTREQUIRED, listing their tenants (only those), so that
+// the caller asks again with tenantID. None because every tenant that
+// fits is inactive: ETENANTINACTIVE. A password that fits no user answers
+// as an unknown address does, and takes one password check per user
+// holding the address, fitting or not; an unknown address takes one too.
+func (db *DB) Login(ctx context.Context, email, password, tenantID string) (token, csrf string, a interact.Actor, err error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	var hash string
-	var u *interact.User
-	var tenant *interact.Tenant
-	err = db.view(ctx, func(tx *sql.Tx) error {
-		var id string
-		err := tx.QueryRowContext(ctx, `SELECT id, tenant_id, password_hash FROM users WHERE email = $1`, email).Scan(&id, &a.TenantID, &hash)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if u, err = db.user(ctx, tx, a.TenantID, id); err != nil {
-			return err
-		}
-		tenant, err = db.tenant(ctx, tx, a.TenantID)
+	tenantID = strings.TrimSpace(tenantID)
+	if len(tenantID) > maxTenantIDLen {
+		return "", "", interact.Actor{}, interact.Errorf(interact.EINVALID, "tenantId must be at most %d characters.", maxTenantIDLen)
+	}
+	var holders []emailHolder
+	err = db.view(ctx, func(tx *sql.Tx) (err error) {
+		holders, err = db.emailHolders(ctx, tx, email, tenantID)
 		return err
 	})
 	if err != nil {
 		return "", "", interact.Actor{}, err
 	}
-	if u == nil {
+	if len(holders) == 0 {
 		interact.CheckPassword(dummyHash, password)
-		return "", "", interact.Actor{}, interact.Errorf(interact.EUNAUTHORIZED, "Wrong e-mail address or password.")
 	}
-	if !interact.CheckPassword(hash, password) {
-		return "", "", interact.Actor{}, interact.Errorf(interact.EUNAUTHORIZED, "Wrong e-mail address or password.")
+	// Every holder's password is checked, fitting or not, so that the time
+	// taken does not tell which of them fits.
+	var fits, usable []emailHolder
+	for _, h := range holders {
+		if interact.CheckPassword(h.hash, password) {
+			fits = append(fits, h)
+		}
 	}
+	for _, h := range fits {
+		if h.state == interact.TenantActive || h.state == interact.TenantTrial || actorOf(h.user).IsOperator() {
+			usable = append(usable, h)
+		}
+	}
+	switch {
+	case len(fits) == 0:
+		return "", "", interact.Actor{}, interact.Errorf(interact.EUNAUTHORIZED, "Wrong e-mail address or password.")
+	case len(usable) == 0:
+		return "", "", interact.Actor{}, interact.Errorf(interact.ETENANTINACTIVE, "Your organisation's account is %s.", fits[0].state)
+	case len(usable) > 1:
+		e := interact.Errorf(interact.ETENANTREQUIRED, "This e-mail address and password sign in to %d organisations; choose one.", len(usable))
+		for _, h := range usable {
+			e.Tenants = append(e.Tenants, h.tenant)
+		}
+		return "", "", interact.Actor{}, e
+	}
+	u := usable[0].user
 	a = actorOf(u)
-	if tenant.State != interact.TenantActive && tenant.State != interact.TenantTrial && !a.IsOperator() {
-		return "", "", interact.Actor{}, interact.Errorf(interact.ETENANTINACTIVE, "Your organisation's account is %s.", tenant.State)
-	}
 	token = interact.NewSecret(sessionPrefix, 40)
 	csrf = interact.NewSecret("", 32)
 	now := db.now()

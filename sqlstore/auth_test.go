@@ -18,7 +18,7 @@ func testLogin(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
 
-	tok, csrf, a, err := w.db.Login(ctx, "  "+strings.ToUpper(w.agent.Email)+" ", pw)
+	tok, csrf, a, err := w.db.Login(ctx, "  "+strings.ToUpper(w.agent.Email)+" ", pw, "")
 	noErr(t, err)
 	if diff := cmp.Diff(w.agent, a); diff != "" {
 		t.Errorf("login actor (-want +got):\n%s", diff)
@@ -32,21 +32,21 @@ func testLogin(t *testing.T) {
 		t.Errorf("session: CSRF %q (want %q), actor (-want +got):\n%s", scsrf, csrf, diff)
 	}
 	// A second session is independent of the first.
-	tok2, csrf2, _, err := w.db.Login(ctx, w.agent.Email, pw)
+	tok2, csrf2, _, err := w.db.Login(ctx, w.agent.Email, pw, "")
 	noErr(t, err)
 	if tok2 == tok || csrf2 == csrf {
 		t.Errorf("two logins share tokens")
 	}
 
 	// Wrong password and unknown address are indistinguishable.
-	_, _, _, errWrong := w.db.Login(ctx, w.agent.Email, pw+"!")
-	_, _, _, errUnknown := w.db.Login(ctx, w.email("nobody"), pw)
+	_, _, _, errWrong := w.db.Login(ctx, w.agent.Email, pw+"!", "")
+	_, _, _, errUnknown := w.db.Login(ctx, w.email("nobody"), pw, "")
 	wantCode(t, errWrong, interact.EUNAUTHORIZED)
 	wantCode(t, errUnknown, interact.EUNAUTHORIZED)
 	if m1, m2 := interact.ErrorMessage(errWrong), interact.ErrorMessage(errUnknown); m1 != m2 {
 		t.Errorf("messages differ: wrong password %q, unknown e-mail %q", m1, m2)
 	}
-	_, _, _, err = w.db.Login(ctx, w.agent.Email, "")
+	_, _, _, err = w.db.Login(ctx, w.agent.Email, "", "")
 	wantCode(t, err, interact.EUNAUTHORIZED)
 
 	noErr(t, w.db.Logout(ctx, tok))

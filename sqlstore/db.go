@@ -8,11 +8,19 @@
 // permissions inside it, so a rule and the data it reads cannot drift apart.
 // Every query that reads tenant data is scoped by the actor's tenant id:
 // another tenant's ids are simply not found.
+//
+// A user's e-mail address is unique within their tenant only (compared
+// case-insensitively; addresses are stored lower-cased), so that creating a
+// user tells no tenant which addresses another uses. Login and
+// ResetPassword, the only lookups by address across tenants, never pick one
+// of several users holding it: they choose by password and tenant id, or
+// answer interact.ETENANTREQUIRED.
 package sqlstore
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -64,6 +72,9 @@ type dialect struct {
 	// journal of every page the batch changes.
 	skipTaken string
 	isUnique  func(error) bool
+	// migrateWithoutFKs runs the migrations with foreign keys off and
+	// checks them before commit (see migrationTx).
+	migrateWithoutFKs bool
 }
 
 var sqliteDialect = dialect{
@@ -82,6 +93,7 @@ var sqliteDialect = dialect{
 		var se *sqlite.Error
 		return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
+	migrateWithoutFKs: true,
 }
 
 var postgresDialect = dialect{
@@ -288,14 +300,15 @@ func (db *DB) migrate(ctx context.Context, stop string) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.migrationTx(ctx, func(tx *sql.Tx) (int, error) {
+		applied := 0
 		if db.dialect.lockMigrations != "" {
 			if _, err := tx.ExecContext(ctx, db.dialect.lockMigrations); err != nil {
-				return fmt.Errorf("migrate: lock: %w", err)
+				return 0, fmt.Errorf("migrate: lock: %w", err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-			return fmt.Errorf("migrate: %w", err)
+			return 0, fmt.Errorf("migrate: %w", err)
 		}
 		for _, name := range names {
 			base := filepath.Base(name)
@@ -304,24 +317,122 @@ func (db *DB) migrate(ctx context.Context, stop string) error {
 			}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = $1`, base).Scan(&n); err != nil {
-				return fmt.Errorf("migrate %s: %w", base, err)
+				return applied, fmt.Errorf("migrate %s: %w", base, err)
 			}
 			if n > 0 {
 				continue
 			}
 			body, err := migrations.ReadFile(name)
 			if err != nil {
-				return fmt.Errorf("migrate %s: %w", base, err)
+				return applied, fmt.Errorf("migrate %s: %w", base, err)
 			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("migrate %s: %w", base, err)
+				return applied, fmt.Errorf("migrate %s: %w", base, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)`, base, db.now().UnixMilli()); err != nil {
-				return fmt.Errorf("migrate %s: %w", base, err)
+				return applied, fmt.Errorf("migrate %s: %w", base, err)
 			}
+			applied++
 		}
-		return nil
+		return applied, nil
 	})
+}
+
+// migrationTx runs the migrations (fn, which returns how many it applied)
+// in one write transaction.
+//
+// On SQLite, foreign keys are off during it: a migration that changes a
+// column's constraints must rebuild the table (create the new one, copy,
+// drop the old one, rename), and SQLite's procedure for that
+// (https://www.sqlite.org/lang_altertable.html#otheralter) needs them off,
+// or dropping the old table would delete, by ON DELETE CASCADE, the rows of
+// every table that references it. PRAGMA foreign_keys is a no-op inside a
+// transaction, so it is switched on the one connection before BEGIN and
+// back after. Before commit, PRAGMA foreign_key_check proves the
+// migrations left every reference whole.
+func (db *DB) migrationTx(ctx context.Context, fn func(*sql.Tx) (int, error)) error {
+	if !db.dialect.migrateWithoutFKs {
+		return db.tx(ctx, func(tx *sql.Tx) error {
+			_, err := fn(tx)
+			return err
+		})
+	}
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return db.storageError(fmt.Errorf("migrate: %w", err))
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return db.storageError(fmt.Errorf("migrate: foreign keys off: %w", err))
+	}
+	err = db.migrateOn(ctx, conn, fn)
+	// Whatever happened, the connection goes back to the pool enforcing
+	// foreign keys; if that fails, it is dropped instead.
+	if onErr := foreignKeysOn(context.WithoutCancel(ctx), conn); onErr != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		err = errors.Join(err, onErr)
+	}
+	return err
+}
+
+func (db *DB) migrateOn(ctx context.Context, conn *sql.Conn, fn func(*sql.Tx) (int, error)) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return db.storageError(fmt.Errorf("begin: %w", err))
+	}
+	defer tx.Rollback()
+	applied, err := fn(tx)
+	if err != nil {
+		return db.storageError(err)
+	}
+	if applied > 0 {
+		if err := foreignKeyCheck(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return db.storageError(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+func foreignKeysOn(ctx context.Context, conn *sql.Conn) error {
+	var on int
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = ON`); err != nil {
+		return fmt.Errorf("migrate: foreign keys back on: %w", err)
+	}
+	if err := conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&on); err != nil || on != 1 {
+		return fmt.Errorf("migrate: foreign keys back on: still off (%v)", err)
+	}
+	return nil
+}
+
+// foreignKeyCheck fails when a SQLite row references a missing parent.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("migrate: foreign key check: %w", err)
+	}
+	defer rows.Close()
+	var broken []string
+	for rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return fmt.Errorf("migrate: foreign key check: %w", err)
+		}
+		if len(broken) < 5 {
+			broken = append(broken, fmt.Sprintf("a row of %s (rowid %v) references a missing %s", table, rowid.Int64, parent))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: foreign key check: %w", err)
+	}
+	if broken != nil {
+		return fmt.Errorf("migrate: foreign key check failed: %s", strings.Join(broken, "; "))
+	}
+	return nil
 }
 
 // migrationFiles lists the migrations for a dialect in name order: those in

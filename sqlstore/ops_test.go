@@ -20,16 +20,16 @@ func testResetPassword(t *testing.T) {
 	const newPW = "reset by the operator"
 	var sessions []string
 	for range 2 {
-		tok, _, _, err := w.db.Login(ctx, w.agent.Email, pw)
+		tok, _, _, err := w.db.Login(ctx, w.agent.Email, pw, "")
 		noErr(t, err)
 		sessions = append(sessions, tok)
 	}
 	_, apiToken, err := w.db.CreateAPIToken(ctx, w.agent, w.agent.UserID, "ci")
 	noErr(t, err)
-	other, _, _, err := w.db.Login(ctx, w.adminA.Email, pw)
+	other, _, _, err := w.db.Login(ctx, w.adminA.Email, pw, "")
 	noErr(t, err)
 
-	u, ended, err := w.db.ResetPassword(ctx, "  "+strings.ToUpper(w.agent.Email)+" ", newPW)
+	u, ended, err := w.db.ResetPassword(ctx, "  "+strings.ToUpper(w.agent.Email)+" ", "", newPW)
 	noErr(t, err)
 	if u.ID != w.agent.UserID || u.Email != w.agent.Email || ended != 2 {
 		t.Errorf("reset %+v, ended %d sessions, want %s and 2", u, ended, w.agent.UserID)
@@ -38,9 +38,9 @@ func testResetPassword(t *testing.T) {
 		_, _, err := w.db.SessionActor(ctx, tok)
 		wantCode(t, err, interact.EUNAUTHORIZED)
 	}
-	_, _, _, err = w.db.Login(ctx, w.agent.Email, pw)
+	_, _, _, err = w.db.Login(ctx, w.agent.Email, pw, "")
 	wantCode(t, err, interact.EUNAUTHORIZED)
-	_, _, _, err = w.db.Login(ctx, w.agent.Email, newPW)
+	_, _, _, err = w.db.Login(ctx, w.agent.Email, newPW, "")
 	noErr(t, err)
 	if _, err := w.db.TokenActor(ctx, apiToken); err != nil {
 		t.Errorf("the API token stopped working: %v", err)
@@ -59,13 +59,13 @@ func testResetPassword(t *testing.T) {
 	}
 
 	// Refused resets change nothing.
-	_, _, err = w.db.ResetPassword(ctx, w.email("nobody"), newPW)
+	_, _, err = w.db.ResetPassword(ctx, w.email("nobody"), "", newPW)
 	wantCode(t, err, interact.ENOTFOUND)
-	_, _, err = w.db.ResetPassword(ctx, "not an address", newPW)
+	_, _, err = w.db.ResetPassword(ctx, "not an address", "", newPW)
 	wantCode(t, err, interact.EINVALID)
-	_, _, err = w.db.ResetPassword(ctx, w.agent.Email, "short")
+	_, _, err = w.db.ResetPassword(ctx, w.agent.Email, "", "short")
 	wantCode(t, err, interact.EINVALID)
-	_, _, _, err = w.db.Login(ctx, w.agent.Email, newPW)
+	_, _, _, err = w.db.Login(ctx, w.agent.Email, newPW, "")
 	noErr(t, err)
 	if got := w.lastEntry(t, w.adminA); got.ID != e.ID {
 		t.Errorf("a refused reset was audited: %+v", got)
@@ -101,7 +101,7 @@ func TestBackup(t *testing.T) {
 		t.Errorf("copy: %d bytes (reported %d), mode %v", st.Size(), size, st.Mode())
 	}
 	cp := openURL(t, "sqlite:"+dest)
-	if _, _, a, err := cp.Login(t.Context(), admin.Email, pw); err != nil || a.UserID != admin.ID {
+	if _, _, a, err := cp.Login(t.Context(), admin.Email, pw, ""); err != nil || a.UserID != admin.ID {
 		t.Errorf("login to the copy: %v", err)
 	}
 	msgs, err := cp.Messages(t.Context(), task.ID, 0, 10)

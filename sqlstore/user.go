@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/interact-oss/interact"
 )
@@ -42,7 +43,7 @@ func (db *DB) insertUser(ctx context.Context, tx *sql.Tx, u *interact.User, hash
 		u.ID, u.TenantID, u.OUID, u.Email, u.Name, u.Licenses.ContactCenter, u.Licenses.InstantMessaging, u.Licenses.Interact,
 		string(roles), ms(u.CreatedAt), hash)
 	if err != nil {
-		return db.conflict(err, "The e-mail address %q is already in use.", u.Email)
+		return db.conflict(err, "Another user of this tenant has the e-mail address %q.", u.Email)
 	}
 	return db.insertInteract(ctx, tx, interact.NewInteractSettings(interact.OwnerUser, u.ID, u.TenantID))
 }
@@ -170,7 +171,7 @@ func (db *DB) UpdateUser(ctx context.Context, a interact.Actor, id string, upd i
 			lic_instant_messaging = $5, lic_interact = $6, roles = $7 WHERE tenant_id = $8 AND id = $9`,
 			after.OUID, after.Email, after.Name, after.Licenses.ContactCenter, after.Licenses.InstantMessaging,
 			after.Licenses.Interact, string(roles), a.TenantID, id); err != nil {
-			return db.conflict(err, "The e-mail address %q is already in use.", after.Email)
+			return db.conflict(err, "Another user of this tenant has the e-mail address %q.", after.Email)
 		}
 		if hash != "" {
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
@@ -350,18 +351,21 @@ func hasRole(a interact.Actor, role string) bool {
 	return false
 }
 
-// ResetPassword sets a new password for the user with that e-mail address,
-// in whichever tenant they are, and ends their login sessions (their API
-// tokens stay). It is for whoever runs the installation (`interact
-// reset-password`), not for signed-in users: it checks no actor, and the
-// audit log records interact.System as "user.reset_password". It returns
-// the user and how many sessions it ended; an unknown address changes
-// nothing.
-func (db *DB) ResetPassword(ctx context.Context, email, password string) (*interact.User, int, error) {
+// ResetPassword sets a new password for the user with that e-mail address
+// and ends their login sessions (their API tokens stay). An address is
+// unique within a tenant only: tenantID ("" for any) chooses the tenant,
+// and with an address held in several tenants and none chosen it changes
+// nothing and answers ETENANTREQUIRED, listing them. It is for whoever
+// runs the installation (`interact reset-password`), not for signed-in
+// users: it checks no actor, and the audit log records interact.System as
+// "user.reset_password". It returns the user and how many sessions it
+// ended; an unknown address changes nothing.
+func (db *DB) ResetPassword(ctx context.Context, email, tenantID, password string) (*interact.User, int, error) {
 	addr, err := interact.NormalizeEmail(email)
 	if err != nil {
 		return nil, 0, err
 	}
+	tenantID = strings.TrimSpace(tenantID)
 	if err := interact.ValidatePassword(password); err != nil {
 		return nil, 0, err
 	}
@@ -369,17 +373,24 @@ func (db *DB) ResetPassword(ctx context.Context, email, password string) (*inter
 	var u *interact.User
 	var ended int64
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		var id, tenantID string
-		err := tx.QueryRowContext(ctx, `SELECT id, tenant_id FROM users WHERE email = $1`, addr).Scan(&id, &tenantID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return interact.Errorf(interact.ENOTFOUND, "No user has the e-mail address %q.", addr)
-		}
+		holders, err := db.emailHolders(ctx, tx, addr, tenantID)
 		if err != nil {
 			return err
 		}
-		if u, err = db.user(ctx, tx, tenantID, id); err != nil {
-			return err
+		switch {
+		case len(holders) == 0 && tenantID != "":
+			return interact.Errorf(interact.ENOTFOUND, "No user of tenant %q has the e-mail address %q.", tenantID, addr)
+		case len(holders) == 0:
+			return interact.Errorf(interact.ENOTFOUND, "No user has the e-mail address %q.", addr)
+		case len(holders) > 1:
+			e := interact.Errorf(interact.ETENANTREQUIRED, "Users of %d tenants have the e-mail address %q.", len(holders), addr)
+			for _, h := range holders {
+				e.Tenants = append(e.Tenants, h.tenant)
+			}
+			return e
 		}
+		u = holders[0].user
+		id, tid := u.ID, u.TenantID
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
 			return err
 		}
@@ -389,7 +400,7 @@ func (db *DB) ResetPassword(ctx context.Context, email, password string) (*inter
 		}
 		ended, _ = res.RowsAffected()
 		actor := interact.System
-		actor.TenantID = tenantID
+		actor.TenantID = tid
 		reset := struct {
 			interact.User
 			PasswordChanged bool `json:"passwordChanged"`
@@ -401,3 +412,46 @@ func (db *DB) ResetPassword(ctx context.Context, email, password string) (*inter
 	}
 	return u, int(ended), nil
 }
+
+// emailHolder is a user holding an e-mail address, with their password
+// hash and tenant.
+type emailHolder struct {
+	user   *interact.User
+	hash   string
+	tenant interact.TenantChoice
+	state  interact.TenantState
+}
+
+// emailHolders returns the users with the (normalised) e-mail address
+// addr, in every tenant or only in tenantID when it is not "", ordered by
+// tenant name.
+func (db *DB) emailHolders(ctx context.Context, tx *sql.Tx, addr, tenantID string) ([]emailHolder, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+qualifiedUserCols+`, u.password_hash, t.name, t.state FROM users u JOIN tenants t ON t.id = u.tenant_id
+		WHERE u.email = $1 AND ($2 = '' OR u.tenant_id = $2) ORDER BY t.name, t.id`, addr, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []emailHolder
+	for rows.Next() {
+		var h emailHolder
+		if h.user, err = scanUser(scanAlso{rows, []any{&h.hash, &h.tenant.Name, &h.state}}); err != nil {
+			return nil, err
+		}
+		h.tenant.ID = h.user.TenantID
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// qualifiedUserCols are userCols of the table aliased u.
+var qualifiedUserCols = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
+
+// scanAlso scans a row holding more columns than its reader asks for into
+// the reader's destinations and then extra.
+type scanAlso struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (s scanAlso) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }

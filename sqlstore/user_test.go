@@ -34,7 +34,7 @@ func testCreateUser(t *testing.T) {
 		t.Errorf("re-read (-want +got):\n%s", diff)
 	}
 	// The normalised address signs in, whatever its case.
-	_, _, a, err := w.db.Login(ctx, strings.ToUpper(u.Email), pw)
+	_, _, a, err := w.db.Login(ctx, strings.ToUpper(u.Email), pw, "")
 	noErr(t, err)
 	if a.UserID != u.ID {
 		t.Errorf("login as %q gave actor %+v", u.Email, a)
@@ -61,9 +61,9 @@ func testCreateUser(t *testing.T) {
 		{"role listed twice", interact.EINVALID, create(w.email("x"), "X", w.ch, pw, ouAdmin(w.ch), ouAdmin(w.ch))},
 		{"operator by a tenant admin", interact.EFORBIDDEN, create(w.email("x"), "X", w.ch, pw, interact.Role{Role: interact.RoleOperator})},
 		{"serviceOwner of another tenant's service", interact.EINVALID, create(w.email("x"), "X", w.ch, pw, serviceOwner(bSvc.ID))},
-		{"e-mail used in another tenant", interact.ECONFLICT, create(w.adminB.Email, "X", w.ch, pw)},
+		{"e-mail used in this tenant", interact.ECONFLICT, create(w.adminA.Email, "X", w.ch, pw)},
 		{"e-mail used, other case", interact.ECONFLICT, create(strings.ToUpper(w.agent.Email), "X", w.ch, pw)},
-		{"change e-mail to one in use", interact.ECONFLICT, update(w.agent.UserID, interact.UserUpdate{Email: &w.adminB.Email})},
+		{"change e-mail to one in use", interact.ECONFLICT, update(w.agent.UserID, interact.UserUpdate{Email: ptr(strings.ToUpper(w.emeaAdmin.Email))})},
 		{"change to a bad e-mail", interact.EINVALID, update(w.agent.UserID, interact.UserUpdate{Email: ptr("agent@")})},
 		{"change to a short password", interact.EINVALID, update(w.agent.UserID, interact.UserUpdate{Password: ptr("short")})},
 		{"change to an unknown role", interact.EINVALID, update(w.agent.UserID, interact.UserUpdate{Roles: &[]interact.Role{{Role: "root"}}})},
@@ -77,7 +77,7 @@ func testPasswordChangeEndsSessions(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
 	const newPW = "a brand new passphrase"
-	tok, _, _, err := w.db.Login(ctx, w.agent.Email, pw)
+	tok, _, _, err := w.db.Login(ctx, w.agent.Email, pw, "")
 	noErr(t, err)
 	a, _, err := w.db.SessionActor(ctx, tok)
 	noErr(t, err)
@@ -89,9 +89,9 @@ func testPasswordChangeEndsSessions(t *testing.T) {
 	noErr(t, err)
 	_, _, err = w.db.SessionActor(ctx, tok)
 	wantCode(t, err, interact.EUNAUTHORIZED)
-	_, _, _, err = w.db.Login(ctx, w.agent.Email, pw)
+	_, _, _, err = w.db.Login(ctx, w.agent.Email, pw, "")
 	wantCode(t, err, interact.EUNAUTHORIZED)
-	_, _, _, err = w.db.Login(ctx, w.agent.Email, newPW)
+	_, _, _, err = w.db.Login(ctx, w.agent.Email, newPW, "")
 	noErr(t, err)
 
 	// The audit log records the change but never the password.

@@ -72,7 +72,7 @@ func (s *Server) openAPIDoc() map[string]any {
 		"openapi": "3.1.0",
 		"info": map[string]any{
 			"title": "interact admin API", "version": "1",
-			"description": "Errors are {\"error\":{\"code\",\"message\"}}; codes: " + strings.Join(codes, ", ") +
+			"description": "Errors are {\"error\":{\"code\",\"message\"}} (tenant_required adds \"tenants\":[{\"id\",\"name\"}], the tenants a sign-in may choose from with tenantId); codes: " + strings.Join(codes, ", ") +
 				". Browser sessions send the X-CSRF-Token header on state-changing requests; scripts use Authorization: Bearer <API token>.",
 		},
 		"servers": []any{map[string]any{"url": s.cfg.PublicURL}},

@@ -316,7 +316,7 @@ func TestOpenAPIConsistent(t *testing.T) {
 		interact.ECSRF, interact.ERATELIMITED, interact.ETOOLARGE, interact.EINTERNAL, interact.EINVALIDORIGIN,
 		interact.EOUNOTEMPTY, interact.EOUCYCLE, interact.ETEMPLATEREQ, interact.ENOTSELECTABLE, interact.EINTERACTOFF,
 		interact.ENOTLICENSED, interact.EADDONMISSING, interact.EMODALITYOFF, interact.EORIGINREFUSED,
-		interact.EUNKNOWNCONTACT, interact.EINVALIDKEY, interact.ECAPACITY, interact.ETENANTINACTIVE, interact.EIMDISABLED,
+		interact.EUNKNOWNCONTACT, interact.EINVALIDKEY, interact.ECAPACITY, interact.ETENANTINACTIVE, interact.ETENANTREQUIRED, interact.EIMDISABLED,
 		interact.ESTORAGE,
 	} {
 		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(code) + `\b`).MatchString(d.Info.Description) {

@@ -53,7 +53,7 @@ type Store interface {
 	widgetapi.Store
 	ContactWidget(ctx context.Context, tenantID, ownerID string) (*interact.WidgetSettings, error)
 	Ping(ctx context.Context) error
-	Login(ctx context.Context, email, password string) (token, csrf string, a interact.Actor, err error)
+	Login(ctx context.Context, email, password, tenantID string) (token, csrf string, a interact.Actor, err error)
 	SessionActor(ctx context.Context, token string) (interact.Actor, string, error)
 	Logout(ctx context.Context, token string) error
 	TokenActor(ctx context.Context, token string) (interact.Actor, error)

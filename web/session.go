@@ -8,9 +8,12 @@ import (
 	"github.com/interact-oss/interact/web/endpoint"
 )
 
+// loginRequest signs in. TenantID chooses among the tenants whose users
+// hold the address and password, after a tenant_required answer.
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	TenantID string `json:"tenantId,omitempty"`
 }
 
 // sessionInfo answers sign-in and GET /session.
@@ -45,7 +48,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.signIn.Check(w, req.Email, addr); err != nil {
 		return err
 	}
-	token, csrf, a, err := s.store.Login(r.Context(), req.Email, req.Password)
+	token, csrf, a, err := s.store.Login(r.Context(), req.Email, req.Password, req.TenantID)
 	if err != nil {
 		if interact.ErrorCode(err) == interact.EUNAUTHORIZED {
 			s.signIn.Failed(req.Email, addr)

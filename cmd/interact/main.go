@@ -81,7 +81,8 @@ const commands = `Commands:
   interact [serve] [flags]               run the server (the default); its flags follow
   interact version                       print the version, VCS revision and Go version (also --version)
   interact reset-password [flags] EMAIL  set a user's password (INTERACT_NEW_PASSWORD, else generated and
-                                         printed once) and end their sign-in sessions
+                                         printed once) and end their sign-in sessions; --tenant ID
+                                         chooses the user when the address is in several tenants
   interact backup [flags] PATH           copy the SQLite database, even while interact runs, to the new
                                          file PATH (PostgreSQL: use pg_dump)
 reset-password and backup read --data and --database-url (INTERACT_DATA, INTERACT_DATABASE_URL) as serve does.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -86,12 +87,23 @@ func version(args []string, stdout io.Writer) error {
 	return err
 }
 
+// cmdFlags are a command's own flags beside --data and --database-url:
+// how its usage line shows them, and what defines them.
+type cmdFlags struct {
+	usage  string
+	define func(*flag.FlagSet)
+}
+
 // storeArgs parses the arguments of a command that needs only the store:
 // --data and --database-url (with INTERACT_DATA and INTERACT_DATABASE_URL),
-// read as serve reads them, and exactly len(names) positional arguments,
-// before or after the flags.
-func storeArgs(cmd string, names []string, args []string, getenv func(string) string, stderr io.Writer) (dbURL string, pos []string, err error) {
-	usage := "interact " + cmd + " [--data DIR | --database-url URL] " + strings.Join(names, " ")
+// read as serve reads them, the command's own flags, and exactly
+// len(names) positional arguments, before or after the flags.
+func storeArgs(cmd string, own cmdFlags, names []string, args []string, getenv func(string) string, stderr io.Writer) (dbURL string, pos []string, err error) {
+	usage := "interact " + cmd + " [--data DIR | --database-url URL] "
+	if own.usage != "" {
+		usage += own.usage + " "
+	}
+	usage += strings.Join(names, " ")
 	fs := flag.NewFlagSet("interact "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -100,6 +112,9 @@ func storeArgs(cmd string, names []string, args []string, getenv func(string) st
 	}
 	data := fs.String("data", "./data", "data directory (INTERACT_DATA)")
 	url := fs.String("database-url", "", "sqlite:PATH or postgres://… (INTERACT_DATABASE_URL; default sqlite:DATA/interact.db)")
+	if own.define != nil {
+		own.define(fs)
+	}
 	for {
 		if err := fs.Parse(args); err != nil {
 			return "", nil, err
@@ -137,8 +152,15 @@ func openExisting(ctx context.Context, url string) (*sqlstore.DB, error) {
 
 // resetPassword sets a user's password: INTERACT_NEW_PASSWORD, else a
 // generated one, printed this once. It ends the user's sign-in sessions.
+// An address is unique per tenant only: when users of several tenants hold
+// it, --tenant chooses, and without it nothing changes and the error lists
+// the tenants.
 func resetPassword(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	url, pos, err := storeArgs("reset-password", []string{"EMAIL"}, args, getenv, stderr)
+	var tenant string
+	own := cmdFlags{usage: "[--tenant ID]", define: func(fs *flag.FlagSet) {
+		fs.StringVar(&tenant, "tenant", "", "the id of the user's tenant, when the address is in several (INTERACT_TENANT)")
+	}}
+	url, pos, err := storeArgs("reset-password", own, []string{"EMAIL"}, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -154,12 +176,20 @@ func resetPassword(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	defer db.Close()
-	u, ended, err := db.ResetPassword(ctx, pos[0], password)
+	u, ended, err := db.ResetPassword(ctx, pos[0], tenant, password)
+	if tenants := interact.ErrorTenants(err); tenants != nil {
+		var b strings.Builder
+		fmt.Fprintf(&b, "reset password: %s Choose one with --tenant:", interact.ErrorMessage(err))
+		for _, t := range tenants {
+			fmt.Fprintf(&b, "\n  --tenant %s   (%s)", t.ID, t.Name)
+		}
+		return errors.New(b.String())
+	}
 	if err != nil {
 		return fmt.Errorf("reset password: %w", err)
 	}
-	fmt.Fprintf(stdout, "Reset the password of %s (%s, user %s) in %s and ended %d sign-in session(s).\n",
-		u.Email, u.Name, u.ID, redactURL(url), ended)
+	fmt.Fprintf(stdout, "Reset the password of %s (%s, user %s of tenant %s) in %s and ended %d sign-in session(s).\n",
+		u.Email, u.Name, u.ID, u.TenantID, redactURL(url), ended)
 	if generated {
 		fmt.Fprintf(stdout, "  new password: %s   (shown once; set INTERACT_NEW_PASSWORD to choose it)\n", password)
 	} else {
@@ -172,7 +202,7 @@ func resetPassword(ctx context.Context, args []string, getenv func(string) strin
 // backup writes an online, consistent copy of the SQLite database to a new
 // file (sqlstore.Backup); PostgreSQL is refused in favour of pg_dump.
 func backup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	url, pos, err := storeArgs("backup", []string{"PATH"}, args, getenv, stderr)
+	url, pos, err := storeArgs("backup", cmdFlags{}, []string{"PATH"}, args, getenv, stderr)
 	if err != nil {
 		return err
 	}

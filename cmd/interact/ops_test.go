@@ -115,7 +115,7 @@ func TestResetPassword(t *testing.T) {
 	url, admin := newSQLiteStore(t)
 	adminA := interact.Actor{UserID: admin.ID, TenantID: admin.TenantID, Email: admin.Email, Roles: admin.Roles}
 	db := openTestStore(t, url)
-	session, _, _, err := db.Login(ctx, admin.Email, testPassword)
+	session, _, _, err := db.Login(ctx, admin.Email, testPassword, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,10 +133,10 @@ func TestResetPassword(t *testing.T) {
 	if _, _, err := db.SessionActor(ctx, session); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
 		t.Errorf("the session survived the reset: %v", err)
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, testPassword); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
+	if _, _, _, err := db.Login(ctx, admin.Email, testPassword, ""); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
 		t.Errorf("the old password still signs in: %v", err)
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, chosen); err != nil {
+	if _, _, _, err := db.Login(ctx, admin.Email, chosen, ""); err != nil {
 		t.Errorf("the new password does not sign in: %v", err)
 	}
 
@@ -149,10 +149,10 @@ func TestResetPassword(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no generated password printed: %q", out)
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, chosen); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
+	if _, _, _, err := db.Login(ctx, admin.Email, chosen, ""); interact.ErrorCode(err) != interact.EUNAUTHORIZED {
 		t.Errorf("the previous password still signs in: %v", err)
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, m[1]); err != nil {
+	if _, _, _, err := db.Login(ctx, admin.Email, m[1], ""); err != nil {
 		t.Errorf("the printed password does not sign in: %v", err)
 	}
 	es, _, err := db.AuditEntries(ctx, adminA, interact.AuditFilter{Action: "user.reset_password"})
@@ -194,7 +194,7 @@ func TestResetPassword(t *testing.T) {
 			}
 		})
 	}
-	if _, _, _, err := db.Login(ctx, admin.Email, m[1]); err != nil {
+	if _, _, _, err := db.Login(ctx, admin.Email, m[1], ""); err != nil {
 		t.Errorf("a refused reset changed the password: %v", err)
 	}
 	if n := auditCount(t, db, adminA, "user.reset_password"); n != audits {
@@ -202,6 +202,58 @@ func TestResetPassword(t *testing.T) {
 	}
 	if _, err := os.Stat(wrongData); err == nil {
 		t.Errorf("a reset against a missing database created %s", wrongData)
+	}
+}
+
+// TestResetPasswordTenant: an address held by users of two tenants is
+// refused without --tenant, naming both, and with it resets that tenant's
+// user only.
+func TestResetPasswordTenant(t *testing.T) {
+	ctx := t.Context()
+	url, admin := newSQLiteStore(t)
+	db := openTestStore(t, url)
+	operator := interact.Actor{UserID: admin.ID, TenantID: admin.TenantID, Email: admin.Email, Roles: admin.Roles}
+	other, otherAdmin, err := db.CreateTenant(ctx, operator, interact.NewTenant{
+		Tenant: interact.Tenant{Name: "Another organisation"}, AdminEmail: admin.Email, AdminPassword: "the other one's password",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const chosen = "a chosen new passphrase"
+	env := map[string]string{"INTERACT_NEW_PASSWORD": chosen}
+
+	_, err = runCmd(t, env, "reset-password", "--database-url", url, admin.Email)
+	if err == nil {
+		t.Fatal("a reset of an address in two tenants succeeded without --tenant")
+	}
+	for _, want := range []string{"Users of 2 tenants", "--tenant " + admin.TenantID + "   (My organisation)", "--tenant " + other.ID + "   (Another organisation)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q lacks %q", err, want)
+		}
+	}
+	_, err = runCmd(t, env, "reset-password", "--database-url", url, "--tenant", "no-such-tenant", admin.Email)
+	if err == nil || !strings.Contains(err.Error(), `No user of tenant "no-such-tenant"`) {
+		t.Errorf("unknown tenant: %v", err)
+	}
+	for _, password := range []string{testPassword, "the other one's password"} {
+		if _, _, _, err := db.Login(ctx, admin.Email, password, ""); err != nil {
+			t.Errorf("a refused reset changed a password: %v", err)
+		}
+	}
+
+	// The flag after the address, as the other flags may be.
+	out, err := runCmd(t, env, "reset-password", "--database-url", url, admin.Email, "--tenant", other.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "user "+otherAdmin.ID+" of tenant "+other.ID) {
+		t.Errorf("output %q", out)
+	}
+	if _, _, a, err := db.Login(ctx, admin.Email, chosen, ""); err != nil || a.UserID != otherAdmin.ID {
+		t.Errorf("the new password signs in as %+v (%v), want the other tenant's admin", a, err)
+	}
+	if _, _, a, err := db.Login(ctx, admin.Email, testPassword, ""); err != nil || a.UserID != admin.ID {
+		t.Errorf("the first tenant's admin lost their password: %+v (%v)", a, err)
 	}
 }
 
@@ -304,7 +356,7 @@ func TestBackupWhileWriting(t *testing.T) {
 
 	// Restore: the copy opens as a store, the way serve opens it.
 	cp := openTestStore(t, "sqlite:"+dest)
-	if _, _, _, err := cp.Login(ctx, admin.Email, testPassword); err != nil {
+	if _, _, _, err := cp.Login(ctx, admin.Email, testPassword, ""); err != nil {
 		t.Errorf("the admin cannot sign in to the copy: %v", err)
 	}
 	services, err := cp.Services(ctx, adminA)

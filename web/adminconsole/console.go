@@ -444,8 +444,16 @@ func (s *Console) adminStatic(w http.ResponseWriter, r *http.Request) error {
 
 // Sign-in.
 
+// signinData fills the sign-in page. Tenants, after a tenant_required
+// answer, are the organisations to choose from: the address and password
+// fit a user in each.
+type signinData struct {
+	Next, Email string
+	Tenants     []interact.TenantChoice
+}
+
 func (s *Console) signinPage(w http.ResponseWriter, r *http.Request) error {
-	s.writePage(w, http.StatusOK, "signin", pageData{Title: "Sign in", D: map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""}})
+	s.writePage(w, http.StatusOK, "signin", pageData{Title: "Sign in", D: signinData{Next: safeNext(r.URL.Query().Get("next"))}})
 	return nil
 }
 
@@ -460,7 +468,7 @@ func safeNext(n string) string {
 func (s *Console) signinPost(w http.ResponseWriter, r *http.Request) error {
 	fail := func(err error) error {
 		p := pageData{Title: "Sign in", Form: "signin", Error: interact.ErrorMessage(err), ErrorCode: interact.ErrorCode(err),
-			D: map[string]string{"Next": safeNext(r.PostFormValue("next")), "Email": r.PostFormValue("email")}}
+			D: signinData{Next: safeNext(r.PostFormValue("next")), Email: r.PostFormValue("email"), Tenants: interact.ErrorTenants(err)}}
 		s.writePage(w, endpoint.StatusOf(err), "signin", p)
 		return nil
 	}
@@ -475,7 +483,7 @@ func (s *Console) signinPost(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.SignIn.Check(w, email, addr); err != nil {
 		return fail(err)
 	}
-	token, _, _, err := s.store.Login(r.Context(), email, r.PostFormValue("password"))
+	token, _, _, err := s.store.Login(r.Context(), email, r.PostFormValue("password"), r.PostFormValue("tenantId"))
 	if err != nil {
 		if interact.ErrorCode(err) == interact.EUNAUTHORIZED {
 			s.cfg.SignIn.Failed(email, addr)

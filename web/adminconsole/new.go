@@ -12,7 +12,7 @@ import (
 
 // Store is what the console needs of the store.
 type Store interface {
-	Login(ctx context.Context, email, password string) (token, csrf string, a interact.Actor, err error)
+	Login(ctx context.Context, email, password, tenantID string) (token, csrf string, a interact.Actor, err error)
 	SessionActor(ctx context.Context, token string) (interact.Actor, string, error)
 	Logout(ctx context.Context, token string) error
 

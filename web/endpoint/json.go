@@ -35,6 +35,7 @@ var statusOf = map[string]int{
 	interact.ENOTFOUND:       http.StatusNotFound,
 	interact.EUNKNOWNCONTACT: http.StatusNotFound,
 	interact.ECONFLICT:       http.StatusConflict,
+	interact.ETENANTREQUIRED: http.StatusConflict,
 	interact.EOUNOTEMPTY:     http.StatusConflict,
 	interact.ETOOLARGE:       http.StatusRequestEntityTooLarge,
 	interact.ERATELIMITED:    http.StatusTooManyRequests,
@@ -61,11 +62,13 @@ func ErrorCodes() []string {
 	return codes
 }
 
-// errorBody is the JSON shape of every error answer.
+// errorBody is the JSON shape of every error answer. Tenants comes with
+// tenant_required only: the tenants a sign-in may choose from.
 type errorBody struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code    string                  `json:"code"`
+		Message string                  `json:"message"`
+		Tenants []interact.TenantChoice `json:"tenants,omitempty"`
 	} `json:"error"`
 }
 
@@ -81,7 +84,7 @@ func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 		log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("client", ClientAddr(r)), slog.Any("err", err))
 	}
 	var body errorBody
-	body.Error.Code, body.Error.Message = code, interact.ErrorMessage(err)
+	body.Error.Code, body.Error.Message, body.Error.Tenants = code, interact.ErrorMessage(err), interact.ErrorTenants(err)
 	WriteJSON(w, status, body)
 }
 

@@ -52,24 +52,43 @@ function signIn(msg) {
   const email = h('input', {type: 'email', name: 'email', autocomplete: 'username', required: true, id: 'si-email'});
   const pw = h('input', {type: 'password', name: 'password', autocomplete: 'current-password', required: true, id: 'si-password'});
   const btn = h('button', {type: 'submit', class: 'primary', text: T.signIn});
+  // When the address and password fit users of several organisations
+  // (tenant_required), the answer lists them and the next try names one.
+  const tenants = h('fieldset', {class: 'tenant-choice', id: 'si-tenants', hidden: true});
+  const chosen = () => (tenants.querySelector('input[name="tenantId"]:checked') || {}).value || '';
+  const choose = list => {
+    fill(tenants, h('legend', {text: T.organisation}), list.map((t, i) => h('div', {class: 'tenant'},
+      h('input', {type: 'radio', name: 'tenantId', id: 'si-tenant-' + i, value: t.id, required: true}),
+      h('label', {for: 'si-tenant-' + i, text: t.name}))));
+    tenants.hidden = false;
+  };
+  email.addEventListener('input', () => { tenants.hidden = true; fill(tenants); });
   const form = h('form', {class: 'signin', 'aria-labelledby': 'si-title', onsubmit: async e => {
     e.preventDefault();
     btn.disabled = true;
     btn.textContent = T.signingIn;
     err.textContent = '';
+    const body = {email: email.value, password: pw.value};
+    if (chosen()) body.tenantId = chosen();
     try {
-      start(await api('POST', '/api/v1/session', {email: email.value, password: pw.value}));
+      start(await api('POST', '/api/v1/session', body));
     } catch (x) {
-      err.textContent = x.message || T.signInFailed;
       btn.disabled = false;
       btn.textContent = T.signIn;
+      if (x.code === 'tenant_required' && Array.isArray(x.tenants) && x.tenants.length) {
+        choose(x.tenants);
+        err.textContent = T.chooseOrganisation;
+        tenants.querySelector('input').focus();
+        return;
+      }
+      err.textContent = x.message || T.signInFailed;
       pw.focus();
     }
   }},
   h('h1', {id: 'si-title', text: T.signInTitle}),
   h('label', {for: 'si-email', text: T.email}), email,
   h('label', {for: 'si-password', text: T.password}), pw,
-  btn, err);
+  tenants, btn, err);
   fill(document.body, h('main', {class: 'signin-page'}, form));
   email.focus();
 }
