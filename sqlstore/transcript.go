@@ -39,7 +39,7 @@ func (db *DB) Transcript(ctx context.Context, a interact.Actor, taskID string) (
 		if err != nil {
 			return err
 		}
-		ok, err := db.readsTranscript(ctx, tx, a, t, offers)
+		ok, err := db.transcriptScope(tx, a).reads(ctx, t, offers)
 		if err != nil {
 			return err
 		}
@@ -117,8 +117,25 @@ func transcriptOffers(ctx context.Context, tx *sql.Tx, taskID string) ([]transcr
 	return out, rows.Err()
 }
 
-// readsTranscript applies Transcript's rules to task t and its offers.
-func (db *DB) readsTranscript(ctx context.Context, tx *sql.Tx, a interact.Actor, t *interact.Task, offers []transcriptOffer) (bool, error) {
+// transcriptScope applies Transcript's rules for one actor, remembering
+// what it looked up (the OU tree, each service's and user's verdict), so
+// that a page of sessions costs a query per service, not per session.
+type transcriptScope struct {
+	db       *DB
+	tx       *sql.Tx
+	a        interact.Actor
+	tree     interact.OUTree
+	services map[string]bool // service id → the actor may read its sessions
+	users    map[string]bool // direct contact's user id → likewise
+}
+
+func (db *DB) transcriptScope(tx *sql.Tx, a interact.Actor) *transcriptScope {
+	return &transcriptScope{db: db, tx: tx, a: a, services: map[string]bool{}, users: map[string]bool{}}
+}
+
+// reads reports whether the actor may read task t's transcript.
+func (sc *transcriptScope) reads(ctx context.Context, t *interact.Task, offers []transcriptOffer) (bool, error) {
+	a := sc.a
 	if a.IsTenantAdmin() || (t.DirectUserID != "" && t.DirectUserID == a.UserID) {
 		return true, nil
 	}
@@ -134,51 +151,81 @@ func (db *DB) readsTranscript(ctx context.Context, tx *sql.Tx, a interact.Actor,
 	if t.ServiceID != "" {
 		services = append(services, t.ServiceID)
 	}
-	var tree interact.OUTree
-	if hasRole(a, interact.RoleOUAdmin) {
-		var err error
-		if tree, err = db.ouTree(ctx, tx, a.TenantID); err != nil {
-			return false, err
-		}
-		if t.DirectUserID != "" {
-			u, err := db.user(ctx, tx, a.TenantID, t.DirectUserID)
-			if err == nil && a.AdminsOU(tree, u.OUID) {
-				return true, nil
-			}
-			if err != nil && interact.ErrorCode(err) != interact.ENOTFOUND {
-				return false, err
-			}
+	if t.DirectUserID != "" {
+		ok, err := sc.readsUser(ctx, t.DirectUserID)
+		if ok || err != nil {
+			return ok, err
 		}
 	}
-	seen := map[string]bool{}
 	for _, id := range services {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		if a.OwnsService(id) {
-			return true, nil
-		}
-		if tree != nil {
-			s, err := db.service(ctx, tx, a.TenantID, id)
-			if err == nil && a.AdminsOU(tree, s.OUID) {
-				return true, nil
-			}
-			if err != nil && interact.ErrorCode(err) != interact.ENOTFOUND {
-				return false, err
-			}
-		}
-		var n int
-		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM service_members m JOIN services s ON s.id = m.service_id
-			WHERE s.tenant_id = $1 AND m.service_id = $2 AND m.user_id = $3`, a.TenantID, id, a.UserID).Scan(&n)
-		if err != nil {
-			return false, err
-		}
-		if n > 0 {
-			return true, nil
+		ok, err := sc.readsService(ctx, id)
+		if ok || err != nil {
+			return ok, err
 		}
 	}
 	return false, nil
+}
+
+// ouTree loads the tenant's OU tree once, for OU admins (nil for others).
+func (sc *transcriptScope) ouTree(ctx context.Context) (interact.OUTree, error) {
+	if sc.tree == nil && hasRole(sc.a, interact.RoleOUAdmin) {
+		var err error
+		if sc.tree, err = sc.db.ouTree(ctx, sc.tx, sc.a.TenantID); err != nil {
+			return nil, err
+		}
+	}
+	return sc.tree, nil
+}
+
+// readsUser: OU admins of a direct contact's user's OU (or above).
+func (sc *transcriptScope) readsUser(ctx context.Context, userID string) (bool, error) {
+	if v, ok := sc.users[userID]; ok {
+		return v, nil
+	}
+	tree, err := sc.ouTree(ctx)
+	if err != nil || tree == nil {
+		return false, err
+	}
+	u, err := sc.db.user(ctx, sc.tx, sc.a.TenantID, userID)
+	if err != nil && interact.ErrorCode(err) != interact.ENOTFOUND {
+		return false, err
+	}
+	v := err == nil && sc.a.AdminsOU(tree, u.OUID)
+	sc.users[userID] = v
+	return v, nil
+}
+
+// readsService: the service's owners, its members, and OU admins of its
+// OU or above (their subtree).
+func (sc *transcriptScope) readsService(ctx context.Context, id string) (bool, error) {
+	if v, ok := sc.services[id]; ok {
+		return v, nil
+	}
+	v := sc.a.OwnsService(id)
+	if !v {
+		tree, err := sc.ouTree(ctx)
+		if err != nil {
+			return false, err
+		}
+		if tree != nil {
+			s, err := sc.db.service(ctx, sc.tx, sc.a.TenantID, id)
+			if err != nil && interact.ErrorCode(err) != interact.ENOTFOUND {
+				return false, err
+			}
+			v = err == nil && sc.a.AdminsOU(tree, s.OUID)
+		}
+	}
+	if !v {
+		var n int
+		err := sc.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM service_members m JOIN services s ON s.id = m.service_id
+			WHERE s.tenant_id = $1 AND m.service_id = $2 AND m.user_id = $3`, sc.a.TenantID, id, sc.a.UserID).Scan(&n)
+		if err != nil {
+			return false, err
+		}
+		v = n > 0
+	}
+	sc.services[id] = v
+	return v, nil
 }
 
 // taskMessages returns the messages that match cond (with args), in task

@@ -234,6 +234,31 @@ func testTranscriptScope(t *testing.T) {
 		}
 	}
 
+	// Session lists say the same, per session.
+	for _, c := range []struct {
+		name string
+		a    interact.Actor
+		ids  []string
+	}{
+		{"tenant admin", w.adminA, []string{chat.task.ID, emea.task.ID, dc.task.ID}},
+		{"OU admin above", w.emeaAdmin, []string{chat.task.ID, emea.task.ID, dc.task.ID}},
+		{"OU admin of the service's OU", chAdmin, []string{chat.task.ID}}, // lists the EMEA desk's too (read up)
+		{"service owner", owner, []string{chat.task.ID}},
+	} {
+		list, _, err := w.db.Sessions(ctx, c.a, interact.SessionFilter{})
+		noErr(t, err)
+		var readable []string
+		for _, s := range list {
+			if s.TranscriptReadable {
+				readable = append(readable, s.ID)
+			}
+		}
+		wantSet(t, c.name+": readable sessions", readable, c.ids)
+		if c.a.UserID == chAdmin.UserID && len(list) <= len(readable) {
+			t.Errorf("%s lists %d sessions, want more than the %d it may read", c.name, len(list), len(readable))
+		}
+	}
+
 	nf := interact.ENOTFOUND
 	read := func(a interact.Actor, id string) func(context.Context) error {
 		return func(ctx context.Context) error { return errOf(w.db.Transcript(ctx, a, id)) }
