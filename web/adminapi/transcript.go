@@ -243,7 +243,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margi
 dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
 ol.entries{list-style:none;margin:0;padding:0}
 ol.entries li{display:grid;grid-template-columns:5.5rem 1fr;gap:.75rem;padding:.35rem 0;border-bottom:1px solid #eaeef2;break-inside:avoid}
-li.day{display:block;font-weight:600;border-bottom:2px solid #d0d7de;padding-top:1rem}
+ol.entries li.day{display:block;font-weight:600;border-bottom:2px solid #d0d7de;padding-top:1rem}
 time{color:#57606a;font-variant-numeric:tabular-nums}
 .who{font-weight:600;margin-right:.4rem}
 .k-visitor .who{color:#0550ae}.k-agent .who{color:#116329}
@@ -251,7 +251,8 @@ time{color:#57606a;font-variant-numeric:tabular-nums}
 .text{white-space:pre-wrap;overflow-wrap:anywhere}
 .left{margin-top:1.5rem;padding:.75rem 1rem;border-left:4px solid #d0d7de;white-space:pre-wrap}
 .error{padding:1rem;border:1px solid #cf222e;border-radius:6px;color:#82071e}
-@media print{body{margin:0;max-width:none;font-size:11pt}a{color:inherit}}
+.tools{margin:0 0 .75rem}
+@media print{body{margin:0;max-width:none;font-size:11pt}.tools{display:none}}
 `
 
 var transcriptTemplate = template.Must(template.New("transcript").Parse(`<!doctype html>
@@ -268,6 +269,7 @@ var transcriptTemplate = template.Must(template.New("transcript").Parse(`<!docty
 {{if .Error}}<h1>Transcript not available</h1>
 <p class="error" role="alert">{{.Error}}</p>
 {{else}}<h1>Transcript</h1>
+<p class="tools"><a href="?format=txt" download>Download as text</a></p>
 <dl class="facts">{{range .Facts}}<dt>{{.Name}}</dt><dd>{{.Value}}</dd>{{end}}</dl>
 <ol class="entries" aria-label="Messages and events">
 {{range .Entries}}{{if .Day}}<li class="day"><time datetime="{{.Day}}">{{.Day}}</time></li>
