@@ -19,12 +19,12 @@ import (
 	"github.com/interact-oss/interact/web/endpoint"
 )
 
-// TranscriptFormats are the transcript's other formats (?format=), by name.
-var TranscriptFormats = map[string]string{"txt": "text/plain; charset=utf-8", "html": "text/html; charset=utf-8"}
+// transcriptFormats are the transcript's other formats (?format=), by name.
+var transcriptFormats = map[string]string{"txt": "text/plain; charset=utf-8", "html": "text/html; charset=utf-8"}
 
 func (s *API) transcript(w http.ResponseWriter, r *http.Request) error {
 	format := r.URL.Query().Get("format")
-	if _, ok := TranscriptFormats[format]; !ok && format != "" && format != "json" {
+	if _, ok := transcriptFormats[format]; !ok && format != "" && format != "json" {
 		return interact.Errorf(interact.EINVALID, "format must be json, txt or html (got %q).", format)
 	}
 	tr, err := s.store.Transcript(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
@@ -38,10 +38,10 @@ func (s *API) transcript(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch format {
 	case "txt":
-		h.Set("Content-Type", TranscriptFormats["txt"])
+		h.Set("Content-Type", transcriptFormats["txt"])
 		h.Set("Content-Disposition", `attachment; filename="`+transcriptFile(tr, "txt")+`"`)
 		w.WriteHeader(http.StatusOK)
-		_, err := w.Write([]byte(TranscriptText(tr)))
+		_, err := w.Write([]byte(transcriptText(tr)))
 		return err
 	case "html":
 		h.Set("Content-Disposition", `inline; filename="`+transcriptFile(tr, "html")+`"`)
@@ -61,10 +61,10 @@ const (
 	transcriptClock = "15:04:05"
 )
 
-// TranscriptText renders a transcript as plain text: the session's facts,
+// transcriptText renders a transcript as plain text: the session's facts,
 // then one line per message or event (continuation lines of a message
 // indented), times in UTC.
-func TranscriptText(tr *interact.Transcript) string {
+func transcriptText(tr *interact.Transcript) string {
 	var b strings.Builder
 	ss := tr.Session
 	fmt.Fprintf(&b, "Transcript of session %s\n", ss.ID)
@@ -80,7 +80,7 @@ func TranscriptText(tr *interact.Transcript) string {
 		}
 		at := e.At.UTC().Format(transcriptClock)
 		if e.Event != nil {
-			fmt.Fprintf(&b, "[%s] * %s\n", at, EventText(e))
+			fmt.Fprintf(&b, "[%s] * %s\n", at, eventText(e))
 			continue
 		}
 		who := e.AuthorName
@@ -142,9 +142,9 @@ func cmpOr(s, def string) string {
 	return s
 }
 
-// EventText says in English what an event of a transcript was, naming its
+// eventText says in English what an event of a transcript was, naming its
 // author.
-func EventText(e interact.TranscriptEntry) string {
+func eventText(e interact.TranscriptEntry) string {
 	ev, who := e.Event, e.AuthorName
 	if e.AuthorKind == interact.AuthorSystem {
 		who = ""
@@ -169,7 +169,7 @@ func EventText(e interact.TranscriptEntry) string {
 	case interact.EventCallEnded:
 		how := "before it was connected"
 		if ev.Connected {
-			how = "after " + CallDuration(ev.DurationMS)
+			how = "after " + callDuration(ev.DurationMS)
 		}
 		if who == "" {
 			return "The " + kind + " call ended " + how
@@ -186,8 +186,8 @@ func article(word string) string {
 	return "a"
 }
 
-// CallDuration writes a call's length as m:ss, or h:mm:ss from an hour.
-func CallDuration(ms int64) string {
+// callDuration writes a call's length as m:ss, or h:mm:ss from an hour.
+func callDuration(ms int64) string {
 	d := (time.Duration(ms) * time.Millisecond).Round(time.Second)
 	h, m, sec := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
 	if h > 0 {
@@ -227,7 +227,7 @@ func newTranscriptPage(tr *interact.Transcript) transcriptPage {
 			day, pe.Day = d, d
 		}
 		if pe.Event {
-			pe.Line = EventText(e)
+			pe.Line = eventText(e)
 		}
 		p.Entries = append(p.Entries, pe)
 	}
@@ -296,7 +296,7 @@ func writeTranscriptPage(w http.ResponseWriter, status int, p transcriptPage) er
 		return fmt.Errorf("render transcript: %w", err)
 	}
 	h := w.Header()
-	h.Set("Content-Type", TranscriptFormats["html"])
+	h.Set("Content-Type", transcriptFormats["html"])
 	h.Set("Content-Security-Policy", transcriptCSP)
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
