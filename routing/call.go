@@ -70,7 +70,7 @@ func (e *Engine) SetCall(ctx context.Context, taskID, by string, m interact.Moda
 				return interact.Errorf(interact.ECONFLICT, "The agent is on another call right now.")
 			}
 			switch was := t.escalated; {
-			case was == "":
+			case was == "" || t.call == nil:
 				e.startCall(t, m, by, c)
 			case was != m:
 				c.sys = append(c.sys, sysMessage{t: t, event: &interact.TaskEvent{Type: interact.EventCallModality,
