@@ -21,6 +21,10 @@ type Session struct {
 	QueueMS     int64   `json:"queueMs"`
 	ConnectedMS int64   `json:"connectedMs"`
 	Offers      []Offer `json:"offers"`
+	// TranscriptReadable reports whether the caller may read the
+	// session's transcript (once it has ended): not everyone who may list
+	// a session may read what was said in it.
+	TranscriptReadable bool `json:"transcriptReadable"`
 }
 
 // MaxSessionPage bounds one page of sessions.

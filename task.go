@@ -192,16 +192,18 @@ const (
 )
 
 // Message is one chat message of a task. Seq numbers a task's messages
-// from 1 without gaps; ClientID makes a resend idempotent.
+// from 1 without gaps; ClientID makes a resend idempotent. A system
+// message may carry a task event (transcript.go) instead of text.
 type Message struct {
-	TaskID   string    `json:"taskId"`
-	Seq      int64     `json:"seq"`
-	ClientID string    `json:"clientId,omitempty"`
-	From     string    `json:"from"`
-	AgentID  string    `json:"agentId,omitempty"`
-	Name     string    `json:"name,omitempty"` // the sender's display name, as shown to the visitor
-	Text     string    `json:"text"`
-	At       time.Time `json:"at"`
+	TaskID   string     `json:"taskId"`
+	Seq      int64      `json:"seq"`
+	ClientID string     `json:"clientId,omitempty"`
+	From     string     `json:"from"`
+	AgentID  string     `json:"agentId,omitempty"`
+	Name     string     `json:"name,omitempty"` // the sender's display name, as shown to the visitor
+	Text     string     `json:"text"`
+	At       time.Time  `json:"at"`
+	Event    *TaskEvent `json:"event,omitempty"`
 }
 
 // ValidateMessage checks a message text and client id, and returns the

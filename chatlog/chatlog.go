@@ -1,6 +1,7 @@
 // Package chatlog is the one owner of a message's publication: it commits
-// a task's messages (visitors', agents' and the system's) to the store and
-// then publishes each on the task's subject, in sequence order per task.
+// a task's messages (visitors', agents' and the system's, the system's task
+// events such as a call's start and end included) to the store and then
+// publishes each on the task's subject, in sequence order per task.
 //
 // It owns the order "stored before published" and "published in seq order";
 // it does not own validation (the domain's), permissions (the callers'),

@@ -273,6 +273,8 @@ func (o *owner) run(ctx context.Context, eng *routing.Engine, r request) (any, e
 		return nil, eng.Transfer(ctx, r.UserID, r.TaskID, r.ToAgentID, r.ToServiceID)
 	case opSetCall:
 		return nil, eng.SetCall(ctx, r.TaskID, r.By, r.Modality)
+	case opCallConnected:
+		return nil, eng.CallConnected(ctx, r.TaskID, r.UserID)
 	case opEndACW:
 		return nil, eng.EndACW(ctx, r.UserID)
 	case opExtendACW:

@@ -29,6 +29,7 @@ const (
 	opClaim            = "claim"
 	opTransfer         = "transfer"
 	opSetCall          = "setCall"
+	opCallConnected    = "callConnected"
 	opEndACW           = "endACW"
 	opExtendACW        = "extendACW"
 	opResetRONA        = "resetRONA"
@@ -44,7 +45,7 @@ const (
 var idempotent = map[string]bool{
 	opTask: true, opAvailable: true, opAgentDisplayName: true, opAgentTasks: true, opQueue: true,
 	opInvalidate: true, opHeartbeat: true, opSync: true, opSetPresence: true,
-	opVisitorConnect: true, opVisitorDrop: true, opAgentConnect: true, opAgentDrop: true,
+	opVisitorConnect: true, opVisitorDrop: true, opAgentConnect: true, opAgentDrop: true, opCallConnected: true,
 }
 
 // request is a routing call on the wire.
@@ -419,6 +420,11 @@ func (n *Node) Transfer(ctx context.Context, userID, taskID, toAgentID, toServic
 // SetCall escalates a chat to a call, or ends the escalated call.
 func (n *Node) SetCall(ctx context.Context, taskID, by string, m interact.Modality) error {
 	return n.call(ctx, request{Op: opSetCall, TaskID: taskID, By: by, Modality: m}, nil)
+}
+
+// CallConnected records that the task's agent answered its call.
+func (n *Node) CallConnected(ctx context.Context, taskID, agentID string) error {
+	return n.call(ctx, request{Op: opCallConnected, TaskID: taskID, UserID: agentID}, nil)
 }
 
 // EndACW ends an agent's after-call work.

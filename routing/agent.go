@@ -260,7 +260,7 @@ func (e *Engine) release(a *agent, c *change, outcome string) {
 				c.offer(o)
 			}
 			delete(group, t.ID)
-			e.dropCall(t, c)
+			e.leaveCall(t, c)
 			t.accepted = nil
 			t.AgentID = ""
 			t.State = interact.TaskWaiting

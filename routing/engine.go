@@ -39,6 +39,9 @@ type Store interface {
 	SaveRouting(ctx context.Context, tasks []*interact.Task, offers []*interact.Offer) error
 	OpenTasks(ctx context.Context) ([]interact.Task, error)
 	OpenOffers(ctx context.Context) ([]interact.Offer, error)
+	// TaskEvents returns the events of tasks (interact.TaskEvent), by task
+	// in sequence order.
+	TaskEvents(ctx context.Context, taskIDs []string) (map[string][]interact.Message, error)
 	MaxQueueSeq(ctx context.Context) (int64, error)
 	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []interact.RoutingMember, error)
 	RoutingUser(ctx context.Context, tenantID, userID string) (*interact.User, error)
@@ -242,9 +245,12 @@ type event struct {
 	data    any
 }
 
+// sysMessage is a system message of task t: a text, or an event (of its
+// call).
 type sysMessage struct {
-	t    *task
-	text string
+	t     *task
+	text  string
+	event *interact.TaskEvent
 }
 
 func newChange() *change {
@@ -374,9 +380,9 @@ func (e *Engine) finish(c *change) *commit {
 	if len(c.sys) > 0 {
 		at := e.clock.Now().UTC()
 		for _, m := range c.sys {
-			if m.text != "" {
+			if m.text != "" || m.event != nil {
 				cm.sys = append(cm.sys, interact.Message{TaskID: m.t.ID, ClientID: "sys-" + interact.NewID(),
-					From: interact.FromSystem, Text: m.text, At: at})
+					From: interact.FromSystem, Text: m.text, Event: m.event, At: at})
 			}
 		}
 	}

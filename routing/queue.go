@@ -434,7 +434,7 @@ func (e *Engine) overflow(t *task, outcome string, c *change) {
 			t.TargetAgentID = ""
 			t.QueuedAt = e.clock.Now()
 			if s.svc.Distribution.OverflowMessage != "" {
-				c.sys = append(c.sys, sysMessage{t, s.svc.Distribution.OverflowMessage})
+				c.sys = append(c.sys, sysMessage{t: t, text: s.svc.Distribution.OverflowMessage})
 			}
 			e.enqueue(t, c)
 			if e.noAgent(t) {
@@ -447,6 +447,6 @@ func (e *Engine) overflow(t *task, outcome string, c *change) {
 	if s != nil && s.svc.Distribution.OverflowMessage != "" {
 		text = s.svc.Distribution.OverflowMessage
 	}
-	c.sys = append(c.sys, sysMessage{t, text})
+	c.sys = append(c.sys, sysMessage{t: t, text: text})
 	e.end(t, outcome, c)
 }

@@ -23,6 +23,7 @@ import (
 type snapshot struct {
 	tasks  []interact.Task
 	offers []interact.Offer
+	events map[string][]interact.Message // the tasks' events, for their calls
 	seq    int64
 }
 
@@ -41,6 +42,14 @@ func (e *Engine) readSnapshot(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recover queue order: %w", err)
 	}
+	ids := make([]string, len(tasks))
+	for i := range tasks {
+		ids[i] = tasks[i].ID
+	}
+	events, err := e.store.TaskEvents(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("recover calls: %w", err)
+	}
 	byTenant := map[string][]string{}
 	for _, t := range tasks {
 		if t.DirectUserID == "" {
@@ -52,7 +61,7 @@ func (e *Engine) readSnapshot(ctx context.Context) (*snapshot, error) {
 			return nil, fmt.Errorf("recover services: %w", err)
 		}
 	}
-	return &snapshot{tasks: tasks, offers: offers, seq: seq}, nil
+	return &snapshot{tasks: tasks, offers: offers, events: events, seq: seq}, nil
 }
 
 // restore puts the snapshot's tasks and offers into the engine, whose task,
@@ -67,9 +76,16 @@ func (e *Engine) restore(snap *snapshot, prev map[string]*task, c *change) {
 		t := &task{Task: rt, seen: true} // a restored visitor may be reconnecting: the full grace
 		if p, ok := prev[t.ID]; ok {
 			t.visitors, t.overflowHops, t.tried, t.addr = p.visitors, p.overflowHops, p.tried, p.addr
+			t.call = p.call
 			if p.escalated != "" && p.State == interact.TaskConnected && t.State == interact.TaskConnected && p.AgentID == t.AgentID {
 				t.escalated = p.escalated
+			} else if p.escalated != "" { // the call could not go on
+				t.escalated = p.escalated
+				e.endCall(t, interact.BySystem, c)
+				t.escalated = ""
 			}
+		} else {
+			e.restoreCall(t, snap.events[t.ID], c)
 		}
 		e.tasks[t.ID] = t
 		e.countOpen(t, 1)

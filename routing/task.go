@@ -15,6 +15,7 @@ type task struct {
 	offers       map[string]*offer // ringing; nil until the first offer
 	accepted     *offer            // the connected agent's session
 	escalated    interact.Modality // a chat's call now (audio or video), or ""
+	call         *callRecord       // the call while it lasts (call.go)
 	tried        map[string]bool   // agents who declined or missed it this round; nil until one did
 	maxWait      Timer
 	visitors     int    // open visitor connections
@@ -219,8 +220,11 @@ func (e *Engine) StartTask(ctx context.Context, req interact.StartRequest) (*int
 				return created
 			}
 			if rt, ok := e.tasks[t.ID]; ok { // and read its row: it is queued
+				if rt.Modality.IsCall() && rt.call == nil {
+					e.startCall(rt, rt.Modality, interact.ByVisitor, c)
+				}
 				if s != nil {
-					c.sys = append(c.sys, sysMessage{rt, interact.Expand(s.svc.Messages.Welcome, params)})
+					c.sys = append(c.sys, sysMessage{t: rt, text: interact.Expand(s.svc.Messages.Welcome, params)})
 				}
 				out = rt.Task
 				return nil
@@ -232,8 +236,11 @@ func (e *Engine) StartTask(ctx context.Context, req interact.StartRequest) (*int
 			return created
 		}
 		e.tasks[t.ID] = t
+		if t.Modality.IsCall() {
+			e.startCall(t, t.Modality, interact.ByVisitor, c)
+		}
 		if s != nil {
-			c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Welcome, params)})
+			c.sys = append(c.sys, sysMessage{t: t, text: interact.Expand(s.svc.Messages.Welcome, params)})
 		}
 		e.enqueue(t, c)
 		if e.noAgent(t) {
@@ -241,7 +248,7 @@ func (e *Engine) StartTask(ctx context.Context, req interact.StartRequest) (*int
 		} else {
 			e.dispatch(t.queueKey, c)
 			if t.State == interact.TaskWaiting && len(t.offers) == 0 && s != nil {
-				c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Queued, params)})
+				c.sys = append(c.sys, sysMessage{t: t, text: interact.Expand(s.svc.Messages.Queued, params)})
 			}
 		}
 		// The visitor has no connection yet: start its grace now.
@@ -374,7 +381,7 @@ func (e *Engine) connect(o *offer, c *change) {
 		if name == "" {
 			params.AgentName = "An agent"
 		}
-		c.sys = append(c.sys, sysMessage{t, interact.Expand(s.svc.Messages.Accepted, params)})
+		c.sys = append(c.sys, sysMessage{t: t, text: interact.Expand(s.svc.Messages.Accepted, params)})
 	}
 	c.emit(interact.TaskSubject(t.ID), "task.state", map[string]any{"state": t.State, "agentName": name})
 	c.emit(interact.AgentSubject(a.id), "task.assigned", map[string]any{"offerId": o.ID, "task": e.summary(t)})
@@ -520,7 +527,7 @@ func (e *Engine) detach(t *task, a *agent, outcome string, c *change) {
 	t.accepted = nil
 	delete(a.chats, t.ID)
 	delete(a.calls, t.ID)
-	e.dropCall(t, c)
+	e.leaveCall(t, c)
 	t.AgentID = ""
 	c.task(t)
 	c.emit(interact.AgentSubject(a.id), "task.released", map[string]string{"taskId": t.ID, "reason": outcome})
@@ -538,6 +545,7 @@ func (e *Engine) EndTask(ctx context.Context, taskID, by string) error {
 		if by != interact.ByVisitor && by != interact.BySystem && t.AgentID != by {
 			return interact.Errorf(interact.ENOTFOUND, "You are not connected to task %q.", taskID)
 		}
+		e.endCall(t, by, c) // a call ends with its task, hung up by whoever ended it
 		e.finishTask(t, c)
 		return nil
 	})
@@ -557,6 +565,7 @@ func (e *Engine) finishTask(t *task, c *change) {
 
 // end ends t with outcome: offers withdrawn, the agent released into ACW.
 func (e *Engine) end(t *task, outcome string, c *change) {
+	e.endCall(t, interact.BySystem, c)
 	e.cancelOffers(t, c)
 	e.dequeue(t, c)
 	t.stopTimers()
@@ -579,7 +588,7 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 	said := false // the service's ended message goes into the conversation
 	if s, err := e.serviceInfo(t.TenantID, t.ServiceID); err == nil && t.DirectUserID == "" && t.State == interact.TaskConnected {
 		text := interact.Expand(s.svc.Messages.Ended, interact.MessageParams{Visitor: t.Visitor, ServiceName: s.svc.Name})
-		c.sys = append(c.sys, sysMessage{t, text})
+		c.sys = append(c.sys, sysMessage{t: t, text: text})
 		said = strings.TrimSpace(text) != ""
 	}
 	n := e.clock.Now().UTC()

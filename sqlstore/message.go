@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -379,11 +380,15 @@ func (db *DB) lockTasks(ctx context.Context, tx *sql.Tx, ids []string) (map[stri
 // id is taken fails the statement with errClientIDTaken (where the dialect
 // skips such rows, the transaction must be rolled back).
 func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, rows []*interact.Message) error {
-	const cols = 8
+	const cols = 9
 	for chunk := range chunks(rows) {
 		args := make([]any, 0, len(chunk)*cols)
 		for _, m := range chunk {
-			args = append(args, m.TaskID, m.Seq, m.ClientID, m.From, m.AgentID, m.Name, m.Text, ms(m.At))
+			event, err := eventColumn(m.Event)
+			if err != nil {
+				return err
+			}
+			args = append(args, m.TaskID, m.Seq, m.ClientID, m.From, m.AgentID, m.Name, m.Text, ms(m.At), event)
 		}
 		res, err := db.batchStmt(ctx, tx, stmtInsertMessages, len(chunk)).ExecContext(ctx, args...)
 		if err != nil {
@@ -472,7 +477,7 @@ func (db *DB) batchSQL(kind, n int) string {
 	case stmtLockTasks:
 		return `SELECT id, ` + db.dialect.lastSeq + `, state FROM tasks WHERE id IN (` + db.placeholders(n, "%s") + `) ORDER BY id` + db.dialect.forUpdate
 	case stmtInsertMessages:
-		return cmp.Or(db.dialect.skipTaken, "INSERT") + ` INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)")
+		return cmp.Or(db.dialect.skipTaken, "INSERT") + ` INTO messages (` + messageCols + `) VALUES ` + db.placeholders(n, "(%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s)")
 	default: // VALUES columns are named column1, column2… on both engines.
 		return `UPDATE tasks SET last_seq = v.column2 FROM (VALUES ` + db.placeholders(n, "(%s", "CAST(%s AS BIGINT))") +
 			`) AS v WHERE tasks.id = v.column1`
@@ -511,16 +516,35 @@ func (db *DB) batchStmt(ctx context.Context, tx *sql.Tx, kind, n int) *sql.Stmt 
 	return tx.StmtContext(ctx, st)
 }
 
-const messageCols = `task_id, seq, client_id, sender, agent_id, name, body, at`
+const messageCols = `task_id, seq, client_id, sender, agent_id, name, body, at, event`
 
 func scanMessage(row interface{ Scan(...any) error }) (*interact.Message, error) {
 	var m interact.Message
 	var at int64
-	if err := row.Scan(&m.TaskID, &m.Seq, &m.ClientID, &m.From, &m.AgentID, &m.Name, &m.Text, &at); err != nil {
+	var event string
+	if err := row.Scan(&m.TaskID, &m.Seq, &m.ClientID, &m.From, &m.AgentID, &m.Name, &m.Text, &at, &event); err != nil {
 		return nil, err
 	}
 	m.At = fromMS(at)
+	if event != "" {
+		m.Event = &interact.TaskEvent{}
+		if err := json.Unmarshal([]byte(event), m.Event); err != nil {
+			return nil, fmt.Errorf("message %s/%d event: %w", m.TaskID, m.Seq, err)
+		}
+	}
 	return &m, nil
+}
+
+// eventColumn is the stored form of a message's event: JSON, or "".
+func eventColumn(e *interact.TaskEvent) (string, error) {
+	if e == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return "", fmt.Errorf("encode task event: %w", err)
+	}
+	return string(b), nil
 }
 
 // Messages returns a task's messages with a sequence number above after,

@@ -10,7 +10,8 @@ import (
 )
 
 // Sessions lists the service sessions the actor may see, newest first:
-// tenant admins all, others those of services they can see.
+// tenant admins all, others those of services they can see; each says
+// whether the actor may also read its transcript (see Transcript).
 func (db *DB) Sessions(ctx context.Context, a interact.Actor, f interact.SessionFilter) ([]interact.Session, string, error) {
 	if f.Limit <= 0 || f.Limit > interact.MaxSessionPage {
 		f.Limit = 100
@@ -116,6 +117,24 @@ func (db *DB) Sessions(ctx context.Context, a interact.Actor, f interact.Session
 			offers[j].Codes, offers[j].Tags = labels[offers[j].ID].Codes, labels[offers[j].ID].Tags
 		}
 		out[i].Offers = nonNilOffers(offers)
+	}
+	err = db.view(ctx, func(tx *sql.Tx) error {
+		sc := db.transcriptScope(tx, a)
+		for i := range out {
+			offers := make([]transcriptOffer, len(out[i].Offers))
+			for j, o := range out[i].Offers {
+				offers[j] = transcriptOffer{agentID: o.AgentID, serviceID: o.ServiceID, answered: o.AnsweredAt != nil}
+			}
+			ok, err := sc.reads(ctx, &out[i].Task, offers)
+			if err != nil {
+				return err
+			}
+			out[i].TranscriptReadable = ok
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("sessions: %w", err)
 	}
 	return out, cursor, nil
 }

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web"
@@ -411,6 +412,23 @@ func TestAdminConsoleInteractTab(t *testing.T) {
 	}
 	if p = c.get("/admin/sessions?outcome=handled"); p.status != 200 || !p.has("No sessions match.") {
 		t.Errorf("sessions page: %d", p.status)
+	}
+	// An ended session links to its transcript; an open one not yet.
+	now := time.Now().UTC()
+	ended := &interact.Task{ID: interact.NewID(), TenantID: e.tenant.ID, ServiceID: svc, ContactID: st.ContactID, Modality: interact.ModalityChat,
+		State: interact.TaskEnded, Outcome: interact.OutcomeHangupInQueue, QueueSeq: 1, CreatedAt: now, QueuedAt: now, EndedAt: &now,
+		Visitor: interact.Visitor{Name: "Vera"}}
+	open := &interact.Task{ID: interact.NewID(), TenantID: e.tenant.ID, ServiceID: svc, ContactID: st.ContactID, Modality: interact.ModalityChat,
+		State: interact.TaskWaiting, QueueSeq: 2, CreatedAt: now, QueuedAt: now}
+	for _, task := range []*interact.Task{ended, open} {
+		if err := e.db.CreateTask(t.Context(), task, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = c.get("/admin/sessions")
+	if link := `href="/api/v1/sessions/` + ended.ID + `/transcript?format=html"`; p.status != 200 || !p.has(link) ||
+		p.has(`/api/v1/sessions/`+open.ID+`/transcript`) || !p.has(`aria-label="Transcript of the session with Vera, `) {
+		t.Errorf("sessions page: %d, want a transcript link for the ended session only:\n%s", p.status, p.body)
 	}
 }
 

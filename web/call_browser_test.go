@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -433,8 +434,35 @@ func TestCallsInBrowser(t *testing.T) {
 		send(t, v, "Still the same chat?")
 		waitConsole(t, e.agent, "same chat", `JSON.stringify(`+logTexts+`).includes('Still the same chat?')`)
 		logSetups(t, "host candidates", setups)
+		// Every call is on the record, in the conversation: started,
+		// connected (the console's answer) and ended.
+		waitConsole(t, e.agent, "call events in the conversation", `(() => {
+		  const n = t => document.querySelectorAll('.panel:not([hidden]) .log .m.ev[data-event="' + t + '"]').length;
+		  return n('call.started') === 10 && n('call.connected') === 10 && n('call.ended') === 10; })()`)
+		shot(t, e.agent, "console-call-events")
 		eval[any](t, v, `__q('.actions .end').click()`)
 		waitConsole(t, e.agent, "ended", `document.querySelector('.panel:not([hidden]) .chat-status').textContent === 'This chat has ended.'`)
+
+		// My Sessions opens the ended session's transcript, calls included.
+		click(t, e.agent, `nav button[data-view=sessions]`)
+		link := fmt.Sprintf(`document.querySelector('tr.session[data-task=%q] a.transcript-link')`, taskID)
+		waitConsole(t, e.agent, "transcript link", `!!`+link)
+		shot(t, e.agent, "console-sessions-transcript")
+		tab := sibling(t, e.agent) // target=_blank: a tab of its own
+		navigate(t, tab, eval[string](t, e.agent, link+`.href`))
+		page := eval[map[string]any](t, tab, `(() => { const ev = [...document.querySelectorAll('.event')].map(e => e.textContent);
+		  return {title: document.title, facts: document.querySelector('dl.facts').textContent,
+		    started: ev.filter(t => t === 'Esme Escalator started a video call' || t === 'Agent 0 started a video call').length,
+		    connected: ev.filter(t => t === 'The video call is connected: Agent 0 answered').length,
+		    ended: ev.filter(t => / ended the video call after \d+:\d\d$/.test(t)).length,
+		    said: [...document.querySelectorAll('.text')].some(e => e.textContent === 'Still the same chat?'),
+		    styled: getComputedStyle(document.querySelector('dl.facts')).display === 'grid'}; })()`)
+		if page["started"] != 10.0 || page["connected"] != 10.0 || page["ended"] != 10.0 || page["said"] != true || page["styled"] != true ||
+			!strings.Contains(page["facts"].(string), "Esme Escalator") {
+			t.Errorf("transcript page %v", page)
+		}
+		shot(t, tab, "transcript")
+		click(t, e.agent, `nav button[data-view=chats]`)
 		e.closeEnded(t)
 	})
 	t.Run("PreCallCheck", func(t *testing.T) {

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +41,11 @@ func (s *Server) openAPIDoc() map[string]any {
 		for _, q := range rt.Query {
 			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]any{"type": "string"}})
 		}
+		formats := slices.Sorted(maps.Keys(rt.Formats))
+		if len(formats) > 0 {
+			params = append(params, map[string]any{"name": "format", "in": "query",
+				"schema": map[string]any{"type": "string", "enum": append([]string{"json"}, formats...), "default": "json"}})
+		}
 		if params != nil {
 			op["parameters"] = params
 		}
@@ -52,7 +59,12 @@ func (s *Server) openAPIDoc() map[string]any {
 		}
 		ok := map[string]any{"description": http.StatusText(status)}
 		if rt.Out != nil {
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Out))}}
+			content := map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Out))}}
+			for _, f := range formats {
+				mt, _, _ := strings.Cut(rt.Formats[f], ";")
+				content[mt] = map[string]any{"schema": map[string]any{"type": "string"}, "x-format": f}
+			}
+			ok["content"] = content
 		}
 		op["responses"] = map[string]any{
 			strconv.Itoa(status): ok,

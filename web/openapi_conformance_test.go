@@ -43,6 +43,22 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	offer := data(agent.awaitWhere("offer", func(f map[string]any) bool { return field(data(f), "task")["id"] == taskID }))
 	offerID := offer["offerId"].(string)
 	agent.reply(agent.send("offer.accept", map[string]any{"offerId": offerID}))
+	// An ended one with a call on its record, for its transcript.
+	endedID, _, _ := l.begin(shopOrigin, chatReq(l.st.WidgetKey))
+	offer2 := data(agent.awaitWhere("offer", func(f map[string]any) bool { return field(data(f), "task")["id"] == endedID }))
+	for _, f := range []struct {
+		typ  string
+		data map[string]any
+	}{
+		{"offer.accept", map[string]any{"offerId": offer2["offerId"]}},
+		{"call.start", map[string]any{"taskId": endedID, "modality": "video"}},
+		{"call.hangup", map[string]any{"taskId": endedID}},
+		{"task.end", map[string]any{"taskId": endedID}},
+	} {
+		if r := agent.reply(agent.send(f.typ, f.data)); r["type"] == "error" {
+			t.Fatalf("%s: %v", f.typ, r)
+		}
+	}
 
 	// The document, as the server serves it.
 	resp, err := http.Get(l.url + "/api/v1/openapi.json")
@@ -58,7 +74,9 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	var spec struct {
 		Paths map[string]map[string]struct {
 			Responses map[string]struct {
-				Content map[string]any `json:"content"`
+				Content map[string]struct {
+					Format string `json:"x-format"` // the format query parameter's value for this media type
+				} `json:"content"`
 			} `json:"responses"`
 		} `json:"paths"`
 	}
@@ -70,7 +88,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	}
 
 	// Made as the calls go: what later calls need.
-	ids := map[string]string{"service": l.svc.ID, "agent": l.agents[1].ID, "task": taskID, "offer": offerID}
+	ids := map[string]string{"service": l.svc.ID, "agent": l.agents[1].ID, "task": taskID, "offer": offerID, "ended": endedID}
 	type call struct {
 		method, path string // the document's path, with {…}
 		url          func() string
@@ -143,6 +161,11 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		{"PATCH", v1 + "/domain-templates/{id}", with(v1+"/domain-templates/%s", "template"), admin, map[string]any{"description": "Our shops"}, nil},
 		{"POST", v1 + "/origin-check", fixed(v1 + "/origin-check"), admin, map[string]any{"contactId": l.st.ContactID, "origin": "https://evil.test"}, nil},
 		{"GET", v1 + "/sessions", fixed(v1 + "/sessions"), admin, nil, nil},
+		{"GET", v1 + "/sessions/{id}/transcript", with(v1+"/sessions/%s/transcript", "ended"), l.tokens[0], nil, func(b map[string]any) {
+			if entries, _ := b["entries"].([]any); len(entries) < 3 {
+				t.Errorf("transcript entries %v: want the call's events too", b["entries"])
+			}
+		}},
 		{"GET", v1 + "/audit", fixed(v1 + "/audit"), admin, nil, nil},
 		{"GET", v1 + "/me/services", fixed(v1 + "/me/services"), l.tokens[0], nil, nil},
 		{"GET", v1 + "/me/services/{id}/codes", with(v1+"/me/services/%s/codes", "service"), l.tokens[0], nil, nil},
@@ -181,6 +204,16 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		if c.keep != nil {
 			c.keep(r.body)
 		}
+		for mt, ct := range responses.Responses[status].Content {
+			if mt == "application/json" {
+				continue
+			}
+			u := c.url()
+			u += map[bool]string{true: "&", false: "?"}[strings.Contains(u, "?")] + "format=" + ct.Format
+			if got, typ := rawGet(t, l.url+u, c.bearer); got != r.status || !strings.HasPrefix(typ, mt+";") && typ != mt {
+				t.Errorf("%s (%s): status %d, Content-Type %q, documented %s %s", op, u, got, typ, status, mt)
+			}
+		}
 		if responses.Responses[status].Content == nil {
 			continue // no body documented
 		}
@@ -209,6 +242,19 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	if len(missed) > 0 {
 		t.Errorf("operations of the document this test does not call: %v", missed)
 	}
+}
+
+// rawGet answers a GET's status and Content-Type.
+func rawGet(t *testing.T, url, bearer string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Content-Type")
 }
 
 type rawAnswer struct {

@@ -1,7 +1,7 @@
 // Package adminapi is interact's admin REST API under /api/v1: tenants,
 // OUs, users and their API tokens, services and members, domain templates,
 // the Interact and Widget settings of services and users, the origin
-// tester, service sessions and the audit log.
+// tester, service sessions and their transcripts, and the audit log.
 //
 // It owns decoding these requests and encoding their answers. It does not
 // own authentication, CSRF, metrics or announcing changes to other nodes
@@ -65,6 +65,7 @@ type Store interface {
 
 	AuditEntries(ctx context.Context, a interact.Actor, f interact.AuditFilter) ([]interact.AuditEntry, string, error)
 	Sessions(ctx context.Context, a interact.Actor, f interact.SessionFilter) ([]interact.Session, string, error)
+	Transcript(ctx context.Context, a interact.Actor, taskID string) (*interact.Transcript, error)
 }
 
 // Config configures the API. Zero values mean the documented defaults.

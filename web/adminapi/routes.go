@@ -71,6 +71,8 @@ func (s *API) Routes() []endpoint.Route {
 
 		{Method: "GET", Path: v1 + "/sessions", Tag: "sessions", Summary: "Service sessions (tasks) with their outcome and user sessions (offers) with their codes and tags.", Auth: endpoint.AuthAdmin, Out: endpoint.List[interact.Session]{},
 			Query: []string{"serviceId", "outcome", "code", "tag", "since", "until", "cursor", "limit"}, H: s.listSessions},
+		{Method: "GET", Path: v1 + "/sessions/{id}/transcript", Tag: "sessions", Summary: "The transcript of an ended session: every message, system message and call event in order, each with its author's kind and name, time and seq. format=txt answers a plain-text download, format=html a printable page. For tenant admins, OU admins of the session's service's OU subtree, the service's owners and members, and the agents who handled it; anyone else gets not_found.", Auth: endpoint.AuthUser,
+			Out: interact.Transcript{}, Formats: transcriptFormats, H: s.transcript},
 		{Method: "GET", Path: v1 + "/audit", Tag: "audit", Summary: "The audit log, newest first (tenant admins).", Auth: endpoint.AuthAdmin, Out: audit{},
 			Query: []string{"entityKind", "entityId", "actorId", "action", "since", "until", "cursor", "limit"}, H: s.listAudit},
 	}

@@ -29,6 +29,9 @@ func RTCSubject(taskID, party string) string {
 type Engine interface {
 	Task(id string) (interact.TaskView, bool)
 	SetCall(ctx context.Context, taskID, by string, m interact.Modality) error
+	// CallConnected records that the agent answered the task's call (its
+	// first answer connects it; later ones change nothing).
+	CallConnected(ctx context.Context, taskID, agentID string) error
 	EndTask(ctx context.Context, taskID, by string) error
 }
 
@@ -169,7 +172,16 @@ func (s *Calls) Frame(ctx context.Context, typ, taskID, agentID string, raw json
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.cfg.Bus.Publish(RTCSubject(taskID, to), b)
+	if err := s.cfg.Bus.Publish(RTCSubject(taskID, to), b); err != nil {
+		return nil, err
+	}
+	if typ == "rtc.answer" && from == PartyAgent {
+		// The call is connected: on the record. The answer is relayed
+		// already, so a failure here fails nothing the parties do; the
+		// next answer (an ICE restart) records it then.
+		_ = s.cfg.Engine.CallConnected(ctx, taskID, agentID)
+	}
+	return nil, nil
 }
 
 // iceConfig is the media-path configuration of a task's call.

@@ -37,8 +37,12 @@ type Route struct {
 	In, Out      any  // request and response body types, for OpenAPI; nil for none
 	OptionalIn   bool // the request body may be omitted
 	Query        []string
-	Status       int // success status; default 200
-	H            func(http.ResponseWriter, *http.Request) error
+	// Formats are the other media types the route answers with, by the
+	// value of its format query parameter (Out is the JSON answer, also
+	// format=json).
+	Formats map[string]string
+	Status  int // success status; default 200
+	H       func(http.ResponseWriter, *http.Request) error
 }
 
 // Session cookie and CSRF header of signed-in browsers.

@@ -7,7 +7,7 @@ import css from './console.css';
 import {h, fill, clock, timeOf, newClientId} from './dom.js';
 import {AgentSocket} from './socket.js';
 import {createCall} from './call.js';
-import {texts as T, states, outcomes, languages, language, setLanguage} from './texts.js';
+import {texts as T, states, outcomes, taskOutcomes, languages, language, setLanguage} from './texts.js';
 import {labelEditor, labelText} from './labels.js';
 
 const S = {
@@ -185,7 +185,10 @@ function show(view) {
     else b.removeAttribute('aria-current');
   }
   if (view === 'sessions') loadSessions();
-  if (view === 'supervisor') renderSupervisor();
+  if (view === 'supervisor') {
+    renderSupervisor();
+    loadRecent();
+  }
   if (view === 'chats' && S.active) activate(S.active);
 }
 
@@ -686,7 +689,7 @@ function message(m) {
     el.classList.remove('pending');
     setStatus(c, el);
   } else {
-    el = msgEl(m);
+    el = msgEl(m, c);
     // Keep seq order even when history and live frames interleave.
     const after = [...c.log.querySelectorAll('.m[data-seq]')].find(x => +x.dataset.seq > m.seq);
     c.log.insertBefore(el, after || c.log.querySelector('.m.pending'));
@@ -702,13 +705,42 @@ function message(m) {
   c.log.scrollTop = c.log.scrollHeight;
 }
 
-function msgEl(m) {
+function msgEl(m, c) {
+  if (m.event) return eventEl(m, c);
   const cls = m.from === 'visitor' ? 'v' : m.from === 'agent' ? 'a' : 's';
   const el = h('div', {class: 'm ' + cls, 'data-seq': m.seq || null, 'data-client': m.clientId || null},
     m.from !== 'system' ? h('span', {class: 'who', text: m.name || (m.from === 'visitor' ? T.visitor : '')}) : null,
     h('span', {class: 'b', text: m.text}),
     h('span', {class: 'meta'}, h('time', {text: timeOf(m.at || new Date().toISOString())}), h('span', {class: 'st'})));
   return el;
+}
+
+// eventEl shows an event of the task (its call's start, connection, media
+// switch and end) as a line of the conversation, in the console's language.
+function eventEl(m, c) {
+  const e = m.event;
+  const v = (c && c.task.visitor) || {};
+  const who = e.by === 'visitor' ? v.name || T.anonymous : !e.by || e.by === 'system' ? '' : S.me && e.by === S.me.id ? T.you : T.anAgent;
+  return h('div', {class: 'm s ev', 'data-seq': m.seq || null, 'data-event': e.type},
+    h('span', {class: 'b', text: [eventText(e), who].filter(Boolean).join(' · ')}),
+    h('span', {class: 'meta'}, h('time', {text: timeOf(m.at)})));
+}
+
+function eventText(e) {
+  const kind = e.modality === 'video' ? T.videoCall : T.audioCall;
+  switch (e.type) {
+    case 'call.started': return kind + ' ' + T.callStartedEv;
+    case 'call.connected': return kind + ' ' + T.callConnectedEv;
+    case 'call.modality': return e.modality === 'video' ? T.switchedToVideo : T.switchedToAudio;
+    case 'call.ended': return T.callEndedEv + ' · ' + (e.connected ? clock((e.durationMs || 0) / 1000) : T.notConnected);
+  }
+  return e.type;
+}
+
+// transcriptLink opens the printable transcript of an ended session.
+function transcriptLink(taskId, visitorName) {
+  return h('a', {class: 'transcript-link', href: '/api/v1/sessions/' + encodeURIComponent(taskId) + '/transcript?format=html',
+    target: '_blank', rel: 'noopener', 'aria-label': T.transcriptOf + ' ' + (visitorName || T.anonymous), text: T.transcript});
 }
 
 function setStatus(c, el) {
@@ -1030,7 +1062,10 @@ function sessionRow(s) {
     h('td', {text: s.visitorName || T.anonymous}),
     h('td', {class: 'outcome', text: outcomes[outcome] || outcome}),
     h('td', {class: 'labels-cell', text: labelText(s)}),
-    h('td', null, btn));
+    h('td', {class: 'actions'},
+      // Handled, or offered in a service the agent is still in: theirs to read.
+      s.taskState === 'ended' && (s.answeredAt || S.services.some(x => x.id === s.serviceId)) ? transcriptLink(s.taskId, s.visitorName) : null,
+      btn));
   if (btn) btn.addEventListener('click', () => editLabels(s, row, btn));
   return row;
 }
@@ -1141,6 +1176,7 @@ function renderSupervisor() {
     fill(el, head, h('p', {class: 'empty', text: T.noSupervised}));
     return;
   }
+  const focused = document.activeElement && el.contains(document.activeElement) && document.activeElement.classList.contains('recent-refresh');
   fill(el, head, S.supervised.map(s => {
     const x = S.queues.get(s.id);
     const q = x ? x.q : {waiting: [], agents: []};
@@ -1165,7 +1201,37 @@ function renderSupervisor() {
           h('td', {text: a.name}),
           h('td', null, h('span', {class: 'state s-' + a.state, text: (states[a.state] || a.state) + (a.reason ? ' — ' + a.reason : '')})),
           h('td', {text: a.chats + ' ' + (a.chats === 1 ? T.chatOne : T.chatMany) + (a.calls ? ', ' + a.calls + ' ' + T.callOne : '') + (a.ringing ? ', ' + a.ringing + ' ' + T.ringing : '')}))))));
-  }));
+  }), recentSessions());
+  if (focused) el.querySelector('.recent-refresh').focus();
+}
+
+// loadRecent fetches the latest ended sessions of the supervised services
+// whose transcripts the supervisor may read.
+async function loadRecent() {
+  try {
+    const r = await api('GET', '/api/v1/sessions?limit=50');
+    S.recent = (r.items || []).filter(s => s.state === 'ended' && s.transcriptReadable).slice(0, 10);
+  } catch {
+    S.recent = [];
+  }
+  if (S.view === 'supervisor') renderSupervisor();
+}
+
+function recentSessions() {
+  const items = S.recent || [];
+  return h('section', {class: 'recent', 'aria-labelledby': 'recent-h'},
+    h('div', {class: 'view-head'}, h('h3', {id: 'recent-h', text: T.recentSessions}),
+      h('button', {type: 'button', class: 'recent-refresh', onclick: loadRecent, text: T.refresh})),
+    items.length ? h('table', {class: 'sessions recent-list'},
+      h('thead', null, h('tr', null, [T.time, T.service, T.visitor, T.modality, T.outcome, ' '].map(t => h('th', {scope: 'col', text: t})))),
+      h('tbody', null, items.map(s => h('tr', {'data-task': s.id},
+        h('td', {text: timeOf(s.createdAt)}),
+        h('td', {text: serviceName(s.serviceId, s.directUserId ? T.directContact : '—')}),
+        h('td', {text: (s.visitor && s.visitor.name) || T.anonymous}),
+        h('td', {text: s.modality === 'chat' ? T.chat : s.modality === 'video' ? T.video : T.audio}),
+        h('td', {class: 'outcome', text: taskOutcomes[s.outcome] || s.outcome}),
+        h('td', null, transcriptLink(s.id, s.visitor && s.visitor.name)))))) :
+      h('p', {class: 'hint', text: T.noRecent}));
 }
 
 function tickWaits() {

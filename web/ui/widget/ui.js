@@ -525,6 +525,13 @@ function createUI(ctx) {
   function addMessage(m) {
     if (!(m.seq > 0) || bySeq.has(m.seq)) return;
     lastSeq = Math.max(lastSeq, m.seq);
+    if (m.event) {
+      // An event of the task's call, for the record: the call panel shows
+      // the call itself.
+      bySeq.set(m.seq, null);
+      save();
+      return;
+    }
     let el = m.from === 'visitor' && m.clientId ? byClient.get(m.clientId) : null;
     if (el) {
       pending.delete(m.clientId);
