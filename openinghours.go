@@ -37,6 +37,9 @@ type ServiceHours struct {
 	// Calendars are the selected calendars, in HolidayCalendarIDs' order
 	// (the store fills them), whose holidays close the schedule.
 	Calendars []HolidayCalendar `json:"-"`
+	// SelectableCalendars are the calendars in the service's OU or above
+	// it, which it may select (the store fills them for the Hours tab).
+	SelectableCalendars []HolidayCalendar `json:"-"`
 }
 
 // Validate checks the hours and writes them canonically. Errors name the
