@@ -211,6 +211,7 @@ func NewServer(cfg Config, store Store) *Server {
 		},
 		Changed: s.changed,
 		Revoked: s.revoked,
+		Now:     cfg.Now,
 	}, store)
 	sockets := &endpoint.Caps{} // one count per client address over both sides
 	wcfg := widgetapi.Config{
