@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -378,5 +379,51 @@ func TestQueueDrainsAtClosing(t *testing.T) {
 	tv, ok := l.engine.Task(taskID)
 	if !ok || tv.State != interact.TaskConnected {
 		t.Errorf("the drained task: %+v, %v", tv, ok)
+	}
+}
+
+// countingStore counts the contact look-ups of the widget endpoints.
+type countingStore struct {
+	web.Store
+	mu       sync.Mutex
+	contacts int
+}
+
+func (s *countingStore) ContactByID(ctx context.Context, tenantID, contactID string) (*interact.Contact, error) {
+	s.mu.Lock()
+	s.contacts++
+	s.mu.Unlock()
+	return s.Store.ContactByID(ctx, tenantID, contactID)
+}
+
+func (s *countingStore) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.contacts }
+
+// Widget config is polled every 4 s by every open page: with the contact
+// cached, open and opensAt come from the cached schedule, and a poll asks
+// the store nothing, while the answer still follows the clock.
+func TestConfigHoursFromCache(t *testing.T) {
+	clock := newTestClock(inZurich("2026-03-30 11:59"))
+	l := hoursLive(t, clock)
+	l.setHours(officeHours())
+	store := &countingStore{Store: l.db}
+	cfg := l.webCfg
+	cfg.Now = clock.Now
+	srv := web.NewServer(cfg, store)
+	t.Cleanup(srv.Close)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	l.url = ts.URL
+
+	if c := l.config(l.st.ContactID, l.st.WidgetKey, shopOrigin); c.body["open"] != true {
+		t.Fatalf("before noon: %v", c.body)
+	}
+	n := store.count()
+	clock.Set(inZurich("2026-03-30 12:00")) // lunch
+	c := l.config(l.st.ContactID, l.st.WidgetKey, shopOrigin)
+	if c.body["open"] != false || c.body["opensAt"] != "2026-03-30T11:00:00Z" {
+		t.Errorf("at noon: open %v, opensAt %v; want closed until 13:00 (11:00Z)", c.body["open"], c.body["opensAt"])
+	}
+	if got := store.count(); got != n {
+		t.Errorf("a cached poll looked the contact up %d more times", got-n)
 	}
 }
