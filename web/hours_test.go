@@ -371,8 +371,15 @@ func TestQueueDrainsAtClosing(t *testing.T) {
 		t.Fatalf("resume after closing: %d %v", r.status, r.body)
 	}
 
-	// An agent comes online after closing and is offered the waiting task.
-	agent := l.agentSocket(0)
+	// An agent comes online after closing and is offered the waiting task
+	// (which may come before the answer to going available: frames are
+	// waited for without dropping others).
+	agent, _, err := dialWS(t, strings.Replace(l.url, "http", "ws", 1)+"/agent/v1/ws", http.Header{"Authorization": {"Bearer " + l.tokens[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent.awaitWhere("hello", func(map[string]any) bool { return true })
+	agent.send("presence.set", map[string]any{"presence": "available"})
 	offer := data(agent.awaitWhere("offer", func(f map[string]any) bool { return field(data(f), "task")["id"] == taskID }))
 	agent.reply(agent.send("offer.accept", map[string]any{"offerId": offer["offerId"]}))
 	v.awaitWhere("task.state", func(f map[string]any) bool { return data(f)["state"] == "connected" })
