@@ -33,7 +33,7 @@ type AuditFilter struct {
 }
 
 // AuditKinds are the kinds of entity the audit log records.
-var AuditKinds = []string{"tenant", "ou", "user", "service", "domain_template", "code"}
+var AuditKinds = []string{"tenant", "ou", "user", "service", "domain_template", "code", "holiday_calendar"}
 
 // AuditActions are every action the audit log records; the store refuses
 // to record any other, so this list is what consoles offer as filters.
@@ -47,6 +47,7 @@ var AuditActions = []string{
 	"domain_template.create", "domain_template.update", "domain_template.delete",
 	"interact.update", "interact.rotate_key", "interact.widget_update", "interact.widget_reset",
 	"code.create", "code.rename", "code.delete",
+	"holiday_calendar.create", "holiday_calendar.update", "holiday_calendar.delete", "service.hours_update",
 }
 
 // MaxAuditPage bounds one page of audit entries.

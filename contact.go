@@ -1,13 +1,17 @@
 package interact
 
 // Contact is everything the public widget endpoints need to know about a
-// Contact ID: whose it is, the tenant, the settings and the selected templates.
+// Contact ID: whose it is, the tenant, the settings, the selected templates
+// and the opening hours.
 type Contact struct {
 	Tenant    *Tenant
 	Settings  *InteractSettings
 	Service   *Service // set for a service's contact
 	User      *User    // set for a user's (direct) contact
 	Templates []DomainTemplate
+	// Hours are the service's opening hours with their calendars; nil
+	// (a direct contact, or a service without hours): always open.
+	Hours *ServiceHours
 }
 
 // Gate returns nil when the contact may take new Interact work now.

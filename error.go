@@ -37,6 +37,12 @@ const (
 	ESTORAGE        = "storage_unavailable" // the store cannot write now (disk full, database down): retry later
 )
 
+// Error codes of opening hours.
+const (
+	ECLOSED           = "closed"                  // out of hours or closed now: no new task; the visitor may leave a message
+	ECALNOTSELECTABLE = "calendar_not_selectable" // a holiday calendar outside the service's OU path (or unknown)
+)
+
 // Error is an application error: a stable machine-readable Code and a
 // Message safe to show users.
 type Error struct {

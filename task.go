@@ -44,6 +44,7 @@ const (
 	OutcomeNoAgent        = "no_agent"                 // no agent could be selected
 	OutcomeAbandoned      = "abandoned"                // ended by the system while connected (e.g. visitor gone)
 	OutcomeTransferFailed = "transfer_failed"          // the transfer target never took it
+	OutcomeClosed         = "closed"                   // out of hours: the visitor left a message, no agent was asked
 )
 
 // User session (offer) outcomes: exactly one per offer.

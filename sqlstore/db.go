@@ -1,6 +1,7 @@
 // Package sqlstore is interact's store: every durable thing (tenants, OUs,
-// users, services, domain templates, Interact settings, sessions, tokens and
-// the audit log) lives here, behind one *DB over database/sql.
+// users, services, domain templates, Interact settings, opening hours and
+// holiday calendars, sessions, tokens and the audit log) lives here, behind
+// one *DB over database/sql.
 //
 // SQL is written once with $1 placeholders; what differs between SQLite
 // (modernc, the default) and PostgreSQL sits in a small dialect value.

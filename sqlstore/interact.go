@@ -255,7 +255,9 @@ func (db *DB) ContactByID(ctx context.Context, tenantID, contactID string) (*int
 		}
 		if s.OwnerKind == interact.OwnerService {
 			s.Active = true
-			c.Service, err = db.service(ctx, tx, s.TenantID, s.OwnerID)
+			if c.Service, err = db.service(ctx, tx, s.TenantID, s.OwnerID); err == nil {
+				c.Hours, err = db.serviceHours(ctx, tx, s.TenantID, s.OwnerID)
+			}
 		} else {
 			c.User, err = db.user(ctx, tx, s.TenantID, s.OwnerID)
 		}

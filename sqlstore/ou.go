@@ -202,12 +202,13 @@ func (db *DB) DeleteOU(ctx context.Context, a interact.Actor, id string) error {
 			(SELECT COUNT(*) FROM ous WHERE parent_id = $1) +
 			(SELECT COUNT(*) FROM users WHERE ou_id = $1) +
 			(SELECT COUNT(*) FROM services WHERE ou_id = $1) +
-			(SELECT COUNT(*) FROM domain_templates WHERE ou_id = $1)`, id).Scan(&n)
+			(SELECT COUNT(*) FROM domain_templates WHERE ou_id = $1) +
+			(SELECT COUNT(*) FROM holiday_calendars WHERE ou_id = $1)`, id).Scan(&n)
 		if err != nil {
 			return err
 		}
 		if n > 0 {
-			return interact.Errorf(interact.EOUNOTEMPTY, "OU %q still holds %d OUs, users, services or templates; move or delete them first.", before.Name, n)
+			return interact.Errorf(interact.EOUNOTEMPTY, "OU %q still holds %d OUs, users, services, templates or holiday calendars; move or delete them first.", before.Name, n)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM ous WHERE tenant_id = $1 AND id = $2`, a.TenantID, id); err != nil {
 			return err

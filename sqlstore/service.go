@@ -223,7 +223,8 @@ func (db *DB) UpdateService(ctx context.Context, a interact.Actor, id string, up
 	return out, err
 }
 
-// DeleteService deletes a service, its members and its Interact settings.
+// DeleteService deletes a service, its members, its Interact settings and
+// its opening hours.
 func (db *DB) DeleteService(ctx context.Context, a interact.Actor, id string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		tree, before, err := db.managedService(ctx, tx, a, id)
@@ -244,6 +245,7 @@ func (db *DB) DeleteService(ctx context.Context, a interact.Actor, id string) er
 		for _, q := range []string{
 			`DELETE FROM service_members WHERE service_id = $1`,
 			`DELETE FROM interact_settings WHERE owner_id = $1`,
+			`DELETE FROM service_hours WHERE service_id = $1`, // and its calendar selection
 			`DELETE FROM services WHERE id = $1`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {

@@ -194,6 +194,8 @@ type snapshot struct {
 	Interact    map[string]*interact.InteractSettings // by owner id, while available
 	InteractErr map[string]string                     // by owner id, the gate's code otherwise
 	Tokens      map[string][]interact.APIToken
+	Calendars   []interact.HolidayCalendar
+	Hours       map[string]*interact.ServiceHours // by service id
 	LastAudit   string
 }
 
@@ -202,7 +204,7 @@ func (w *world) snap(t *testing.T, admin interact.Actor) snapshot {
 	ctx := t.Context()
 	s := snapshot{
 		Members: map[string][]interact.Member{}, Interact: map[string]*interact.InteractSettings{},
-		InteractErr: map[string]string{}, Tokens: map[string][]interact.APIToken{},
+		InteractErr: map[string]string{}, Tokens: map[string][]interact.APIToken{}, Hours: map[string]*interact.ServiceHours{},
 	}
 	all, err := w.db.Tenants(ctx, w.op)
 	noErr(t, err)
@@ -221,6 +223,8 @@ func (w *world) snap(t *testing.T, admin interact.Actor) snapshot {
 	noErr(t, err)
 	s.Templates, err = w.db.DomainTemplates(ctx, admin)
 	noErr(t, err)
+	s.Calendars, err = w.db.HolidayCalendars(ctx, admin)
+	noErr(t, err)
 	settings := func(kind, id string) {
 		is, err := w.db.Interact(ctx, admin, kind, id)
 		if err != nil {
@@ -233,6 +237,8 @@ func (w *world) snap(t *testing.T, admin interact.Actor) snapshot {
 		s.Members[sv.ID], err = w.db.Members(ctx, admin, sv.ID)
 		noErr(t, err)
 		settings(interact.OwnerService, sv.ID)
+		s.Hours[sv.ID], err = w.db.ServiceHours(ctx, admin, sv.ID)
+		noErr(t, err)
 	}
 	for _, u := range s.Users {
 		s.Tokens[u.ID], err = w.db.APITokens(ctx, admin, u.ID)

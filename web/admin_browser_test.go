@@ -592,6 +592,7 @@ func testTablet(t *testing.T, e *browserEnv, a adminTab, svcPath, agentID string
 		{svcPath + "/distribution", ""},
 		{svcPath + "/messages", ""},
 		{svcPath + "/interact", "admin-tablet-interact-tab"},
+		{svcPath + "/hours", "admin-tablet-hours-tab"},
 		{svcPath + "/delete", "admin-tablet-confirm"},
 		{"/admin/tenant", ""},
 		{"/admin/tenants", ""},
@@ -599,6 +600,7 @@ func testTablet(t *testing.T, e *browserEnv, a adminTab, svcPath, agentID string
 		{"/admin/users", ""},
 		{"/admin/users/" + agentID, ""},
 		{"/admin/templates", "admin-tablet-templates"},
+		{"/admin/calendars", ""},
 		{"/admin/audit", ""},
 		{"/admin/sessions", ""},
 	} {

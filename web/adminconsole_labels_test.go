@@ -25,6 +25,9 @@ func TestAdminConsoleLabels(t *testing.T) {
 	svc := api.interactService(t, "Labelled", sub.ID)
 	plain := api.createService(t, map[string]any{"name": "Plain", "ouId": root.ID})
 	tpl := api.createTemplate(t, "Pages", root.ID, "https://pages.example.test")
+	var cal interact.HolidayCalendar
+	api.ok(t, "POST", "/api/v1/holiday-calendars", map[string]any{"name": "Days off", "ouId": sub.ID, "holidays": []any{map[string]any{"name": "Christmas", "from": "2026-12-25"}}}, 201, &cal)
+	api.ok(t, "PUT", "/api/v1/services/"+svc.ID+"/hours", map[string]any{"timeZone": "Europe/Zurich", "weekly": map[string]any{"mon": [][]string{{"08:00", "17:00"}}}, "holidayCalendarIds": []string{cal.ID}}, 200, nil)
 	u := api.createUser(t, "ann@a.test", "Ann Agent", sub.ID, interact.Licenses{ContactCenter: true, InstantMessaging: true, Interact: true},
 		interact.Role{Role: interact.RoleOUAdmin, ScopeID: sub.ID}, interact.Role{Role: interact.RoleServiceOwner, ScopeID: svc.ID})
 	api.ok(t, "PUT", "/api/v1/services/"+svc.ID+"/members/"+u.ID, map[string]any{"active": true}, 200, nil)
@@ -44,13 +47,14 @@ func TestAdminConsoleLabels(t *testing.T) {
 		"/admin/users/" + e.admin.ID + "/interact",
 		"/admin/services", "/admin/templates", "/admin/templates?contactId=x&origin=https%3A%2F%2Fa.test", "/admin/templates/" + tpl.ID,
 		"/admin/audit", "/admin/sessions", "/admin/services/nope",
+		"/admin/calendars", "/admin/calendars/" + cal.ID, "/admin/calendars/" + cal.ID + "/delete", "/admin/services/" + plain.ID + "/hours",
 		"/admin/services/" + plain.ID, "/admin/services/" + plain.ID + "/interact",
 		"/admin/services/" + svc.ID + "/delete", "/admin/templates/" + tpl.ID + "/delete", "/admin/ous/" + sub.ID + "/delete",
 		"/admin/users/" + u.ID + "/delete", "/admin/users/" + u.ID + "/tokens/" + m[1] + "/delete",
 	} {
 		pages[p] = c.get(p).body
 	}
-	for _, tab := range []string{"", "/members", "/distribution", "/messages", "/interact", "/interact?origin=https%3A%2F%2Fshop.example.test"} {
+	for _, tab := range []string{"", "/members", "/distribution", "/messages", "/hours", "/interact", "/interact?origin=https%3A%2F%2Fshop.example.test"} {
 		p := "/admin/services/" + svc.ID + tab
 		pages[p] = c.get(p).body
 	}

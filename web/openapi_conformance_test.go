@@ -155,6 +155,14 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		{"GET", v1 + "/services/{id}/widget", with(v1+"/services/%s/widget", "service"), admin, nil, nil},
 		{"PUT", v1 + "/services/{id}/widget", with(v1+"/services/%s/widget", "service"), admin, map[string]any{"name": "required", "email": "optional"}, nil},
 		{"DELETE", v1 + "/services/{id}/widget", with(v1+"/services/%s/widget", "service"), admin, nil, nil},
+		{"GET", v1 + "/services/{id}/hours", with(v1+"/services/%s/hours", "service"), admin, nil, nil}, // no hours: weekly null
+		{"POST", v1 + "/holiday-calendars", fixed(v1 + "/holiday-calendars"), admin, map[string]any{"name": "Holidays", "ouId": root, "holidays": []any{
+			map[string]any{"name": "Christmas", "from": "2026-12-25", "to": "2026-12-26"}, map[string]any{"name": "Eve", "from": "2026-12-31T18:00", "to": "2027-01-01T06:00"}}}, save("calendar")},
+		{"GET", v1 + "/holiday-calendars", fixed(v1 + "/holiday-calendars"), admin, nil, nil},
+		{"GET", v1 + "/holiday-calendars/{id}", with(v1+"/holiday-calendars/%s", "calendar"), admin, nil, nil},
+		{"PATCH", v1 + "/holiday-calendars/{id}", with(v1+"/holiday-calendars/%s", "calendar"), admin, map[string]any{"description": "Ours"}, nil},
+		{"PUT", v1 + "/services/{id}/hours", with(v1+"/services/%s/hours", "service2"), admin, nil, nil}, // body filled below
+		{"GET", v1 + "/services/{id}/hours", with(v1+"/services/%s/hours", "service2"), admin, nil, nil},
 		{"GET", v1 + "/domain-templates", fixed(v1 + "/domain-templates"), admin, nil, nil},
 		{"POST", v1 + "/domain-templates", fixed(v1 + "/domain-templates"), admin, map[string]any{"name": "Shops", "ouId": root, "origins": []string{"https://shop.example.test"}}, save("template")},
 		{"GET", v1 + "/domain-templates/{id}", with(v1+"/domain-templates/%s", "template"), admin, nil, nil},
@@ -177,6 +185,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		{"GET", v1 + "/me/tasks/{id}/fields", with(v1+"/me/tasks/%s/fields?lang=de", "task"), l.tokens[0], nil, nil},
 		{"DELETE", v1 + "/domain-templates/{id}", with(v1+"/domain-templates/%s", "template"), admin, nil, nil},
 		{"DELETE", v1 + "/services/{id}", with(v1+"/services/%s", "service2"), admin, nil, nil},
+		{"DELETE", v1 + "/holiday-calendars/{id}", with(v1+"/holiday-calendars/%s", "calendar"), admin, nil, nil}, // free once its service is gone
 		{"DELETE", v1 + "/users/{id}", with(v1+"/users/%s", "user"), admin, nil, nil},
 		{"DELETE", v1 + "/ous/{id}", with(v1+"/ous/%s", "ou"), admin, nil, nil},
 		{"DELETE", v1 + "/session", fixed(v1 + "/session"), admin, nil, nil},
@@ -189,6 +198,10 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		if !ok {
 			t.Errorf("%s: not in the document", op)
 			continue
+		}
+		if op == "PUT "+v1+"/services/{id}/hours" {
+			c.body = map[string]any{"timeZone": "Europe/Zurich", "weekly": map[string]any{"mon": [][]string{{"08:00", "12:00"}, {"13:00", "17:00"}}},
+				"holidayCalendarIds": []string{ids["calendar"]}, "closedNow": false}
 		}
 		r := rawCall(t, l.url, c.method, c.url(), c.bearer, c.body)
 		var status string

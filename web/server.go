@@ -139,6 +139,9 @@ type Config struct {
 	// TURN servers with credentials bound to that task. Nil: calls use no
 	// ICE servers (host candidates only).
 	ICE func(taskID string) interact.ICEConfig
+	// Now is the clock opening hours are read at: the widget's open and
+	// opensAt, tasks refused as closed, the Hours tab. Default time.Now.
+	Now func() time.Time
 }
 
 // Server serves interact's HTTP surface.
@@ -176,6 +179,9 @@ func NewServer(cfg Config, store Store) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -196,7 +202,7 @@ func NewServer(cfg Config, store Store) *Server {
 		s.log.Warn("public URL is not a valid origin for CSRF checks", slog.String("url", cfg.PublicURL))
 	}
 	cfg.Registry.MustRegister(s.requests, s.latency)
-	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Revoked: s.revoked}, store)
+	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Revoked: s.revoked, Now: cfg.Now}, store)
 	s.console = adminconsole.New(adminconsole.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, InteractOff: s.interactOff(), Logger: cfg.Logger,
 		CSRF: s.csrf, SignIn: s.signIn,
@@ -205,12 +211,13 @@ func NewServer(cfg Config, store Store) *Server {
 		},
 		Changed: s.changed,
 		Revoked: s.revoked,
+		Now:     cfg.Now,
 	}, store)
 	sockets := &endpoint.Caps{} // one count per client address over both sides
 	wcfg := widgetapi.Config{
 		PublicURL: cfg.PublicURL, TokenSecret: cfg.TokenSecret, VisitorTokenTTL: cfg.VisitorTokenTTL,
 		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate, DemoSnippet: cfg.DemoSnippet,
-		InteractOff: s.interactOff(), Logger: cfg.Logger, Registry: cfg.Registry,
+		InteractOff: s.interactOff(), Logger: cfg.Logger, Registry: cfg.Registry, Now: cfg.Now,
 		Sockets: sockets, SocketsPerAddress: cfg.SocketsPerAddress,
 	}
 	if cfg.Engine != nil && cfg.Hub != nil && cfg.Bus != nil && cfg.Transcript != nil {

@@ -245,7 +245,7 @@ func TestWidgetTexts(t *testing.T) {
 			interact.EINTERACTOFF, interact.ENOTLICENSED, interact.EADDONMISSING, interact.EIMDISABLED,
 			interact.EMODALITYOFF, interact.ECAPACITY, interact.ERATELIMITED, interact.EINVALID,
 			interact.ETOOLARGE, interact.EUNAUTHORIZED, interact.ENOTFOUND, interact.ECONFLICT, interact.EINTERNAL,
-			interact.ESTORAGE,
+			interact.ESTORAGE, interact.ECLOSED,
 		} {
 			if !ks[code] {
 				t.Errorf("%s does not explain the refusal %q", lang, code)

@@ -138,7 +138,8 @@ func TestWidgetInBrowser(t *testing.T) {
 	t.Run("AdminWidgetTab", e.testAdminWidgetTab)
 	t.Run("PreChatFormAndTexts", e.testPreChatForm)
 	t.Run("TwoTabDrafts", e.testTwoTabDrafts)
-	t.Run("LeaveAMessage", e.testLeaveMessage) // last: it moves the engine's clock
+	t.Run("LeaveAMessage", e.testLeaveMessage) // it moves the engine's clock
+	t.Run("ClosedOutOfHours", e.testClosed)
 }
 
 // cutProxy forwards TCP connections to target until cut, which drops every

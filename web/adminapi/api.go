@@ -1,7 +1,8 @@
 // Package adminapi is interact's admin REST API under /api/v1: tenants,
 // OUs, users and their API tokens, services and members, domain templates,
-// the Interact and Widget settings of services and users, the origin
-// tester, service sessions and their transcripts, and the audit log.
+// the Interact and Widget settings of services and users, services'
+// opening hours and the holiday calendars, the origin tester, service
+// sessions and their transcripts, and the audit log.
 //
 // It owns decoding these requests and encoding their answers. It does not
 // own authentication, CSRF, metrics or announcing changes to other nodes
@@ -63,6 +64,14 @@ type Store interface {
 	SaveWidgetSettings(ctx context.Context, a interact.Actor, kind, id string, w *interact.WidgetSettings) error
 	ResetWidgetSettings(ctx context.Context, a interact.Actor, kind, id string) error
 
+	HolidayCalendars(ctx context.Context, a interact.Actor) ([]interact.HolidayCalendar, error)
+	HolidayCalendar(ctx context.Context, a interact.Actor, id string) (*interact.HolidayCalendar, error)
+	CreateHolidayCalendar(ctx context.Context, a interact.Actor, c interact.HolidayCalendar) (*interact.HolidayCalendar, error)
+	UpdateHolidayCalendar(ctx context.Context, a interact.Actor, id string, upd interact.HolidayCalendarUpdate) (*interact.HolidayCalendar, error)
+	DeleteHolidayCalendar(ctx context.Context, a interact.Actor, id string) error
+	ServiceHours(ctx context.Context, a interact.Actor, serviceID string) (*interact.ServiceHours, error)
+	SaveServiceHours(ctx context.Context, a interact.Actor, serviceID string, h interact.ServiceHours) (*interact.ServiceHours, error)
+
 	AuditEntries(ctx context.Context, a interact.Actor, f interact.AuditFilter) ([]interact.AuditEntry, string, error)
 	Sessions(ctx context.Context, a interact.Actor, f interact.SessionFilter) ([]interact.Session, string, error)
 	Transcript(ctx context.Context, a interact.Actor, taskID string) (*interact.Transcript, error)
@@ -78,6 +87,8 @@ type Config struct {
 	// Revoked announces that a user's credentials changed (a token
 	// revoked), so that open sockets check theirs again.
 	Revoked func(userID string)
+	// Now is the clock the Hours tab's status is read at. Default time.Now.
+	Now func() time.Time
 }
 
 // API serves the admin REST API.
@@ -93,6 +104,9 @@ func New(cfg Config, store Store) *API {
 	}
 	if cfg.Revoked == nil {
 		cfg.Revoked = func(string) {}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	return &API{cfg: cfg, store: store}
 }

@@ -17,6 +17,7 @@ func (s *API) Routes() []endpoint.Route {
 		templates = endpoint.List[interact.DomainTemplate]
 		tokens    = endpoint.List[interact.APIToken]
 		audit     = endpoint.List[interact.AuditEntry]
+		calendars = endpoint.List[interact.HolidayCalendar]
 	)
 	return []endpoint.Route{
 		{Method: "GET", Path: v1 + "/tenants", Tag: "tenants", Summary: "List all tenants (operators).", Auth: endpoint.AuthAdmin, Out: tenants{}, H: s.listTenants},
@@ -61,6 +62,14 @@ func (s *API) Routes() []endpoint.Route {
 		{Method: "GET", Path: v1 + "/services/{id}/widget", Tag: "interact", Summary: "The widget settings of a service: pre-chat form and text overrides (the built-in defaults when none are saved).", Auth: endpoint.AuthAdmin, Out: widgetSettingsResponse{}, H: s.getWidget(interact.OwnerService)},
 		{Method: "PUT", Path: v1 + "/services/{id}/widget", Tag: "interact", Summary: "Replace the widget settings of a service; an error names the bad field and changes nothing.", Auth: endpoint.AuthAdmin, In: interact.WidgetSettings{}, Out: widgetSettingsResponse{}, H: s.putWidget(interact.OwnerService)},
 		{Method: "DELETE", Path: v1 + "/services/{id}/widget", Tag: "interact", Summary: "Reset the widget settings of a service to the built-in defaults.", Auth: endpoint.AuthAdmin, Out: widgetSettingsResponse{}, H: s.deleteWidget(interact.OwnerService)},
+
+		{Method: "GET", Path: v1 + "/services/{id}/hours", Tag: "hours", Summary: "A service's opening hours, whether it is open now and when it opens next, and the holiday calendars it may select (a service without hours is always open).", Auth: endpoint.AuthAdmin, Out: hoursResponse{}, H: s.getHours},
+		{Method: "PUT", Path: v1 + "/services/{id}/hours", Tag: "hours", Summary: "Replace a service's opening hours: timeZone, weekly (null: around the clock), holidayCalendarIds, closedNow; bad input changes nothing.", Auth: endpoint.AuthAdmin, In: interact.ServiceHours{}, Out: hoursResponse{}, H: s.putHours},
+		{Method: "GET", Path: v1 + "/holiday-calendars", Tag: "hours", Summary: "List the holiday calendars the caller can read.", Auth: endpoint.AuthAdmin, Out: calendars{}, H: s.listCalendars},
+		{Method: "POST", Path: v1 + "/holiday-calendars", Tag: "hours", Summary: "Create a holiday calendar in an OU; services in that OU or below may select it.", Auth: endpoint.AuthAdmin, In: interact.HolidayCalendar{}, Out: interact.HolidayCalendar{}, Status: 201, H: s.createCalendar},
+		{Method: "GET", Path: v1 + "/holiday-calendars/{id}", Tag: "hours", Summary: "Get a holiday calendar.", Auth: endpoint.AuthAdmin, Out: interact.HolidayCalendar{}, H: s.getCalendar},
+		{Method: "PATCH", Path: v1 + "/holiday-calendars/{id}", Tag: "hours", Summary: "Change a holiday calendar.", Auth: endpoint.AuthAdmin, In: interact.HolidayCalendarUpdate{}, Out: interact.HolidayCalendar{}, H: s.patchCalendar},
+		{Method: "DELETE", Path: v1 + "/holiday-calendars/{id}", Tag: "hours", Summary: "Delete a holiday calendar no service selects.", Auth: endpoint.AuthAdmin, Status: 204, H: s.deleteCalendar},
 
 		{Method: "GET", Path: v1 + "/domain-templates", Tag: "domain-templates", Summary: "List the domain templates the caller can read.", Auth: endpoint.AuthAdmin, Out: templates{}, H: s.listTemplates},
 		{Method: "POST", Path: v1 + "/domain-templates", Tag: "domain-templates", Summary: "Create a domain template; each origin entry is validated.", Auth: endpoint.AuthAdmin, In: interact.DomainTemplate{}, Out: interact.DomainTemplate{}, Status: 201, H: s.createTemplate},

@@ -118,6 +118,8 @@ func (s *Console) adminConsoleRoutes() []endpoint.Route {
 		get("/admin/services/{id}/interact", viewServiceTab("interact")),
 		post("/admin/services/{id}/interact", actInteract(interact.OwnerService), viewServiceTab("interact")),
 		post("/admin/services/{id}/interact/rotate", actRotate(interact.OwnerService), viewServiceTab("interact")),
+		get("/admin/services/{id}/hours", viewServiceTab("hours")),
+		post("/admin/services/{id}/hours", actHours, viewServiceTab("hours")),
 		get("/admin/services/{id}/widget", viewWidget(interact.OwnerService)),
 		post("/admin/services/{id}/widget", actWidget(interact.OwnerService), viewWidget(interact.OwnerService)),
 		post("/admin/services/{id}/widget/texts", actWidgetTexts(interact.OwnerService), viewWidget(interact.OwnerService)),
@@ -130,6 +132,13 @@ func (s *Console) adminConsoleRoutes() []endpoint.Route {
 		post("/admin/templates/{id}", actUpdateTemplate, viewTemplate),
 		get("/admin/templates/{id}/delete", confirmView(deleteTemplateOf)),
 		post("/admin/templates/{id}/delete", confirmed(actDeleteTemplate), confirmView(deleteTemplateOf)),
+
+		get("/admin/calendars", viewCalendars),
+		post("/admin/calendars", actCreateCalendar, viewCalendars),
+		get("/admin/calendars/{id}", viewCalendar),
+		post("/admin/calendars/{id}", actUpdateCalendar, viewCalendar),
+		get("/admin/calendars/{id}/delete", confirmView(deleteCalendarOf)),
+		post("/admin/calendars/{id}/delete", confirmed(actDeleteCalendar), confirmView(deleteCalendarOf)),
 
 		get("/admin/audit", viewAudit),
 		get("/admin/sessions", viewSessions),

@@ -21,12 +21,13 @@ var roleNames = map[string]string{
 }
 
 var kindNames = map[string]string{
-	"tenant":          "Tenant",
-	"ou":              "OU",
-	"user":            "User",
-	"service":         "Service",
-	"domain_template": "Domain template",
-	"code":            "Code",
+	"tenant":           "Tenant",
+	"ou":               "OU",
+	"user":             "User",
+	"service":          "Service",
+	"domain_template":  "Domain template",
+	"code":             "Code",
+	"holiday_calendar": "Holiday calendar",
 }
 
 // named returns the name of an identifier, or the identifier itself when
@@ -88,6 +89,13 @@ func (q *adminReq) auditEntities(entries []interact.AuditEntry, users []interact
 		if ts, err := q.s.store.DomainTemplates(q.ctx(), q.a); err == nil {
 			for _, t := range ts {
 				add("domain_template", t.ID, t.Name, "/admin/templates/"+t.ID)
+			}
+		}
+	}
+	if kinds["holiday_calendar"] {
+		if cs, err := q.s.store.HolidayCalendars(q.ctx(), q.a); err == nil {
+			for _, c := range cs {
+				add("holiday_calendar", c.ID, c.Name, "/admin/calendars/"+c.ID)
 			}
 		}
 	}

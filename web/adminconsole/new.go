@@ -67,6 +67,14 @@ type Store interface {
 	RenameCode(ctx context.Context, a interact.Actor, id, name string) (*interact.Code, error)
 	DeleteCode(ctx context.Context, a interact.Actor, id string) error
 
+	HolidayCalendars(ctx context.Context, a interact.Actor) ([]interact.HolidayCalendar, error)
+	HolidayCalendar(ctx context.Context, a interact.Actor, id string) (*interact.HolidayCalendar, error)
+	CreateHolidayCalendar(ctx context.Context, a interact.Actor, c interact.HolidayCalendar) (*interact.HolidayCalendar, error)
+	UpdateHolidayCalendar(ctx context.Context, a interact.Actor, id string, upd interact.HolidayCalendarUpdate) (*interact.HolidayCalendar, error)
+	DeleteHolidayCalendar(ctx context.Context, a interact.Actor, id string) error
+	ServiceHours(ctx context.Context, a interact.Actor, serviceID string) (*interact.ServiceHours, error)
+	SaveServiceHours(ctx context.Context, a interact.Actor, serviceID string, h interact.ServiceHours) (*interact.ServiceHours, error)
+
 	AuditEntries(ctx context.Context, a interact.Actor, f interact.AuditFilter) ([]interact.AuditEntry, string, error)
 	Sessions(ctx context.Context, a interact.Actor, f interact.SessionFilter) ([]interact.Session, string, error)
 }
@@ -94,6 +102,8 @@ type Config struct {
 	// Revoked announces that a user signed out, so that their open sockets
 	// check their credentials again.
 	Revoked func(userID string)
+	// Now is the clock the Hours tab's status is read at. Default time.Now.
+	Now func() time.Time
 }
 
 // Console serves the admin console.
@@ -116,6 +126,9 @@ func New(cfg Config, store Store) *Console {
 	}
 	if cfg.Revoked == nil {
 		cfg.Revoked = func(string) {}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.Changed == nil {
 		cfg.Changed = func(string) {}

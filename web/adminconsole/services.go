@@ -36,7 +36,7 @@ func actCreateService(q *adminReq) (string, string, error) {
 }
 
 var outcomes = []string{interact.OutcomeHandled, interact.OutcomeTransferred, interact.OutcomeHangupInQueue, interact.OutcomeQueueTimeout,
-	interact.OutcomeNoAgent, interact.OutcomeAbandoned, interact.OutcomeTransferFailed}
+	interact.OutcomeNoAgent, interact.OutcomeAbandoned, interact.OutcomeTransferFailed, interact.OutcomeClosed}
 
 func viewServiceTab(tab string) func(*adminReq) error {
 	return func(q *adminReq) error {
@@ -79,6 +79,10 @@ func viewServiceTab(tab string) func(*adminReq) error {
 		case "interact":
 			if it.Unavailable != "" {
 				q.status = 403
+			}
+		case "hours":
+			if d["Hours"], err = q.hoursTab(svc); err != nil {
+				return err
 			}
 		}
 		q.render("service", svc.Name, d)

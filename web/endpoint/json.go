@@ -42,6 +42,9 @@ var statusOf = map[string]int{
 	interact.ECAPACITY:       http.StatusTooManyRequests,
 	interact.EINTERNAL:       http.StatusInternalServerError,
 	interact.ESTORAGE:        http.StatusServiceUnavailable,
+
+	interact.ECALNOTSELECTABLE: http.StatusBadRequest,
+	interact.ECLOSED:           http.StatusForbidden, // like the other gates of a contact
 }
 
 // StatusOf is the HTTP status of err's code.

@@ -49,7 +49,8 @@ func Bundle(dir string) (map[string][]byte, error) {
 }
 
 // launcherLabels returns the loader's texts from texts.json as a JSON
-// object, language → [launcher, launcherOff, unreadMessages]: the loader
+// object, language → [launcher, launcherOff, unreadMessages,
+// launcherClosed]: the loader
 // carries only these, not every text.
 func launcherLabels(path string) (string, error) {
 	b, err := os.ReadFile(path)
@@ -62,7 +63,7 @@ func launcherLabels(path string) (string, error) {
 	}
 	out := map[string][]any{}
 	for lang, t := range texts {
-		out[lang] = []any{t["launcher"], t["launcherOff"], t["unreadMessages"]}
+		out[lang] = []any{t["launcher"], t["launcherOff"], t["unreadMessages"], t["launcherClosed"]}
 	}
 	j, err := json.Marshal(out)
 	return string(j), err

@@ -21,6 +21,7 @@ type Store interface {
 	TaskByResume(ctx context.Context, hash string) (*interact.Task, error)
 	Messages(ctx context.Context, taskID string, after int64, limit int) ([]interact.Message, error)
 	LeaveMessage(ctx context.Context, taskID, text string) error
+	CreateTask(ctx context.Context, t *interact.Task, resumeHash string) error
 }
 
 // Engine is what the widget endpoints need of the routing engine.
@@ -67,6 +68,8 @@ type Config struct {
 	// InteractOff: the operator switched Interact off; widget work is refused.
 	InteractOff bool
 	Logger      *slog.Logger
+	// Now is the clock opening hours are read at. Default time.Now.
+	Now func() time.Time
 	// Registry receives the widget's metrics.
 	Registry *prometheus.Registry
 }
@@ -115,6 +118,9 @@ func New(cfg Config, store Store) *API {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if cfg.Sockets == nil {
 		cfg.Sockets = &endpoint.Caps{}
 	}
@@ -126,7 +132,7 @@ func New(cfg Config, store Store) *API {
 		taskAddr:   endpoint.NewLimiter(cfg.TaskRate, time.Minute),
 		taskKey:    endpoint.NewLimiter(cfg.KeyRate, time.Minute),
 		guesses:    endpoint.NewLimiter(unknownContacts, time.Minute),
-		contacts:   &contactCache{ttl: 2 * time.Second, m: map[string]cachedContact{}},
+		contacts:   &contactCache{ttl: 2 * time.Second, m: map[string]cachedContact{}, log: cfg.Logger},
 		originRefusals: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "interact_widget_origin_refusals_total", Help: "Widget requests refused by Restrict Access.",
 		}),
@@ -150,6 +156,7 @@ func (s *API) Routes() []endpoint.Route {
 		{Method: "POST", Path: "/widget/v1/token", Tag: "widget", Summary: "Refresh a visitor token.", Auth: endpoint.AuthWidget, H: s.refreshToken},
 		{Method: "GET", Path: "/widget/v1/tasks/{id}/transcript", Tag: "widget", Summary: "A task's transcript.", Auth: endpoint.AuthWidget, H: s.transcript},
 		{Method: "POST", Path: "/widget/v1/tasks/{id}/leave-message", Tag: "widget", Summary: "Leave a message after no agent could take the contact.", Auth: endpoint.AuthWidget, H: s.leaveMessage},
+		{Method: "POST", Path: "/widget/v1/leave-message", Tag: "widget", Summary: "Leave a message while the service is closed (out of hours).", Auth: endpoint.AuthWidget, H: s.leaveClosedMessage},
 		{Method: "GET", Path: "/widget/v1/ws", Tag: "widget", Summary: "The visitor's WebSocket.", Auth: endpoint.AuthWidget, H: s.visitorSocket},
 	}
 	for i, rt := range routes {

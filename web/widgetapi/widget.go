@@ -4,6 +4,14 @@
 // WebSocket, with the widget gate every public endpoint passes (contact,
 // Restrict Access and CORS, rate limits).
 //
+// Opening hours: the config says whether the service is open and when it
+// opens next, read from the schedule cached with the contact (no store
+// round trip per poll). Out of hours a new task is refused with closed,
+// and the visitor may leave a message instead (POST /widget/v1/leave-message,
+// stored as an ended task with the outcome closed). Tasks already queued
+// when the service closes are served, and resume as usual: a contact
+// center drains its queue; so do escalations to a call within a task.
+//
 // It owns visitor tokens and the contact cache. It does not own routing
 // (the engine's), the chat and call frames both parties speak (chat), nor
 // the admin side of widget settings (adminapi, adminconsole).
@@ -11,6 +19,7 @@ package widgetapi
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +27,7 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/hours"
 	"github.com/interact-oss/interact/web/endpoint"
 	"github.com/interact-oss/interact/web/ui/widget"
 )
@@ -33,6 +43,12 @@ func contactFrom(r *http.Request) *interact.Contact {
 		return nil
 	}
 	return c.c
+}
+
+// cachedOf returns the request's cached contact.
+func cachedOf(r *http.Request) *cachedContact {
+	c, _ := r.Context().Value(contactKey{}).(*cachedContact)
+	return c
 }
 
 // widgetOf returns the saved widget settings of the request's contact, or
@@ -52,12 +68,19 @@ type contactCache struct {
 	mu  sync.Mutex
 	ttl time.Duration
 	m   map[string]cachedContact
+	log *slog.Logger
 }
 
 type cachedContact struct {
 	c      *interact.Contact
 	widget *interact.WidgetSettings // nil: none saved
+	hours  *hours.Schedule          // nil: always open
 	at     time.Time
+}
+
+// status says whether the contact is open at now and when it opens next.
+func (e *cachedContact) status(now time.Time) interact.HoursStatus {
+	return interact.StatusAt(e.hours, now)
 }
 
 func (cc *contactCache) get(ctx context.Context, store Store, id string) (*interact.Contact, error) {
@@ -83,6 +106,15 @@ func (cc *contactCache) entry(ctx context.Context, store Store, id string) (*cac
 	e = cachedContact{c: c, at: time.Now()}
 	if e.widget, err = store.ContactWidget(ctx, c.Settings.TenantID, c.Settings.OwnerID); err != nil {
 		return nil, err
+	}
+	if c.Hours != nil {
+		// Compiled once per cache entry: polls only ask the schedule.
+		if e.hours, err = c.Hours.Schedule(); err != nil {
+			// Stored hours that no longer compile must not shut the
+			// service: it stays open, and the log says why.
+			cc.log.Error("contact's opening hours ignored", slog.String("contact", id), slog.Any("err", err))
+			e.hours = nil
+		}
 	}
 	cc.mu.Lock()
 	if len(cc.m) > 10000 {
@@ -174,6 +206,10 @@ type widgetConfig struct {
 	Available  map[string]bool `json:"available"`
 	// Widget is the pre-chat form and the overrides of the widget's texts.
 	Widget *interact.WidgetSettings `json:"widget"`
+	// Open and OpensAt: the service's opening hours now (a contact
+	// without hours is always open; opensAt is null while open, or when
+	// no opening can be foreseen).
+	interact.HoursStatus
 }
 
 func (s *API) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error {
@@ -188,7 +224,7 @@ func (s *API) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	cfg := widgetConfig{ContactID: c.Settings.ContactID, Kind: c.Settings.OwnerKind, Modalities: map[string]bool{}, Available: map[string]bool{},
-		Widget: widget.Effective(widgetOf(r))}
+		Widget: widget.Effective(widgetOf(r)), HoursStatus: cachedOf(r).status(s.cfg.Now())}
 	serviceID, userID := "", ""
 	if c.Service != nil {
 		cfg.Name, serviceID = c.Service.Name, c.Service.ID
@@ -198,7 +234,7 @@ func (s *API) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error 
 	for _, m := range []interact.Modality{interact.ModalityChat, interact.ModalityAudio, interact.ModalityVideo} {
 		on := c.Offers(m) == nil
 		cfg.Modalities[string(m)] = on
-		cfg.Available[string(m)] = on && s.cfg.Engine.Available(r.Context(), c.Tenant.ID, serviceID, userID, m)
+		cfg.Available[string(m)] = on && cfg.Open && s.cfg.Engine.Available(r.Context(), c.Tenant.ID, serviceID, userID, m)
 	}
 	endpoint.WriteJSON(w, http.StatusOK, cfg)
 	return nil
@@ -277,6 +313,9 @@ func (s *API) startTask(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.operatorGate(); err != nil {
+		return err
+	}
+	if err := closed(c, cachedOf(r).status(s.cfg.Now())); err != nil {
 		return err
 	}
 	resume := interact.NewSecret("rt_", 40)

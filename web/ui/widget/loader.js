@@ -18,7 +18,7 @@ import { pickLang, readStore, storeKey } from './shared.js';
 /* global __UI_FILE__, __LABELS__ */
 
 // LABELS are the launcher's texts per language (from texts.json, baked in
-// at build time): [launcher, launcherOff, unreadMessages].
+// at build time): [launcher, launcherOff, unreadMessages, launcherClosed].
 const LABELS = __LABELS__;
 const POLL_MS = 4000;
 const MODES = ['chat', 'audio', 'video'];
@@ -51,6 +51,7 @@ const MODES = ['chat', 'audio', 'video'];
     ui: null,
     active: false, // set by the UI while a chat is open
     onConfig: null, // set by the UI: called after every config answer
+    refresh: null, // asks for the config now (the UI, after a refusal that may mean it changed)
     emit(ev, data) {
       for (const fn of (handlers[ev] || []).slice()) {
         try {
@@ -133,7 +134,12 @@ const MODES = ['chat', 'audio', 'video'];
     // A service's overrides of these texts come with the config.
     const o = (ctx.cfg && ctx.cfg.widget && ctx.cfg.widget.texts && ctx.cfg.widget.texts[lang]) || {};
     const t = (i, k) => o[k] || L[i];
-    btn.setAttribute('aria-label', (ok || !ctx.err ? t(0, 'launcher') : t(1, 'launcherOff')) + (unread ? ' (' + unread + ' ' + t(2, 'unreadMessages') + ')' : ''));
+    // Out of hours the launcher offers leave-a-message.
+    const closed = ok && !ctx.active && ctx.cfg.open === false;
+    btn.setAttribute(
+      'aria-label',
+      (closed ? t(3, 'launcherClosed') : ok || !ctx.err ? t(0, 'launcher') : t(1, 'launcherOff')) + (unread ? ' (' + unread + ' ' + t(2, 'unreadMessages') + ')' : ''),
+    );
   }
 
   // Loading the UI bundle.
@@ -201,6 +207,7 @@ const MODES = ['chat', 'audio', 'video'];
   function schedule(wait) {
     timer = setTimeout(poll, wait);
   }
+  ctx.refresh = poll;
 
   let warned = false;
   function update() {

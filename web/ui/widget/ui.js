@@ -52,6 +52,7 @@ function createUI(ctx) {
   root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
   const timeFmt = new Intl.DateTimeFormat(ctx.lang, { hour: '2-digit', minute: '2-digit' });
   const dateFmt = new Intl.DateTimeFormat(ctx.lang, { dateStyle: 'short', timeStyle: 'short' });
+  const whenFmt = new Intl.DateTimeFormat(ctx.lang, { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
 
   // State.
   let task = null; // {taskId, resumeToken, token, exp, wsUrl}
@@ -73,6 +74,7 @@ function createUI(ctx) {
   let ended = false;
   let leave = false;
   let said = false; // the service's ended message is in the conversation: the widget does not repeat it
+  let left = false; // a message was left out of hours (this page)
   let outcome = '';
   let isOpen = false;
   let view = '';
@@ -197,7 +199,10 @@ function createUI(ctx) {
     const cfg = ctx.cfg;
     title.textContent = (cfg && cfg.name) || T.title;
     const anyOn = MODES.some(offered);
-    const v = task ? (ended ? 'ended' : 'chat') : anyOn ? 'prechat' : cfg || ctx.err ? 'off' : 'wait';
+    // Out of hours, with something this snippet offers switched on: the
+    // closed view. A task under way (queued before closing) carries on.
+    const closed = !!(cfg && cfg.open === false && cfg.modalities && MODES.some((m) => cfg.modalities[m] && ctx.modalities.includes(m)));
+    const v = task ? (ended ? 'ended' : 'chat') : closed ? 'closed' : anyOn ? 'prechat' : cfg || ctx.err ? 'off' : 'wait';
     if (v !== view) {
       const hadFocus = bottom.contains(root.activeElement);
       view = v;
@@ -206,6 +211,8 @@ function createUI(ctx) {
       bottom.replaceChildren();
       if (v === 'off') bottom.append(h('div', { class: 'notice' }, h('p', { class: 'why', dir: 'auto' })));
       if (v === 'prechat') bottom.replaceChildren(prechatForm());
+      if (v === 'closed') bottom.replaceChildren(closedForm());
+      else left = false;
       if (v === 'chat') bottom.replaceChildren(chatControls());
       if (v === 'ended') bottom.replaceChildren(endedControls());
       bottom.className = task ? 'bottom' : 'bottom grow';
@@ -215,6 +222,11 @@ function createUI(ctx) {
     }
     if (v === 'off') bottom.querySelector('.why').textContent = errText(ctx.err || 'modality_disabled');
     if (v === 'prechat') bottom.querySelector('.intro').textContent = MODES.some((m) => offered(m) && cfg.available[m]) ? T.intro : T.offline;
+    if (v === 'closed') {
+      const when = bottom.querySelector('.when');
+      when.textContent = opensText();
+      when.hidden = !when.textContent;
+    }
     syncCall();
     status();
   }
@@ -256,7 +268,7 @@ function createUI(ctx) {
 
   function status() {
     let s = '';
-    if (!task) s = view === 'off' ? T.unavailable : '';
+    if (!task) s = view === 'off' ? T.unavailable : view === 'closed' ? T.closed : '';
     else if (ended) s = said ? '' : T.ended;
     else if (!wsReady && !tstate) s = '';
     else if (tstate === 'connected' && !transferring) s = fmt(T.chattingWith, { name: agentName || T.anAgent });
@@ -268,9 +280,11 @@ function createUI(ctx) {
     if (sub.textContent !== s) sub.textContent = s;
   }
 
-  function prechatForm() {
+  // visitorFields builds the fields of the pre-chat form (the service's,
+  // or the built-in one). check() validates them inline and returns the
+  // visitor's data, or null after focusing the first field in error.
+  function visitorFields() {
     const F = form();
-    const err = h('p', { class: 'err', role: 'alert' });
     const inputs = []; // {key, kind, get, set, el, req}
     const mark = (label, req) => [label, req ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : ' ' + T.optional];
     const std = (key, type, label, mode, auto) => {
@@ -305,16 +319,10 @@ function createUI(ctx) {
       inputs.push({ key: 'consent', consent: true, kind: 'checkbox', req: true, ...f });
       kids.push(f.label);
     }
-    const btns = MODES.map((m) =>
-      h('button', { type: 'submit', class: 'primary', 'data-m': m, value: m }, m === 'chat' ? T.start : m === 'audio' ? T.callStart : T.videoStart),
-    );
-    const formEl = h('form', { class: 'form grow', novalidate: true, 'aria-labelledby': 'ic-title' }, h('p', { class: 'intro' }), ...kids, err, h('div', { class: 'starts' }, ...btns));
-    formEl.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      err.textContent = '';
+    function check(extra) {
       let bad = null;
       const v = { fields: {} };
-      for (const f of inputs) {
+      for (const f of inputs.concat(extra || [])) {
         f.set('');
         const val = f.kind === 'checkbox' ? f.input.checked : f.input.value.trim();
         let msg = '';
@@ -325,13 +333,43 @@ function createUI(ctx) {
           const el = f.set(msg);
           bad = bad || el;
         }
-        if (!val) continue;
+        if (!val || f.own) continue;
         if (f.consent) v.fields.consent = 'accepted';
         else if (f.custom) v.fields[f.key] = f.kind === 'checkbox' ? 'yes' : val;
         else v[f.key] = val;
       }
-      if (bad) return bad.focus();
+      if (bad) {
+        bad.focus();
+        return null;
+      }
       visitor = { name: v.name || '', email: v.email || '' };
+      if (!Object.keys(v.fields).length) delete v.fields;
+      if (Object.keys(context).length) v.context = context;
+      return v;
+    }
+    // refused shows a server refusal: at the field it names ("key: why"),
+    // else in err.
+    function refused(x, err, text) {
+      const at = x.code === 'invalid_input' && /^([\w-]+): /.exec(x.message || '');
+      const f = at && inputs.find((i) => i.key === at[1]);
+      if (f) f.set(T.errors.invalid_input).focus();
+      else err.textContent = text;
+    }
+    return { kids, check, refused };
+  }
+
+  function prechatForm() {
+    const err = h('p', { class: 'err', role: 'alert' });
+    const { kids, check, refused } = visitorFields();
+    const btns = MODES.map((m) =>
+      h('button', { type: 'submit', class: 'primary', 'data-m': m, value: m }, m === 'chat' ? T.start : m === 'audio' ? T.callStart : T.videoStart),
+    );
+    const formEl = h('form', { class: 'form grow', novalidate: true, 'aria-labelledby': 'ic-title' }, h('p', { class: 'intro' }), ...kids, err, h('div', { class: 'starts' }, ...btns));
+    formEl.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      err.textContent = '';
+      const v = check();
+      if (!v) return;
       let btn = e.submitter && !e.submitter.hidden ? e.submitter : btns.find((b) => !b.hidden);
       if (!btn) return;
       const mode = btn.value;
@@ -343,23 +381,62 @@ function createUI(ctx) {
           call.use(await media(mode));
         }
         btn.textContent = T.starting;
-        if (!Object.keys(v.fields).length) delete v.fields;
-        if (Object.keys(context).length) v.context = context;
         const g = await api('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, modality: mode, visitor: v });
         begin(g);
         ctx.emit('chat.started', { taskId: g.taskId, modality: mode });
       } catch (x) {
         call.stop();
-        // The server names a refused field: "key: why".
-        const at = x.code === 'invalid_input' && /^([\w-]+): /.exec(x.message || '');
-        const f = at && inputs.find((i) => i.key === at[1]);
-        if (f) f.set(T.errors.invalid_input).focus();
-        else err.textContent = x.key ? T[x.key] : x.code === 'modality_disabled' && mode !== 'chat' ? T.callsOff : errText(x.code, x.message);
+        refused(x, err, x.key ? T[x.key] : x.code === 'modality_disabled' && mode !== 'chat' ? T.callsOff : errText(x.code, x.message));
         for (const b of btns) b.disabled = false;
         btn.textContent = label;
+        if (x.code === 'closed') ctx.refresh(); // it closed meanwhile: show the closed view
       }
     });
     return formEl;
+  }
+
+  // closedForm is what the panel shows out of hours: the next opening in
+  // the visitor's own time, and the pre-chat fields with a message to leave.
+  function closedForm() {
+    if (left) return h('div', { class: 'notice' }, h('p', { class: 'when', dir: 'auto' }), thanks());
+    const err = h('p', { class: 'err', role: 'alert' });
+    const { kids, check, refused } = visitorFields();
+    const text = field(null, 'leave', [T.message, h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')], '', '', 0, true,
+      h('textarea', { name: 'leave', rows: '4', maxlength: '4000', dir: 'auto', 'aria-describedby': 'ic-e-leave' }));
+    const btn = h('button', { type: 'submit', class: 'primary' }, T.leaveSend);
+    const formEl = h('form', { class: 'form grow', novalidate: true, 'aria-labelledby': 'ic-title' },
+      h('p', { class: 'when', dir: 'auto' }), h('p', {}, T.closedIntro), ...kids, text.label, err, btn);
+    formEl.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      err.textContent = '';
+      const v = check([{ kind: 'text', req: true, own: true, ...text }]);
+      if (!v) return;
+      btn.disabled = true;
+      try {
+        const r = await api('POST', 'widget/v1/leave-message', { widgetKey: ctx.widgetKey, visitor: v, text: text.input.value });
+        left = true;
+        const ok = thanks();
+        formEl.replaceWith(h('div', { class: 'notice' }, ok));
+        ok.focus();
+        ctx.emit('message.left', { taskId: r.taskId });
+      } catch (x) {
+        refused(x, err, errText(x.code, x.message));
+        btn.disabled = false;
+        if (x.code === 'conflict') ctx.refresh(); // open again: show the pre-chat form
+      }
+    });
+    return formEl;
+  }
+
+  function thanks() {
+    return h('p', { class: 'thanks', role: 'status', tabindex: '-1' }, T.leaveThanks);
+  }
+
+  // opensText says when the service opens again, in the visitor's own time
+  // zone and language ("" when that cannot be foreseen).
+  function opensText() {
+    const at = ctx.cfg && ctx.cfg.opensAt;
+    return at ? fmt(T.opensAt, { when: whenFmt.format(new Date(at)) }) : '';
   }
 
   // field is a labelled input (or the given control) with its inline error.

@@ -1,0 +1,87 @@
+package widgetapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/web/endpoint"
+)
+
+// Out of hours: the refusal of new tasks, and the message a visitor may
+// leave instead.
+
+// closed refuses new work while the contact's service is out of hours.
+func closed(c *interact.Contact, st interact.HoursStatus) error {
+	if st.Open {
+		return nil
+	}
+	name := "This service"
+	if c.Service != nil {
+		name = c.Service.Name
+	}
+	if st.OpensAt != nil {
+		return interact.Errorf(interact.ECLOSED, "%s is closed now; it opens again at %s. You can leave a message.", name, st.OpensAt.Format(time.RFC3339))
+	}
+	return interact.Errorf(interact.ECLOSED, "%s is closed now. You can leave a message.", name)
+}
+
+type closedMessageRequest struct {
+	WidgetKey string           `json:"widgetKey"`
+	Visitor   interact.Visitor `json:"visitor"`
+	Text      string           `json:"text"`
+}
+
+// leaveClosedMessage stores a visitor's message while the service is
+// closed: an ended task with the outcome closed, its pre-chat data and the
+// message, in one write. Only out of hours (conflict while open: start a
+// chat), with the same pre-chat checks and new-task rate limits as a chat.
+func (s *API) leaveClosedMessage(w http.ResponseWriter, r *http.Request) error {
+	cached := cachedOf(r)
+	c := cached.c
+	var req closedMessageRequest
+	if err := endpoint.Decode(w, r, &req); err != nil {
+		return err
+	}
+	check := req.Visitor.Validate
+	if w := widgetOf(r); w != nil {
+		check = func() error { return w.CheckVisitor(&req.Visitor) }
+	}
+	if err := check(); err != nil {
+		return err
+	}
+	text, err := interact.ValidateMessage(req.Text, "leave")
+	if err != nil {
+		return err
+	}
+	if err := s.checkKey(c, req.WidgetKey); err != nil {
+		return err
+	}
+	if err := c.Offers(interact.ModalityChat); err != nil && c.Offers(interact.ModalityAudio) != nil {
+		return err // the contact takes no written or spoken contact at all
+	}
+	if err := s.operatorGate(); err != nil {
+		return err
+	}
+	if c.Service == nil || cached.status(s.cfg.Now()).Open {
+		return interact.Errorf(interact.ECONFLICT, "The service is open: start a chat instead.")
+	}
+	if ok, wait := s.taskAddr.Allow(endpoint.ClientAddr(r)); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return interact.Errorf(interact.ERATELIMITED, "Too many new contacts from your address; try again in %d seconds.", int(wait.Seconds())+1)
+	}
+	if ok, wait := s.taskKey.Allow(keyFingerprint(req.WidgetKey)); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return interact.Errorf(interact.ERATELIMITED, "This widget is starting too many contacts; try again in %d seconds.", int(wait.Seconds())+1)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	t := &interact.Task{ID: interact.NewID(), TenantID: c.Tenant.ID, ServiceID: c.Service.ID, ContactID: c.Settings.ContactID,
+		Modality: interact.ModalityChat, State: interact.TaskEnded, Visitor: req.Visitor, Origin: r.Header.Get("Origin"),
+		CreatedAt: now, QueuedAt: now, EndedAt: &now, Outcome: interact.OutcomeClosed, LeftMessage: text}
+	if err := s.store.CreateTask(r.Context(), t, ""); err != nil {
+		return err
+	}
+	endpoint.WriteJSON(w, http.StatusCreated, map[string]string{"taskId": t.ID})
+	return nil
+}
