@@ -208,16 +208,19 @@ func openSQLite(path string) (*DB, error) {
 	// message must survive a power cut, and group commit keeps that cheap.
 	// Checkpoints run off the commit path (see checkpointer); the writer
 	// checkpoints itself only when the log has grown past 40 MB, which
-	// bounds it under sustained load; after a checkpoint the log file is
-	// cut back to 16 MB (journal_size_limit), so it cannot stay big. A big
+	// bounds it under sustained load. A log that grew past 64 MB (a long
+	// read held checkpoints back) is cut back to that after a checkpoint
+	// (journal_size_limit); a smaller limit, below the checkpoint size,
+	// would make every cycle grow the file again, and syncing a growing
+	// file costs every commit (p50 +0.2 ms, p99 ×2 at 2,000 msg/s). A big
 	// statement's journal stays in memory.
-	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)&_pragma=journal_size_limit(16777216)"+
+	write, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(FULL)&_pragma=cache_size(-32000)&_pragma=wal_autocheckpoint(10000)&_pragma=journal_size_limit(67108864)"+
 		"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(16777216)")
+	read, err := sql.Open("sqlite", dsn+"&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(67108864)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
