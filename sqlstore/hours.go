@@ -16,180 +16,41 @@ import (
 // templates (template.go), and each service's hours with the calendars it
 // selects.
 
-const calendarCols = `id, tenant_id, ou_id, name, description, holidays, created_at`
-
-func scanCalendar(row interface{ Scan(...any) error }) (*interact.HolidayCalendar, error) {
-	var c interact.HolidayCalendar
-	var holidays string
-	var created int64
-	if err := row.Scan(&c.ID, &c.TenantID, &c.OUID, &c.Name, &c.Description, &holidays, &created); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(holidays), &c.Holidays); err != nil {
-		return nil, fmt.Errorf("holiday calendar %s: %w", c.ID, err)
-	}
-	c.CreatedAt = fromMS(created)
-	return &c, nil
-}
-
-func (db *DB) calendar(ctx context.Context, tx *sql.Tx, tenantID, id string) (*interact.HolidayCalendar, error) {
-	c, err := scanCalendar(tx.QueryRowContext(ctx, `SELECT `+calendarCols+` FROM holiday_calendars WHERE tenant_id = $1 AND id = $2`, tenantID, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("holiday calendar", id)
-	}
-	return c, err
-}
-
-// calendars returns all of a tenant's calendars.
-func (db *DB) calendars(ctx context.Context, tx *sql.Tx, tenantID string) ([]interact.HolidayCalendar, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+calendarCols+` FROM holiday_calendars WHERE tenant_id = $1 ORDER BY name, id`, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []interact.HolidayCalendar
-	for rows.Next() {
-		c, err := scanCalendar(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *c)
-	}
-	return out, rows.Err()
+// calendars are the holiday calendars, OU-scoped lists of holidays
+// (oulist.go) that services select.
+var calendars = &ouListKind[interact.HolidayCalendar, *interact.HolidayCalendar]{
+	table: "holiday_calendars", listCol: "holidays", noun: "holiday calendar", audit: "holiday_calendar",
+	selections: "selected_holiday_calendars", selectionKey: "calendar_id", selectedBy: "service(s)",
+	fields: func(c *interact.HolidayCalendar) listFields {
+		return listFields{&c.ID, &c.TenantID, &c.OUID, &c.Name, &c.Description, &c.Holidays, &c.CreatedAt}
+	},
 }
 
 // HolidayCalendars lists the calendars the actor can read.
 func (db *DB) HolidayCalendars(ctx context.Context, a interact.Actor) ([]interact.HolidayCalendar, error) {
-	out := []interact.HolidayCalendar{}
-	err := db.view(ctx, func(tx *sql.Tx) error {
-		tree, err := db.ouTree(ctx, tx, a.TenantID)
-		if err != nil {
-			return err
-		}
-		all, err := db.calendars(ctx, tx, a.TenantID)
-		for _, c := range all {
-			if a.ReadsOU(tree, c.OUID) {
-				out = append(out, c)
-			}
-		}
-		return err
-	})
-	return out, err
+	return calendars.readable(ctx, db, a)
 }
 
 // HolidayCalendar returns one calendar the actor can read.
 func (db *DB) HolidayCalendar(ctx context.Context, a interact.Actor, id string) (*interact.HolidayCalendar, error) {
-	var c *interact.HolidayCalendar
-	err := db.view(ctx, func(tx *sql.Tx) error {
-		tree, err := db.ouTree(ctx, tx, a.TenantID)
-		if err != nil {
-			return err
-		}
-		c, err = db.calendar(ctx, tx, a.TenantID, id)
-		if err == nil && !a.ReadsOU(tree, c.OUID) {
-			err = notFound("holiday calendar", id)
-		}
-		return err
-	})
-	return c, err
+	return calendars.get(ctx, db, a, id)
 }
 
 // CreateHolidayCalendar creates a calendar in an OU the actor administers.
 func (db *DB) CreateHolidayCalendar(ctx context.Context, a interact.Actor, c interact.HolidayCalendar) (*interact.HolidayCalendar, error) {
-	c.ID, c.TenantID, c.CreatedAt = interact.NewID(), a.TenantID, db.now().UTC().Truncate(1e6)
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		tree, err := db.ouTree(ctx, tx, a.TenantID)
-		if err != nil {
-			return err
-		}
-		if err := db.checkAdminsOU(a, tree, c.OUID); err != nil {
-			return err
-		}
-		holidays, _ := json.Marshal(c.Holidays)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO holiday_calendars (`+calendarCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			c.ID, c.TenantID, c.OUID, c.Name, c.Description, string(holidays), ms(c.CreatedAt)); err != nil {
-			return db.conflict(err, "A holiday calendar named %q already exists.", c.Name)
-		}
-		return db.audit(ctx, tx, a, "holiday_calendar.create", "holiday_calendar", c.ID, nil, c)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return calendars.create(ctx, db, a, &c)
 }
 
 // UpdateHolidayCalendar changes a calendar. Moving it to another OU keeps
 // it working wherever it is already selected; its new holidays apply to
 // every service selecting it.
 func (db *DB) UpdateHolidayCalendar(ctx context.Context, a interact.Actor, id string, upd interact.HolidayCalendarUpdate) (*interact.HolidayCalendar, error) {
-	var out *interact.HolidayCalendar
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		tree, before, err := db.adminCalendar(ctx, tx, a, id)
-		if err != nil {
-			return err
-		}
-		after := *before
-		upd.Apply(&after)
-		if err := after.Validate(); err != nil {
-			return err
-		}
-		if after.OUID != before.OUID {
-			if err := db.checkAdminsOU(a, tree, after.OUID); err != nil {
-				return err
-			}
-		}
-		holidays, _ := json.Marshal(after.Holidays)
-		if _, err := tx.ExecContext(ctx, `UPDATE holiday_calendars SET ou_id = $1, name = $2, description = $3, holidays = $4
-			WHERE tenant_id = $5 AND id = $6`, after.OUID, after.Name, after.Description, string(holidays), a.TenantID, id); err != nil {
-			return db.conflict(err, "A holiday calendar named %q already exists.", after.Name)
-		}
-		out = &after
-		return db.audit(ctx, tx, a, "holiday_calendar.update", "holiday_calendar", id, before, after)
-	})
-	return out, err
+	return calendars.update(ctx, db, a, id, func(c *interact.HolidayCalendar) { upd.Apply(c) })
 }
 
 // DeleteHolidayCalendar deletes a calendar that no service selects.
 func (db *DB) DeleteHolidayCalendar(ctx context.Context, a interact.Actor, id string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, before, err := db.adminCalendar(ctx, tx, a, id)
-		if err != nil {
-			return err
-		}
-		var n int
-		// The foreign key refuses the delete too; this names the reason.
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM selected_holiday_calendars WHERE calendar_id = $1`, id).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return interact.Errorf(interact.ECONFLICT, "Holiday calendar %q is selected by %d service(s); deselect it first.", before.Name, n)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM holiday_calendars WHERE tenant_id = $1 AND id = $2`, a.TenantID, id); err != nil {
-			return err
-		}
-		return db.audit(ctx, tx, a, "holiday_calendar.delete", "holiday_calendar", id, before, nil)
-	})
-}
-
-func (db *DB) adminCalendar(ctx context.Context, tx *sql.Tx, a interact.Actor, id string) (interact.OUTree, *interact.HolidayCalendar, error) {
-	tree, err := db.ouTree(ctx, tx, a.TenantID)
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := db.calendar(ctx, tx, a.TenantID, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !a.ReadsOU(tree, c.OUID) {
-		return nil, nil, notFound("holiday calendar", id)
-	}
-	if !a.AdminsOU(tree, c.OUID) {
-		return nil, nil, forbidden("You may not change holiday calendars in this OU.")
-	}
-	return tree, c, nil
+	return calendars.remove(ctx, db, a, id)
 }
 
 // serviceHours reads a service's hours with its selected calendars, or nil
@@ -218,7 +79,7 @@ func (db *DB) serviceHours(ctx context.Context, tx *sql.Tx, tenantID, serviceID 
 	}
 	defer rows.Close()
 	for rows.Next() {
-		c, err := scanCalendar(rows)
+		c, err := calendars.scan(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -230,7 +91,7 @@ func (db *DB) serviceHours(ctx context.Context, tx *sql.Tx, tenantID, serviceID 
 
 // selectableCalendars are the calendars in a service's OU or above it.
 func (db *DB) selectableCalendars(ctx context.Context, tx *sql.Tx, tenantID, ouID string, tree interact.OUTree) ([]interact.HolidayCalendar, error) {
-	all, err := db.calendars(ctx, tx, tenantID)
+	all, err := calendars.all(ctx, tx, tenantID)
 	if err != nil {
 		return nil, err
 	}

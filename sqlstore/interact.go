@@ -133,7 +133,7 @@ func (db *DB) interactOwner(ctx context.Context, tx *sql.Tx, a interact.Actor, k
 // selectable fills s.SelectableDomainTemplates: the templates in the owner's
 // OU or an ancestor.
 func (db *DB) selectable(ctx context.Context, tx *sql.Tx, s *interact.InteractSettings, ouID string, tree interact.OUTree) error {
-	all, err := db.templates(ctx, tx, s.TenantID)
+	all, err := templates.all(ctx, tx, s.TenantID)
 	if err != nil {
 		return err
 	}
@@ -265,7 +265,7 @@ func (db *DB) ContactByID(ctx context.Context, tenantID, contactID string) (*int
 			return err
 		}
 		for _, id := range s.DomainTemplateIDs {
-			t, err := db.template(ctx, tx, s.TenantID, id)
+			t, err := templates.one(ctx, tx, s.TenantID, id)
 			if err != nil {
 				return err
 			}
