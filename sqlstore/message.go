@@ -550,8 +550,12 @@ func eventColumn(e *interact.TaskEvent) (string, error) {
 // Messages returns a task's messages with a sequence number above after,
 // in order, at most limit of them.
 func (db *DB) Messages(ctx context.Context, taskID string, after int64, limit int) ([]interact.Message, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-		taskID, after, limit)
+	return scanMessages(db.read.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+		taskID, after, limit))
+}
+
+// scanMessages reads a query's messages, in its order.
+func scanMessages(rows *sql.Rows, err error) ([]interact.Message, error) {
 	if err != nil {
 		return nil, err
 	}

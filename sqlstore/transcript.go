@@ -233,20 +233,7 @@ func (sc *transcriptScope) readsService(ctx context.Context, id string) (bool, e
 func taskMessages(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, cond string, args ...any) ([]interact.Message, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE `+cond+` ORDER BY task_id, seq`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []interact.Message{}
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *m)
-	}
-	return out, rows.Err()
+	return scanMessages(q.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE `+cond+` ORDER BY task_id, seq`, args...))
 }
 
 // userNames returns the names of the tenant's users among ids.
