@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/interact-oss/interact/hours"
 )
 
 // Opening hours. A service may have a weekly schedule in an IANA time
@@ -14,7 +12,7 @@ import (
 // hours it is always open. Out of hours the widget offers leave-a-message
 // and no new task starts (closed); tasks already queued when the service
 // closes are still served: a contact center drains its queue. The
-// schedule's arithmetic is package hours'.
+// schedule's arithmetic is in hoursweek.go and hoursschedule.go.
 
 // Bounds of opening hours.
 const (
@@ -29,8 +27,8 @@ type ServiceHours struct {
 	TimeZone string `json:"timeZone"`
 	// Weekly is the week's opening periods; null: open around the clock
 	// (but for holidays and ClosedNow).
-	Weekly             *hours.Week `json:"weekly"`
-	HolidayCalendarIDs []string    `json:"holidayCalendarIds"`
+	Weekly             *Week    `json:"weekly"`
+	HolidayCalendarIDs []string `json:"holidayCalendarIds"`
 	// ClosedNow is the emergency switch: closed until switched off.
 	ClosedNow bool `json:"closedNow"`
 
@@ -49,7 +47,7 @@ func (h *ServiceHours) Validate() error {
 		h.HolidayCalendarIDs = []string{}
 	}
 	if h.TimeZone != "" || h.Weekly != nil || len(h.HolidayCalendarIDs) > 0 {
-		if _, err := hours.LoadZone(h.TimeZone); err != nil {
+		if _, err := LoadZone(h.TimeZone); err != nil {
 			return Errorf(EINVALID, "%s.", err)
 		}
 	}
@@ -93,15 +91,15 @@ func (h *ServiceHours) CheckSelection(before []string, selectable func(id string
 
 // Schedule compiles the hours with the holidays of their calendars. Nil
 // hours are always open.
-func (h *ServiceHours) Schedule() (*hours.Schedule, error) {
+func (h *ServiceHours) Schedule() (*Schedule, error) {
 	if h == nil {
-		return hours.New("", nil, nil, false)
+		return NewSchedule("", nil, nil, false)
 	}
-	var hs []hours.Holiday
+	var hs []Holiday
 	for _, c := range h.Calendars {
 		hs = append(hs, c.Holidays...)
 	}
-	s, err := hours.New(h.TimeZone, h.Weekly, hs, h.ClosedNow)
+	s, err := NewSchedule(h.TimeZone, h.Weekly, hs, h.ClosedNow)
 	if err != nil {
 		return nil, fmt.Errorf("opening hours: %w", err)
 	}
@@ -117,7 +115,7 @@ type HoursStatus struct {
 }
 
 // StatusAt is the schedule's status at now (nil: always open).
-func StatusAt(s *hours.Schedule, now time.Time) HoursStatus {
+func StatusAt(s *Schedule, now time.Time) HoursStatus {
 	if s == nil || s.IsOpen(now) {
 		return HoursStatus{Open: true}
 	}
@@ -133,21 +131,21 @@ func StatusAt(s *hours.Schedule, now time.Time) HoursStatus {
 // template it is selectable by services in its OU or below; its holidays
 // close each selecting service, in that service's time zone.
 type HolidayCalendar struct {
-	ID          string          `json:"id"`
-	TenantID    string          `json:"-"`
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	OUID        string          `json:"ouId"`
-	Holidays    []hours.Holiday `json:"holidays"`
-	CreatedAt   time.Time       `json:"createdAt"`
+	ID          string    `json:"id"`
+	TenantID    string    `json:"-"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	OUID        string    `json:"ouId"`
+	Holidays    []Holiday `json:"holidays"`
+	CreatedAt   time.Time `json:"createdAt"`
 }
 
 // HolidayCalendarUpdate is a partial change to a calendar.
 type HolidayCalendarUpdate struct {
-	Name        *string          `json:"name"`
-	Description *string          `json:"description"`
-	OUID        *string          `json:"ouId"`
-	Holidays    *[]hours.Holiday `json:"holidays"`
+	Name        *string    `json:"name"`
+	Description *string    `json:"description"`
+	OUID        *string    `json:"ouId"`
+	Holidays    *[]Holiday `json:"holidays"`
 }
 
 // Apply copies the set fields of u onto c.
@@ -182,7 +180,7 @@ func (c *HolidayCalendar) Validate() error {
 	if len(c.Holidays) > MaxHolidays {
 		return Errorf(EINVALID, "A calendar holds at most %d holidays.", MaxHolidays)
 	}
-	out := make([]hours.Holiday, 0, len(c.Holidays))
+	out := make([]Holiday, 0, len(c.Holidays))
 	for i, h := range c.Holidays {
 		if err := validName("holiday name", h.Name); err != nil {
 			return Errorf(EINVALID, "holidays[%d]: %s", i+1, ErrorMessage(err))

@@ -6,11 +6,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/interact-oss/interact/hours"
 )
 
 func TestServiceHoursValidate(t *testing.T) {
-	h := ServiceHours{TimeZone: "Europe/Zurich", Weekly: &hours.Week{Mon: [][]string{{"13:00", "17:00"}, {"8:00", "12:00"}}}}
+	h := ServiceHours{TimeZone: "Europe/Zurich", Weekly: &Week{Mon: [][]string{{"13:00", "17:00"}, {"8:00", "12:00"}}}}
 	if err := h.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +20,7 @@ func TestServiceHoursValidate(t *testing.T) {
 	if err := none.Validate(); err != nil {
 		t.Errorf("closed now without a schedule: %v", err)
 	}
-	week := &hours.Week{Tue: [][]string{{"08:00", "12:00"}}}
+	week := &Week{Tue: [][]string{{"08:00", "12:00"}}}
 	for _, c := range []struct {
 		name string
 		h    ServiceHours
@@ -30,9 +29,9 @@ func TestServiceHoursValidate(t *testing.T) {
 		{"unknown zone", ServiceHours{TimeZone: "Europe/Atlantis", Weekly: week}, `timeZone: "Europe/Atlantis" is not a known IANA time zone`},
 		{"weekly without a zone", ServiceHours{Weekly: week}, "timeZone: give an IANA time zone"},
 		{"calendars without a zone", ServiceHours{HolidayCalendarIDs: []string{"c1"}}, "timeZone: give an IANA time zone"},
-		{"25:00", ServiceHours{TimeZone: "UTC", Weekly: &hours.Week{Wed: [][]string{{"08:00", "25:00"}}}}, `weekly.wed[1]: "25:00" is not a time of day`},
-		{"reversed", ServiceHours{TimeZone: "UTC", Weekly: &hours.Week{Wed: [][]string{{"17:00", "08:00"}}}}, "ends before it starts"},
-		{"overlapping", ServiceHours{TimeZone: "UTC", Weekly: &hours.Week{Wed: [][]string{{"08:00", "12:00"}, {"11:00", "13:00"}}}}, "overlap"},
+		{"25:00", ServiceHours{TimeZone: "UTC", Weekly: &Week{Wed: [][]string{{"08:00", "25:00"}}}}, `weekly.wed[1]: "25:00" is not a time of day`},
+		{"reversed", ServiceHours{TimeZone: "UTC", Weekly: &Week{Wed: [][]string{{"17:00", "08:00"}}}}, "ends before it starts"},
+		{"overlapping", ServiceHours{TimeZone: "UTC", Weekly: &Week{Wed: [][]string{{"08:00", "12:00"}, {"11:00", "13:00"}}}}, "overlap"},
 		{"twice", ServiceHours{TimeZone: "UTC", HolidayCalendarIDs: []string{"c1", "c1"}}, `Holiday calendar "c1" is selected twice.`},
 		{"too many", ServiceHours{TimeZone: "UTC", HolidayCalendarIDs: strings.Split(strings.Repeat("x,", MaxSelectedCalendars)+"y", ",")}, "At most 20"},
 	} {
@@ -55,7 +54,7 @@ func TestServiceHoursCalendarSelection(t *testing.T) {
 }
 
 func TestHolidayCalendarValidate(t *testing.T) {
-	c := HolidayCalendar{Name: " Swiss holidays ", OUID: "ou", Holidays: []hours.Holiday{
+	c := HolidayCalendar{Name: " Swiss holidays ", OUID: "ou", Holidays: []Holiday{
 		{Name: "Christmas", From: "2025-12-25", To: "2025-12-26"},
 		{Name: " New Year's Eve ", From: "2025-12-31T18:00", To: "2026-01-01T06:00"},
 		{Name: "Christmas Eve", From: "2025-12-24T12:00", To: "2025-12-25T00:00"},
@@ -63,7 +62,7 @@ func TestHolidayCalendarValidate(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	want := []hours.Holiday{
+	want := []Holiday{
 		{Name: "Christmas Eve", From: "2025-12-24T12:00", To: "2025-12-24"},
 		{Name: "Christmas", From: "2025-12-25", To: "2025-12-26"},
 		{Name: "New Year's Eve", From: "2025-12-31T18:00", To: "2026-01-01T06:00"},
@@ -78,11 +77,11 @@ func TestHolidayCalendarValidate(t *testing.T) {
 	}{
 		{"no name", HolidayCalendar{OUID: "ou"}, "The calendar name must not be empty."},
 		{"no OU", HolidayCalendar{Name: "x"}, "ouId is required."},
-		{"holiday without a name", HolidayCalendar{Name: "x", OUID: "ou", Holidays: []hours.Holiday{{From: "2025-12-25"}}}, "holidays[1]: The holiday name must not be empty."},
-		{"bad date", HolidayCalendar{Name: "x", OUID: "ou", Holidays: []hours.Holiday{{Name: "a", From: "2025-12-25"}, {Name: "b", From: "2025-02-30"}}},
+		{"holiday without a name", HolidayCalendar{Name: "x", OUID: "ou", Holidays: []Holiday{{From: "2025-12-25"}}}, "holidays[1]: The holiday name must not be empty."},
+		{"bad date", HolidayCalendar{Name: "x", OUID: "ou", Holidays: []Holiday{{Name: "a", From: "2025-12-25"}, {Name: "b", From: "2025-02-30"}}},
 			`holidays[2] ("b"): from: "2025-02-30" is not a date`},
-		{"ends before it starts", HolidayCalendar{Name: "x", OUID: "ou", Holidays: []hours.Holiday{{Name: "a", From: "2025-12-25T10:00", To: "2025-12-25T09:00"}}}, "before it starts"},
-		{"too many", HolidayCalendar{Name: "x", OUID: "ou", Holidays: make([]hours.Holiday, MaxHolidays+1)}, "at most 500 holidays"},
+		{"ends before it starts", HolidayCalendar{Name: "x", OUID: "ou", Holidays: []Holiday{{Name: "a", From: "2025-12-25T10:00", To: "2025-12-25T09:00"}}}, "before it starts"},
+		{"too many", HolidayCalendar{Name: "x", OUID: "ou", Holidays: make([]Holiday, MaxHolidays+1)}, "at most 500 holidays"},
 	} {
 		err := b.c.Validate()
 		if ErrorCode(err) != EINVALID || !strings.Contains(ErrorMessage(err), b.want) {
@@ -94,10 +93,10 @@ func TestHolidayCalendarValidate(t *testing.T) {
 func TestServiceHoursSchedule(t *testing.T) {
 	zurich, _ := time.LoadLocation("Europe/Zurich")
 	day := [][]string{{"08:00", "17:00"}}
-	h := &ServiceHours{TimeZone: "Europe/Zurich", Weekly: &hours.Week{Mon: day, Tue: day, Wed: day, Thu: day, Fri: day},
+	h := &ServiceHours{TimeZone: "Europe/Zurich", Weekly: &Week{Mon: day, Tue: day, Wed: day, Thu: day, Fri: day},
 		Calendars: []HolidayCalendar{
-			{Holidays: []hours.Holiday{{Name: "Christmas", From: "2025-12-25", To: "2025-12-26"}}},
-			{Holidays: []hours.Holiday{{Name: "Company day", From: "2025-12-29"}}},
+			{Holidays: []Holiday{{Name: "Christmas", From: "2025-12-25", To: "2025-12-26"}}},
+			{Holidays: []Holiday{{Name: "Company day", From: "2025-12-29"}}},
 		}}
 	s, err := h.Schedule()
 	if err != nil {

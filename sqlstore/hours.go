@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/hours"
 )
 
 // Opening hours: holiday calendars, scoped and checked exactly like domain
@@ -67,7 +66,7 @@ func (db *DB) serviceHours(ctx context.Context, tx *sql.Tx, tenantID, serviceID 
 		return nil, err
 	}
 	if weekly.Valid {
-		h.Weekly = &hours.Week{}
+		h.Weekly = &interact.Week{}
 		if err := json.Unmarshal([]byte(weekly.String), h.Weekly); err != nil {
 			return nil, fmt.Errorf("service %s hours: %w", serviceID, err)
 		}

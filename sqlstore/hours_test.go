@@ -8,10 +8,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/hours"
 )
 
-func (w *world) calendar(t *testing.T, a interact.Actor, name, ou string, hs ...hours.Holiday) *interact.HolidayCalendar {
+func (w *world) calendar(t *testing.T, a interact.Actor, name, ou string, hs ...interact.Holiday) *interact.HolidayCalendar {
 	t.Helper()
 	c, err := w.db.CreateHolidayCalendar(t.Context(), a, interact.HolidayCalendar{Name: name, OUID: ou, Holidays: hs})
 	noErr(t, err)
@@ -30,14 +29,14 @@ func testHolidayCalendars(t *testing.T) {
 	ctx := t.Context()
 
 	c, err := w.db.CreateHolidayCalendar(ctx, w.adminA, interact.HolidayCalendar{Name: " Swiss holidays ", Description: "Federal", OUID: w.emea,
-		Holidays: []hours.Holiday{
+		Holidays: []interact.Holiday{
 			{Name: "Christmas", From: "2025-12-25", To: "2025-12-26"},
 			{Name: "Christmas Eve", From: "2025-12-24T12:00", To: "2025-12-25T00:00"},
 			{Name: "New Year's Eve", From: "2025-12-31T18:00", To: "2026-01-01T06:00"},
 		}})
 	noErr(t, err)
 	want := &interact.HolidayCalendar{ID: c.ID, TenantID: w.a.ID, Name: "Swiss holidays", Description: "Federal", OUID: w.emea, CreatedAt: c.CreatedAt,
-		Holidays: []hours.Holiday{
+		Holidays: []interact.Holiday{
 			{Name: "Christmas Eve", From: "2025-12-24T12:00", To: "2025-12-24"},
 			{Name: "Christmas", From: "2025-12-25", To: "2025-12-26"},
 			{Name: "New Year's Eve", From: "2025-12-31T18:00", To: "2026-01-01T06:00"},
@@ -53,9 +52,9 @@ func testHolidayCalendars(t *testing.T) {
 
 	// Read up to the root: the EMEA admin sees root's and EMEA's calendars,
 	// not APAC's; an agent without roles sees none.
-	rootCal := w.calendar(t, w.adminA, "Company days", w.root, hours.Holiday{Name: "Founders' day", From: "2026-05-04"})
+	rootCal := w.calendar(t, w.adminA, "Company days", w.root, interact.Holiday{Name: "Founders' day", From: "2026-05-04"})
 	apacCal := w.calendar(t, w.adminA, "APAC holidays", w.apac)
-	chCal := w.calendar(t, w.emeaAdmin, "Zurich holidays", w.ch, hours.Holiday{Name: "Sechseläuten afternoon", From: "2026-04-20T12:00", To: "2026-04-20"})
+	chCal := w.calendar(t, w.emeaAdmin, "Zurich holidays", w.ch, interact.Holiday{Name: "Sechseläuten afternoon", From: "2026-04-20T12:00", To: "2026-04-20"})
 	seen, err := w.db.HolidayCalendars(ctx, w.emeaAdmin)
 	noErr(t, err)
 	wantSet(t, "EMEA admin's calendars", calendarIDs(seen), []string{c.ID, rootCal.ID, chCal.ID})
@@ -65,7 +64,7 @@ func testHolidayCalendars(t *testing.T) {
 
 	t.Run("update", func(t *testing.T) {
 		got, err := w.db.UpdateHolidayCalendar(ctx, w.adminA, c.ID, interact.HolidayCalendarUpdate{
-			Holidays: &[]hours.Holiday{{Name: "Christmas", From: "2025-12-25"}}})
+			Holidays: &[]interact.Holiday{{Name: "Christmas", From: "2025-12-25"}}})
 		noErr(t, err)
 		read, err := w.db.HolidayCalendar(ctx, w.adminA, c.ID)
 		noErr(t, err)
@@ -77,11 +76,11 @@ func testHolidayCalendars(t *testing.T) {
 	w.refuse(t, []refusal{
 		{"bad date", interact.EINVALID, func(ctx context.Context) error {
 			return errOf(w.db.CreateHolidayCalendar(ctx, w.adminA, interact.HolidayCalendar{Name: "Bad", OUID: w.emea,
-				Holidays: []hours.Holiday{{Name: "x", From: "2025-02-30"}}}))
+				Holidays: []interact.Holiday{{Name: "x", From: "2025-02-30"}}}))
 		}},
 		{"update ending before it starts", interact.EINVALID, func(ctx context.Context) error {
 			return errOf(w.db.UpdateHolidayCalendar(ctx, w.adminA, c.ID, interact.HolidayCalendarUpdate{
-				Holidays: &[]hours.Holiday{{Name: "x", From: "2025-12-25T10:00", To: "2025-12-25T09:00"}}}))
+				Holidays: &[]interact.Holiday{{Name: "x", From: "2025-12-25T10:00", To: "2025-12-25T09:00"}}}))
 		}},
 		{"duplicate name", interact.ECONFLICT, func(ctx context.Context) error {
 			return errOf(w.db.CreateHolidayCalendar(ctx, w.adminA, interact.HolidayCalendar{Name: "Swiss holidays", OUID: w.apac}))
@@ -141,8 +140,8 @@ func testServiceHours(t *testing.T) {
 	other := w.service(t, w.adminA, "Support APAC", w.apac, interact.LicenseContactCenter, true)
 	svcB := w.service(t, w.adminB, "Beta support", w.rootB, interact.LicenseContactCenter, true)
 
-	rootCal := w.calendar(t, w.adminA, "Company days", w.root, hours.Holiday{Name: "Founders' day", From: "2026-05-04"})
-	emeaCal := w.calendar(t, w.adminA, "EMEA holidays", w.emea, hours.Holiday{Name: "New Year's Eve", From: "2025-12-31T18:00", To: "2026-01-01T06:00"})
+	rootCal := w.calendar(t, w.adminA, "Company days", w.root, interact.Holiday{Name: "Founders' day", From: "2026-05-04"})
+	emeaCal := w.calendar(t, w.adminA, "EMEA holidays", w.emea, interact.Holiday{Name: "New Year's Eve", From: "2025-12-31T18:00", To: "2026-01-01T06:00"})
 	deCal := w.calendar(t, w.adminA, "German holidays", w.de) // a sibling subtree of CH
 	bCal := w.calendar(t, w.adminB, "Beta holidays", w.rootB) // another tenant
 
@@ -156,7 +155,7 @@ func testServiceHours(t *testing.T) {
 
 	day := [][]string{{"13:00", "17:00"}, {"8:00", "12:00"}}
 	saved, err := w.db.SaveServiceHours(ctx, w.adminA, svc.ID, interact.ServiceHours{TimeZone: "Europe/Zurich",
-		Weekly: &hours.Week{Mon: day, Tue: day, Wed: day, Thu: day, Fri: day}, HolidayCalendarIDs: []string{emeaCal.ID, rootCal.ID}})
+		Weekly: &interact.Week{Mon: day, Tue: day, Wed: day, Thu: day, Fri: day}, HolidayCalendarIDs: []string{emeaCal.ID, rootCal.ID}})
 	noErr(t, err)
 	canon := [][]string{{"08:00", "12:00"}, {"13:00", "17:00"}}
 	read, err := w.db.ServiceHours(ctx, w.adminA, svc.ID)
@@ -199,7 +198,7 @@ func testServiceHours(t *testing.T) {
 	}
 
 	good := func() interact.ServiceHours {
-		return interact.ServiceHours{TimeZone: "Europe/Zurich", Weekly: &hours.Week{Mon: canon}, HolidayCalendarIDs: []string{emeaCal.ID}}
+		return interact.ServiceHours{TimeZone: "Europe/Zurich", Weekly: &interact.Week{Mon: canon}, HolidayCalendarIDs: []string{emeaCal.ID}}
 	}
 	with := func(f func(*interact.ServiceHours)) interact.ServiceHours { h := good(); f(&h); return h }
 	save := func(a interact.Actor, id string, h interact.ServiceHours) func(context.Context) error {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/hours"
 )
 
 // weekdays in the order the tab lists them.
@@ -58,14 +57,14 @@ func (q *adminReq) hoursTab(svc *interact.Service) (*hoursTab, error) {
 		return nil, err
 	}
 	tab := &hoursTab{H: h, Weekly: h.Weekly != nil}
-	week := hours.Week{}
+	week := interact.Week{}
 	if h.Weekly != nil {
 		week = *h.Weekly
 	}
 	days, _ := week.Parse()
 	canon := days.Week()
 	for _, d := range weekdays {
-		key := hours.DayKey(d)
+		key := interact.DayKey(d)
 		tab.Days = append(tab.Days, hoursDay{Key: key, Label: d.String(), Value: periodsText(dayOf(&canon, d))})
 	}
 	selected := map[string]bool{}
@@ -103,20 +102,20 @@ func (q *adminReq) hoursTab(svc *interact.Service) (*hoursTab, error) {
 	return tab, nil
 }
 
-func dayOf(w *hours.Week, d time.Weekday) [][]string {
+func dayOf(w *interact.Week, d time.Weekday) [][]string {
 	return map[time.Weekday][][]string{time.Sunday: w.Sun, time.Monday: w.Mon, time.Tuesday: w.Tue, time.Wednesday: w.Wed,
 		time.Thursday: w.Thu, time.Friday: w.Fri, time.Saturday: w.Sat}[d]
 }
 
 // weekFromForm reads the seven day fields of the Hours tab.
-func weekFromForm(f url.Values) (*hours.Week, error) {
-	w := &hours.Week{}
+func weekFromForm(f url.Values) (*interact.Week, error) {
+	w := &interact.Week{}
 	fields := map[time.Weekday]*[][]string{time.Sunday: &w.Sun, time.Monday: &w.Mon, time.Tuesday: &w.Tue, time.Wednesday: &w.Wed,
 		time.Thursday: &w.Thu, time.Friday: &w.Fri, time.Saturday: &w.Sat}
 	dash := strings.NewReplacer("–", "-", "—", "-", " to ", "-")
 	for _, d := range weekdays {
 		pairs := [][]string{}
-		for _, p := range strings.Split(f.Get("day."+hours.DayKey(d)), ",") {
+		for _, p := range strings.Split(f.Get("day."+interact.DayKey(d)), ",") {
 			if p = strings.TrimSpace(p); p == "" {
 				continue
 			}
@@ -150,7 +149,7 @@ func actHours(q *adminReq) (string, string, error) {
 // Holiday calendars.
 
 // holidayLines writes a calendar's holidays, one a line: FROM [– TO] Name.
-func holidayLines(hs []hours.Holiday) string {
+func holidayLines(hs []interact.Holiday) string {
 	var out []string
 	for _, h := range hs {
 		l := h.From
@@ -163,14 +162,14 @@ func holidayLines(hs []hours.Holiday) string {
 }
 
 // holidaysFromLines reads the holidays text area, ignoring blank lines.
-func holidaysFromLines(s string) []hours.Holiday {
-	out := []hours.Holiday{}
+func holidaysFromLines(s string) []interact.Holiday {
+	out := []interact.Holiday{}
 	for _, l := range strings.Split(s, "\n") {
 		f := strings.Fields(l)
 		if len(f) == 0 {
 			continue
 		}
-		h, rest := hours.Holiday{From: f[0]}, f[1:]
+		h, rest := interact.Holiday{From: f[0]}, f[1:]
 		if len(rest) >= 2 && slices.Contains([]string{"–", "—", "-", "to"}, rest[0]) {
 			h.To, rest = rest[1], rest[2:]
 		}

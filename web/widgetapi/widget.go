@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/interact-oss/interact"
-	"github.com/interact-oss/interact/hours"
 	"github.com/interact-oss/interact/web/endpoint"
 	"github.com/interact-oss/interact/web/ui/widget"
 )
@@ -74,7 +73,7 @@ type contactCache struct {
 type cachedContact struct {
 	c      *interact.Contact
 	widget *interact.WidgetSettings // nil: none saved
-	hours  *hours.Schedule          // nil: always open
+	hours  *interact.Schedule       // nil: always open
 	at     time.Time
 }
 

@@ -1,4 +1,16 @@
-// Package hours is the arithmetic of opening hours: a weekly schedule of
+package interact
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // zones without a zone database on the host
+)
+
+// The arithmetic of opening hours: a weekly schedule of
 // opening periods in an IANA time zone, holidays that close it, an
 // emergency "closed now" switch, and the two questions the widget asks —
 // is it open at an instant, and when does it open next.
@@ -13,21 +25,10 @@
 // twice, so 01:00–04:00 lasts four hours. Periods do not cross midnight:
 // write 22:00–24:00 and, on the next day, 00:00–02:00.
 //
-// The package embeds time/tzdata, so zones load on hosts without a zone
-// database (distroless images, minimal containers). It does no I/O and
-// knows nothing of services, stores or HTTP: the domain package wraps its
-// errors in error codes.
-package hours
-
-import (
-	"errors"
-	"fmt"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
-	_ "time/tzdata" // zones without a zone database on the host
-)
+// This file embeds time/tzdata, so zones load on hosts without a zone
+// database (distroless images, minimal containers). These functions know
+// nothing of services: openinghours.go applies them to a service's hours
+// and wraps their errors in error codes.
 
 // Bounds of a schedule.
 const (

@@ -1,4 +1,4 @@
-package hours
+package interact
 
 import (
 	"fmt"
@@ -24,7 +24,7 @@ type span struct{ from, to Wall }
 // clock except for the holidays; closedNow closes it whatever the rest
 // says. With a nil week and no holidays the zone may be empty (UTC).
 // Errors name what is wrong, holidays by their position from 1.
-func New(zone string, week *Week, holidays []Holiday, closedNow bool) (*Schedule, error) {
+func NewSchedule(zone string, week *Week, holidays []Holiday, closedNow bool) (*Schedule, error) {
 	s := &Schedule{loc: time.UTC, always: week == nil, closedNow: closedNow}
 	if zone != "" || week != nil || len(holidays) > 0 {
 		loc, err := LoadZone(zone)

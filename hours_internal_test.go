@@ -1,4 +1,4 @@
-package hours
+package interact
 
 import (
 	"math/rand/v2"
@@ -39,7 +39,7 @@ func utc(s string) time.Time {
 
 func mustNew(t *testing.T, zone string, week *Week, holidays []Holiday, closedNow bool) *Schedule {
 	t.Helper()
-	s, err := New(zone, week, holidays, closedNow)
+	s, err := NewSchedule(zone, week, holidays, closedNow)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -285,7 +285,7 @@ func TestNextOpeningMatchesBruteForce(t *testing.T) {
 			to := from.Add(time.Duration(30+rng.IntN(3*24*60)) * time.Minute)
 			hs = append(hs, Holiday{Name: "h", From: from.Format("2006-01-02T15:04"), To: to.Format("2006-01-02T15:04")})
 		}
-		s, err := New(zone, week, hs, false)
+		s, err := NewSchedule(zone, week, hs, false)
 		if err != nil {
 			t.Fatalf("case %d: %v", n, err)
 		}
@@ -384,7 +384,7 @@ func TestHolidays(t *testing.T) {
 			t.Errorf("Span(%+v) = %v, want an error with %q", c.h, err, c.want)
 		}
 	}
-	if _, err := New("Europe/Zurich", nil, []Holiday{{Name: "Ok", From: "2025-12-25"}, {Name: "Bad", From: "x"}}, false); err == nil ||
+	if _, err := NewSchedule("Europe/Zurich", nil, []Holiday{{Name: "Ok", From: "2025-12-25"}, {Name: "Bad", From: "x"}}, false); err == nil ||
 		!strings.Contains(err.Error(), `holidays[2] ("Bad"): from: "x" is not a date`) {
 		t.Errorf("New with a bad holiday: %v", err)
 	}
@@ -401,10 +401,10 @@ func TestZones(t *testing.T) {
 			t.Errorf("LoadZone(%q) = %v, want a timeZone error", bad, err)
 		}
 	}
-	if _, err := New("", &Week{}, nil, false); err == nil {
+	if _, err := NewSchedule("", &Week{}, nil, false); err == nil {
 		t.Error("a weekly schedule without a zone is accepted")
 	}
-	if s, err := New("", nil, nil, false); err != nil || !s.IsOpen(time.Now()) {
+	if s, err := NewSchedule("", nil, nil, false); err != nil || !s.IsOpen(time.Now()) {
 		t.Errorf("no hours: %v, open %v; want always open", err, err == nil && s.IsOpen(time.Now()))
 	}
 }
@@ -418,7 +418,7 @@ func noErr(t *testing.T, err error) {
 
 // The widget asks on every config poll: both answers must be cheap.
 func BenchmarkIsOpen(b *testing.B) {
-	s, _ := New("Europe/Zurich", office(), []Holiday{{Name: "x", From: "2026-12-24", To: "2026-12-26"}}, false)
+	s, _ := NewSchedule("Europe/Zurich", office(), []Holiday{{Name: "x", From: "2026-12-24", To: "2026-12-26"}}, false)
 	at := zt("2026-03-02 09:30")
 	for b.Loop() {
 		s.IsOpen(at)
@@ -426,7 +426,7 @@ func BenchmarkIsOpen(b *testing.B) {
 }
 
 func BenchmarkNextOpeningOverWeekend(b *testing.B) {
-	s, _ := New("Europe/Zurich", office(), []Holiday{{Name: "x", From: "2026-12-24", To: "2026-12-26"}}, false)
+	s, _ := NewSchedule("Europe/Zurich", office(), []Holiday{{Name: "x", From: "2026-12-24", To: "2026-12-26"}}, false)
 	at := zt("2026-03-07 12:30")
 	for b.Loop() {
 		s.NextOpening(at)
