@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -80,7 +81,14 @@ func TestLoadtestShortRun(t *testing.T) {
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	err := run(ctx, []string{"--spawn", "--visitors", "20", "--agents", "4", "--idle", "30",
+	// The server's port comes from a flag: a free one, found here.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	err = run(ctx, []string{"--spawn", "--visitors", "20", "--agents", "4", "--idle", "30", "--server-addr", addr,
 		"--duration", "3s", "--rate", "100", "--workers", "2", "--addrs", "127.0.0.1-2", "--settle", "0s"},
 		func(string) string { return "" }, &stdout, &stderr)
 	out := stdout.String()
@@ -119,6 +127,9 @@ func TestLoadtestShortRun(t *testing.T) {
 	}
 	if !strings.Contains(out, "latency visitor→agent: p50=") || !strings.Contains(out, "rss per idle connection:") {
 		t.Errorf("report lacks latency or memory figures:\n%s", out)
+	}
+	if !strings.Contains(stderr.String(), "at http://"+addr+" ") {
+		t.Errorf("the server did not listen on --server-addr %s:\n%s", addr, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "built the server from ./cmd/interact") {
 		t.Errorf("the server was not built:\n%s", stderr.String())
@@ -163,6 +174,10 @@ func TestLoadtestFlags(t *testing.T) {
 		{"two nodes on SQLite", []string{"--spawn", "--nodes", "2"}, "postgres://"},
 		{"three nodes", []string{"--spawn", "--nodes", "3", "--database-url", "postgres://db/x"}, "want 1 or 2"},
 		{"agents nowhere", []string{"--spawn", "--nodes", "2", "--database-url", "postgres://db/x", "--agents-on", "c"}, "agents-on"},
+		{"server port out of range", []string{"--spawn", "--server-addr", "127.0.0.1:70000"}, "0 to 65535"},
+		{"server on a public address", []string{"--spawn", "--server-addr", "10.1.2.3:8080"}, "loopback"},
+		{"turn without port", []string{"--spawn", "--turn-udp", "127.0.0.1"}, "host:port"},
+		{"nats on a public address", []string{"--spawn", "--nats-addr", "0.0.0.0:4222"}, "loopback"},
 		{"nats without nodes", []string{"--spawn", "--nats-url", "nats://127.0.0.1:4222"}, "--nodes 2"},
 	}
 	for _, c := range cases {

@@ -108,6 +108,7 @@ type loadConfig struct {
 	DatabaseURL   string // the spawned nodes' database; empty: SQLite in the data directory
 	NATSURL       string // with 2 nodes; empty: an in-process NATS server on loopback
 	AgentsOn      string // with 2 nodes: "b" (every message crosses nodes), "a" (same node) or "split"
+	Ports         spawnPorts
 	Worker        bool   // internal: run as a worker process
 }
 
@@ -149,6 +150,11 @@ func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "with --spawn: the nodes' database (postgres://…); default SQLite in the data directory")
 	fs.StringVar(&c.NATSURL, "nats-url", "", "with --nodes 2: the NATS server (default: one started in this process on loopback)")
 	fs.StringVar(&c.AgentsOn, "agents-on", "b", "with --nodes 2: the agents' node: b (every message crosses nodes), a (the visitors' node), or split (half on each, latency reported per node)")
+	fs.StringVar(&c.Ports.HTTP, "server-addr", "127.0.0.1:0", "with --spawn: the (first) server's HTTP address; port 0 picks a free one")
+	fs.StringVar(&c.Ports.HTTPB, "server-addr-b", "127.0.0.1:0", "with --nodes 2: node B's HTTP address")
+	fs.StringVar(&c.Ports.TURNUDP, "turn-udp", "127.0.0.1:0", "with --spawn: the (first) server's TURN UDP address (node B: port 0)")
+	fs.StringVar(&c.Ports.TURNTCP, "turn-tcp", "127.0.0.1:0", "with --spawn: the (first) server's TURN TCP address (node B: port 0)")
+	fs.StringVar(&c.Ports.NATS, "nats-addr", "127.0.0.1:0", "with --nodes 2 and no --nats-url: the in-process NATS server's address")
 	fs.BoolVar(&c.Worker, "worker", false, "internal: run as a visitor worker (JSON lines on stdin/stdout)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -199,6 +205,9 @@ func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer
 		return nil, fmt.Errorf("--nats-url is for --nodes 2")
 	case c.AgentsOn != "a" && c.AgentsOn != "b" && c.AgentsOn != "split":
 		return nil, fmt.Errorf("agents-on %q: want a, b or split", c.AgentsOn)
+	}
+	if err := c.Ports.check(); err != nil {
+		return nil, err
 	}
 	if c.Visitors > 0 && c.Rate/float64(c.Visitors) > maxVisitorRate {
 		return nil, fmt.Errorf("rate %.0f/s over %d visitors is %.1f messages/s per connection; the server allows 12 (120 frames per 10 s): use at least --visitors %d",

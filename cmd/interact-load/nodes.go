@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -31,7 +33,8 @@ func spawnNodes(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadNode
 		if cfg.DebugAddr != "" {
 			extra = append(extra, "--debug-addr", cfg.DebugAddr)
 		}
-		s, err := startServer(ctx, spawnOptions{Bin: cfg.Bin, Log: logw, Extra: extra})
+		s, err := startServer(ctx, spawnOptions{Bin: cfg.Bin, Log: logw, Extra: extra, Addr: cfg.Ports.HTTP,
+			TURNUDP: cfg.Ports.TURNUDP, TURNTCP: cfg.Ports.TURNTCP})
 		if err != nil {
 			return nil, err
 		}
@@ -40,7 +43,7 @@ func spawnNodes(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadNode
 	}
 	natsURL := cfg.NATSURL
 	if natsURL == "" {
-		ns, err := startNATS()
+		ns, err := startNATS(cfg.Ports.NATS)
 		if err != nil {
 			return nil, err
 		}
@@ -49,7 +52,11 @@ func spawnNodes(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadNode
 	extra = append(extra, "--nats-url", natsURL)
 	password := ""
 	start := func(name string) (*spawnedServer, error) {
-		s, err := startServer(ctx, spawnOptions{Bin: cfg.Bin, Log: logw, Extra: extra, AdminPassword: password})
+		o := spawnOptions{Bin: cfg.Bin, Log: logw, Extra: extra, AdminPassword: password, Addr: cfg.Ports.HTTPB}
+		if name == "A" {
+			o.Addr, o.TURNUDP, o.TURNTCP = cfg.Ports.HTTP, cfg.Ports.TURNUDP, cfg.Ports.TURNTCP
+		}
+		s, err := startServer(ctx, o)
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", name, err)
 		}
@@ -76,9 +83,18 @@ func spawnNodes(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadNode
 	return n, nil
 }
 
-// startNATS starts a NATS server in this process on a free loopback port.
-func startNATS() (*server.Server, error) {
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true, MaxPayload: 8 << 20})
+// startNATS starts a NATS server in this process on addr (port 0: a free
+// one).
+func startNATS(addr string) (*server.Server, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("nats address %q: %w", addr, err)
+	}
+	port, _ := strconv.Atoi(p)
+	if port == 0 {
+		port = -1 // the NATS server's "any free port"
+	}
+	s, err := server.NewServer(&server.Options{Host: host, Port: port, NoLog: true, NoSigs: true, MaxPayload: 8 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("nats server: %w", err)
 	}
@@ -130,4 +146,32 @@ func routingOwner(base string) bool {
 		}
 	}
 	return false
+}
+
+// spawnPorts are the loopback addresses spawned servers listen on, so the
+// tool can run beside other services; port 0 picks a free one.
+type spawnPorts struct {
+	HTTP, HTTPB      string
+	TURNUDP, TURNTCP string
+	NATS             string
+}
+
+// check refuses addresses that are not host:port on loopback.
+func (p spawnPorts) check() error {
+	for _, f := range []struct{ flag, addr string }{
+		{"server-addr", p.HTTP}, {"server-addr-b", p.HTTPB},
+		{"turn-udp", p.TURNUDP}, {"turn-tcp", p.TURNTCP}, {"nats-addr", p.NATS},
+	} {
+		host, port, err := net.SplitHostPort(f.addr)
+		if err != nil {
+			return fmt.Errorf("--%s %q: want host:port", f.flag, f.addr)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("--%s %q: the port must be 0 to 65535", f.flag, f.addr)
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return fmt.Errorf("--%s %q: the load tool listens on loopback addresses only", f.flag, f.addr)
+		}
+	}
+	return nil
 }

@@ -38,6 +38,8 @@ type spawnOptions struct {
 	Bin           string
 	Dir           string // data directory; empty: a new temporary one, removed on stop
 	Addr          string // default 127.0.0.1:0
+	TURNUDP       string // default 127.0.0.1:0
+	TURNTCP       string // default 127.0.0.1:0
 	AdminPassword string // default: generated
 	Extra         []string
 	Log           io.Writer // server log lines at warn and above; nil: kept in a tail only
@@ -105,14 +107,16 @@ func startServer(ctx context.Context, o spawnOptions) (*spawnedServer, error) {
 	if s.adminPassword == "" {
 		s.adminPassword = interact.NewSecret("", 20)
 	}
-	if o.Addr == "" {
-		o.Addr = "127.0.0.1:0"
+	for _, a := range []*string{&o.Addr, &o.TURNUDP, &o.TURNTCP} {
+		if *a == "" {
+			*a = "127.0.0.1:0"
+		}
 	}
 	const high = "100000000"
 	args := append([]string{"serve", "--addr", o.Addr, "--data", s.dir, "--admin-email", s.adminEmail,
 		"--widget-rate", high, "--task-rate", high, "--key-rate", high, "--visitor-grace", "1h", "--first-connect-grace", "1h",
 		"--sockets-per-address", high, "--address-share", "1", "--log-level", "warn",
-		"--turn-udp", "127.0.0.1:0", "--turn-tcp", "127.0.0.1:0"}, o.Extra...)
+		"--turn-udp", o.TURNUDP, "--turn-tcp", o.TURNTCP}, o.Extra...)
 	s.cmd = exec.Command(o.Bin, args...)
 	// The server reads INTERACT_* settings; only ours apply.
 	for _, kv := range os.Environ() {
