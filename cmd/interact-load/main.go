@@ -109,7 +109,7 @@ type loadConfig struct {
 	NATSURL       string // with 2 nodes; empty: an in-process NATS server on loopback
 	AgentsOn      string // with 2 nodes: "b" (every message crosses nodes), "a" (same node) or "split"
 	Ports         spawnPorts
-	Worker        bool   // internal: run as a worker process
+	Worker        bool // internal: run as a worker process
 }
 
 // maxVisitorRate is the highest message rate per visitor connection the
