@@ -55,6 +55,11 @@ console.warn = (...a) => { __warns.push(a.map(String).join(' ')); return warn.ap
 window.__configs = 0;
 const fetch0 = window.fetch;
 window.fetch = (...a) => { if (String(a[0]).includes('/widget/v1/config')) __configs++; return fetch0.apply(window, a); };
+window.__configSockets = [];
+const WS0 = window.WebSocket;
+window.WebSocket = function (u, p) { const s = new WS0(u, p); if (String(u).includes('/widget/v1/config/ws')) __configSockets.push(s); return s; };
+window.WebSocket.prototype = WS0.prototype;
+Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
 const create = URL.createObjectURL;
 URL.createObjectURL = b => { window.__blob = b; return create.call(URL, b); };
 `
@@ -927,7 +932,17 @@ func (e *browserEnv) testRefusedWarning(t *testing.T) {
 	} else {
 		t.Logf("console.warn: %s", warns[0])
 	}
-	waitJS(t, allowed, `__visible('.launcher') && !__q('.launcher').classList.contains('off') && __configs >= 2`, 10*time.Second)
+	// The allowed page asked once, then follows the config on a socket
+	// the server pushes changes on: no more requests.
+	waitJS(t, allowed, `__visible('.launcher') && !__q('.launcher').classList.contains('off') && __configSockets.some(s => s.readyState === 1)`, 10*time.Second)
+	asked := eval[int](t, allowed, `__configs`)
+	time.Sleep(5 * time.Second) // more than one polling interval
+	if n := eval[int](t, allowed, `__configs`); n != asked || n > 2 {
+		t.Errorf("the allowed page asked for the config %d times, then %d times more while its socket was open; want no polling", asked, n-asked)
+	}
+	if refusedSockets := eval[int](t, refused, `__configSockets.length`); refusedSockets != 0 {
+		t.Errorf("the refused page opened %d config sockets", refusedSockets)
+	}
 	if warns := eval[[]string](t, allowed, `__warns`); len(warns) != 0 {
 		t.Errorf("an allowed page warns %q", warns)
 	}

@@ -8,6 +8,9 @@
 //   - visitor messages acknowledged per second;
 //   - visitor→agent latency (send → the agent's `message` frame, which
 //     includes the durable write) and acknowledgement latency, p50/p99;
+//   - with --pages: the server CPU per page per polling interval of pages
+//     following the widget config (on config sockets, the widget's way, or
+//     by conditional GETs with --pages-via poll), and RSS per config socket;
 //   - acknowledged vs stored: after the run every visitor reads its
 //     transcript back, and every acknowledged clientId must be stored
 //     exactly once. The command fails when one is missing or duplicated.
@@ -109,7 +112,11 @@ type loadConfig struct {
 	NATSURL       string // with 2 nodes; empty: an in-process NATS server on loopback
 	AgentsOn      string // with 2 nodes: "b" (every message crosses nodes), "a" (same node) or "split"
 	Ports         spawnPorts
-	Worker        bool // internal: run as a worker process
+	Pages         int           // pages polling the widget config, in a phase of their own
+	PageInterval  time.Duration // how often a page polls
+	PagesFor      time.Duration // how long the pages phase lasts
+	PagesVia      string        // "socket" (the widget's way) or "poll"
+	Worker        bool          // internal: run as a worker process
 }
 
 // maxVisitorRate is the highest message rate per visitor connection the
@@ -155,6 +162,10 @@ func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.Ports.TURNUDP, "turn-udp", "127.0.0.1:0", "with --spawn: the (first) server's TURN UDP address (node B: port 0)")
 	fs.StringVar(&c.Ports.TURNTCP, "turn-tcp", "127.0.0.1:0", "with --spawn: the (first) server's TURN TCP address (node B: port 0)")
 	fs.StringVar(&c.Ports.NATS, "nats-addr", "127.0.0.1:0", "with --nodes 2 and no --nats-url: the in-process NATS server's address")
+	fs.IntVar(&c.Pages, "pages", 0, "visible pages polling the widget config (each on a keep-alive connection of its own), in a phase before the run")
+	fs.DurationVar(&c.PageInterval, "page-interval", 4*time.Second, "how often a page polls the config (the widget's interval)")
+	fs.DurationVar(&c.PagesFor, "pages-duration", 20*time.Second, "how long the pages phase lasts")
+	fs.StringVar(&c.PagesVia, "pages-via", "socket", "how pages follow the config: socket (held open, the server pushes changes: the widget's way) or poll (conditional GET every --page-interval)")
 	fs.BoolVar(&c.Worker, "worker", false, "internal: run as a visitor worker (JSON lines on stdin/stdout)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -179,8 +190,14 @@ func parseLoadConfig(args []string, getenv func(string) string, stderr io.Writer
 		c.Agents = services * ceilDiv(ceilDiv(c.Visitors, services), chatsPerAgent)
 	}
 	switch {
-	case c.Visitors < 0 || c.Agents < 0 || c.Idle < 0:
-		return nil, fmt.Errorf("visitors, agents and idle must not be negative")
+	case c.Visitors < 0 || c.Agents < 0 || c.Idle < 0 || c.Pages < 0:
+		return nil, fmt.Errorf("visitors, agents, idle and pages must not be negative")
+	case c.Pages > 0 && c.Visitors == 0 && c.Idle == 0:
+		return nil, fmt.Errorf("pages poll the contacts of the visitors: set --visitors or --idle")
+	case c.PagesVia != "socket" && c.PagesVia != "poll":
+		return nil, fmt.Errorf("pages-via %q: want socket or poll", c.PagesVia)
+	case c.Pages > 0 && (c.PageInterval < 100*time.Millisecond || c.PagesFor < c.PageInterval || c.PagesFor > time.Hour):
+		return nil, fmt.Errorf("pages: want a page interval of at least 100ms and a duration from one interval to 1h")
 	case c.Duration < 0 || c.Duration > time.Hour:
 		return nil, fmt.Errorf("duration %s: want 0 to 1h", c.Duration)
 	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
@@ -478,6 +495,13 @@ func runLoad(ctx context.Context, cfg *loadConfig, logw io.Writer) (*loadReport,
 		logf("idle sockets: %d open, %d failed (%s)", rep.idle.Open, rep.idle.OpenFailed, time.Since(start).Round(time.Millisecond))
 		rep.rssAfter = rss()
 		rep.metricsAfter = fetchMetrics(base)
+	}
+
+	// Pages polling the config, alone on the server.
+	if cfg.Pages > 0 {
+		if err := runPages(ctx, cfg, workers, rep, serverCPU, rss, logf); err != nil {
+			return rep, err
+		}
 	}
 
 	// The measured run.

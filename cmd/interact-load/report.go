@@ -154,6 +154,9 @@ type loadReport struct {
 	runMetrics0, runMetrics1      map[string]float64 // the server's metrics before and after the run
 	serverWrites                  int64              // bytes written to storage during the run; -1: unknown
 	runSeconds                    float64
+	pages                         pagesResult
+	pagesCPU                      time.Duration // server CPU during the pages phase
+	pagesRSS                      float64       // bytes of server RSS per config socket
 }
 
 func (r *loadReport) print(w io.Writer) {
@@ -192,6 +195,21 @@ func (r *loadReport) print(w io.Writer) {
 		}
 		if r.idle.Ended > 0 {
 			fmt.Fprintf(w, "warning: %d idle tasks had ended before their socket opened (visitor grace too short?)\n", r.idle.Ended)
+		}
+	}
+	if r.cfg.Pages > 0 {
+		intervals := float64(r.cfg.Pages) * r.cfg.PagesFor.Seconds() / r.cfg.PageInterval.Seconds()
+		if r.cfg.PagesVia == "socket" {
+			fmt.Fprintf(w, "pages following the config: %d on sockets (%d failed), %d configs pushed; rss per config socket %.1f KiB\n",
+				r.pages.Sockets, r.pages.Errors, r.pages.Pushed, r.pagesRSS/1024)
+			intervals = float64(r.pages.Sockets) * r.cfg.PagesFor.Seconds() / r.cfg.PageInterval.Seconds()
+		} else {
+			fmt.Fprintf(w, "pages polling the config: %d every %s: %d requests (%d not modified, %d errors)\n",
+				r.cfg.Pages, r.cfg.PageInterval, r.pages.Requests, r.pages.NotModified, r.pages.Errors)
+		}
+		if r.pagesCPU > 0 && intervals > 0 {
+			fmt.Fprintf(w, "server cpu per page per %s interval: %.1f µs (%.1f%% of one core for the pages)\n",
+				r.cfg.PageInterval, float64(r.pagesCPU.Nanoseconds())/1e3/intervals, 100*r.pagesCPU.Seconds()/r.cfg.PagesFor.Seconds())
 		}
 	}
 	if r.runSeconds > 0 {

@@ -28,6 +28,9 @@ type worker struct {
 	chats    []*visitor
 	idles    []*visitor
 
+	pageSockets []*websocket.Conn // config sockets of the pages phase
+	pushed      atomic.Int64      // config frames pushed to them
+
 	ackHist hist
 	runEnd  atomic.Int64
 	stats   struct {

@@ -14,7 +14,8 @@ import (
 
 // A worker runs a share of the visitors. The coordinator sends it one JSON
 // command per line and reads one JSON reply per command: init, chat,
-// idle-tasks, idle-open, run, verify, close. A worker is a goroutine (with
+// idle-tasks, idle-open, pages, pages-open,
+// pages-close, run, verify, close. A worker is a goroutine (with
 // --workers 1) or a child process `interact-load --worker`, a re-execution
 // of this binary.
 
@@ -27,6 +28,9 @@ type workerCmd struct {
 	EndIdle  bool          `json:"endIdle,omitempty"`
 	// Patience is how long the chat phase waits without a new connection.
 	Patience time.Duration `json:"patience,omitempty"`
+	// Pages and Interval: the pages phase (pages polling the config).
+	Pages    int           `json:"pages,omitempty"`
+	Interval time.Duration `json:"interval,omitempty"`
 }
 
 type workerInit struct {
@@ -45,6 +49,7 @@ type workerReply struct {
 	Idle   idleResult   `json:"idle"`
 	Run    runResult    `json:"run"`
 	Verify verifyResult `json:"verify"`
+	Pages  pagesResult  `json:"pages"`
 }
 
 type chatResult struct {
@@ -158,6 +163,12 @@ func runWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 				rep.Idle = w.idleTasks(ctx)
 			case "idle-open":
 				rep.Idle = w.idleOpen(ctx)
+			case "pages":
+				rep.Pages = w.pages(ctx, c.Pages, c.Interval, c.Duration)
+			case "pages-open":
+				rep.Pages = w.openPageSockets(ctx, c.Pages)
+			case "pages-close":
+				rep.Pages = w.closePageSockets()
 			case "run":
 				rep.Run = w.run(c.Rate, time.Unix(0, c.Start), c.Duration)
 			case "verify":

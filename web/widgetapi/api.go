@@ -98,6 +98,7 @@ type API struct {
 	// guesses counts unknown Contact IDs asked for, per client address.
 	guesses        *endpoint.Limiter
 	contacts       *contactCache
+	watch          configWatch // pages' config sockets
 	originRefusals prometheus.Counter
 }
 
@@ -137,8 +138,12 @@ func New(cfg Config, store Store) *API {
 			Name: "interact_widget_origin_refusals_total", Help: "Widget requests refused by Restrict Access.",
 		}),
 	}
+	s.watch.s = s
+	s.watch.open = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "interact_widget_config_sockets", Help: "Pages following their contact's config on a socket of this node.",
+	})
 	if cfg.Registry != nil {
-		cfg.Registry.MustRegister(s.originRefusals)
+		cfg.Registry.MustRegister(s.originRefusals, s.watch.open)
 	}
 	return s
 }
@@ -152,6 +157,7 @@ func (s *API) Routes() []endpoint.Route {
 		{Method: "GET", Path: "/widget/{file}", Tag: "widget", Summary: "The widget's UI bundle, at a content-hashed name.", H: s.widgetFile},
 		{Method: "GET", Path: "/demo", Tag: "demo", Summary: "The demo page embedding the demo service's widget (with --demo).", H: s.demo},
 		{Method: "GET", Path: "/widget/v1/config", Tag: "widget", Summary: "What the widget may show now.", Auth: endpoint.AuthWidget, H: s.widgetConfigHandler},
+		{Method: "GET", Path: "/widget/v1/config/ws", Tag: "widget", Summary: "A WebSocket on which the server pushes the config when it changes (frames: config).", Auth: endpoint.AuthWidget, H: s.configSocket},
 		{Method: "POST", Path: "/widget/v1/tasks", Tag: "widget", Summary: "Start (or resume) a chat or call task.", Auth: endpoint.AuthWidget, H: s.startTask},
 		{Method: "POST", Path: "/widget/v1/token", Tag: "widget", Summary: "Refresh a visitor token.", Auth: endpoint.AuthWidget, H: s.refreshToken},
 		{Method: "GET", Path: "/widget/v1/tasks/{id}/transcript", Tag: "widget", Summary: "A task's transcript.", Auth: endpoint.AuthWidget, H: s.transcript},

@@ -19,6 +19,8 @@ package widgetapi
 
 import (
 	"context"
+	"encoding/json"
+	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -216,14 +218,47 @@ func (s *API) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error 
 	if err := s.checkKey(c, r.URL.Query().Get("widgetKey")); err != nil {
 		return err
 	}
-	if err := c.Gate(); err != nil {
+	cfg, err := s.configOf(r.Context(), cachedOf(r))
+	if err != nil {
 		return err
+	}
+	body, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	// Pages revalidate (the loader asks with the browser's cache in
+	// no-cache mode): an unchanged config is answered without a body.
+	tag := configTag(body)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	w.Header().Set("ETag", tag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, tag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(append(body, '\n'))
+	return nil
+}
+
+// configTag is the validator of an encoded config.
+func configTag(body []byte) string {
+	h := fnv.New64a()
+	h.Write(body)
+	return `"` + strconv.FormatUint(h.Sum64(), 36) + `"`
+}
+
+// configOf is what the widget of contact e may show now: the same for
+// every page of the contact (the key and origin are checked per page).
+func (s *API) configOf(ctx context.Context, e *cachedContact) (widgetConfig, error) {
+	c := e.c
+	if err := c.Gate(); err != nil {
+		return widgetConfig{}, err
 	}
 	if err := s.operatorGate(); err != nil {
-		return err
+		return widgetConfig{}, err
 	}
 	cfg := widgetConfig{ContactID: c.Settings.ContactID, Kind: c.Settings.OwnerKind, Modalities: map[string]bool{}, Available: map[string]bool{},
-		Widget: widget.Effective(widgetOf(r)), HoursStatus: cachedOf(r).status(s.cfg.Now())}
+		Widget: widget.Effective(e.widget), HoursStatus: e.status(s.cfg.Now())}
 	serviceID, userID := "", ""
 	if c.Service != nil {
 		cfg.Name, serviceID = c.Service.Name, c.Service.ID
@@ -233,10 +268,9 @@ func (s *API) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error 
 	for _, m := range []interact.Modality{interact.ModalityChat, interact.ModalityAudio, interact.ModalityVideo} {
 		on := c.Offers(m) == nil
 		cfg.Modalities[string(m)] = on
-		cfg.Available[string(m)] = on && cfg.Open && s.cfg.Engine.Available(r.Context(), c.Tenant.ID, serviceID, userID, m)
+		cfg.Available[string(m)] = on && cfg.Open && s.cfg.Engine.Available(ctx, c.Tenant.ID, serviceID, userID, m)
 	}
-	endpoint.WriteJSON(w, http.StatusOK, cfg)
-	return nil
+	return cfg, nil
 }
 
 type startTaskRequest struct {

@@ -1,7 +1,8 @@
 // The loader: what the snippet's <script src="https://HOST/widget.js"> runs
 // on every page view. It must stay small (budget: 5 KB gzipped, checked by
 // web/ui_test.go). It reads the snippet's data-* attributes, asks the server
-// what the widget may show (and asks again every 4 s while the page is
+// what the widget may show (then holds a socket on which the server pushes
+// changes, or, while it cannot, asks again every 4 s while the page is
 // visible, so admin changes show within 5 s), shows the launcher button, and
 // loads the chat UI (ui.js, at a content-hashed URL baked in at build time as
 // __UI_FILE__) on the first interaction, when the browser is idle, or at once
@@ -169,18 +170,20 @@ const MODES = ['chat', 'audio', 'video'];
   let fails = 0;
   async function poll() {
     clearTimeout(timer);
+    if (sock && sock.readyState === 1) return; // the server pushes changes
     let wait = POLL_MS;
     if (d.visibilityState !== 'hidden') {
       try {
         const r = await fetch(
           ctx.base + 'widget/v1/config?contactId=' + encodeURIComponent(ctx.contactId) + '&widgetKey=' + encodeURIComponent(ctx.widgetKey),
-          { credentials: 'omit', cache: 'no-store' },
+          { credentials: 'omit', cache: 'no-cache' }, // revalidated: an unchanged config comes without a body
         );
         const body = await r.json().catch(() => ({}));
         fails = 0;
         if (r.ok) {
           ctx.cfg = body;
           ctx.err = '';
+          if (!sock && !listenAt) listenAt = setTimeout(listen, everOK ? sockWait : 0);
           everOK = true;
         } else {
           const code = (body.error && body.error.code) || 'internal';
@@ -208,6 +211,40 @@ const MODES = ['chat', 'audio', 'video'];
     timer = setTimeout(poll, wait);
   }
   ctx.refresh = poll;
+
+  // Pushed config: once the config is good, the page holds a socket on
+  // which the server sends it whenever it changes; while the socket is
+  // closed the page polls (and learns why it was closed), then listens again.
+  let sock = null;
+  let listenAt = 0;
+  let sockWait = 5000;
+  function listen() {
+    listenAt = 0;
+    if (sock || !w.WebSocket) return;
+    const q = 'widget/v1/config/ws?contactId=' + encodeURIComponent(ctx.contactId) + '&widgetKey=' + encodeURIComponent(ctx.widgetKey);
+    try {
+      sock = new WebSocket(ctx.base.replace(/^http/, 'ws') + q);
+    } catch {
+      return;
+    }
+    sock.onmessage = (ev) => {
+      let f = {};
+      try {
+        f = JSON.parse(ev.data);
+      } catch {}
+      if (f.type !== 'config') return;
+      clearTimeout(timer);
+      sockWait = 5000;
+      ctx.cfg = f.data;
+      ctx.err = '';
+      update();
+    };
+    sock.onclose = () => {
+      sock = null;
+      sockWait = Math.min(sockWait * 2, 60000);
+      setTimeout(poll, Math.random() * 1000); // not every page at once
+    };
+  }
 
   let warned = false;
   function update() {
