@@ -21,6 +21,7 @@ type Conn struct {
 	ws   *websocket.Conn
 	h    Handler
 	seen atomic.Int64 // unix nanoseconds of the last frame read
+	slot int64        // the pinger's slot (see pingSlots)
 	in   frameReader  // used by one reader at a time
 	poll pollState
 	// serving is set while serve runs; it also orders one serve's use of

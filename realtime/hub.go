@@ -63,6 +63,7 @@ type Hub struct {
 	framesIn   atomic.Int64
 	framesOut  atomic.Int64
 	slowClosed atomic.Int64
+	nextSlot   atomic.Int64 // connections take ping slots in turn
 }
 
 // NewHub returns a hub relaying the bus subjects task.>, agent.> and
@@ -139,7 +140,7 @@ func (h *Hub) Upgrade(w http.ResponseWriter, r *http.Request, handler Handler, o
 	if err != nil {
 		return err // the upgrader has answered
 	}
-	c := &Conn{hub: h, ws: ws, h: handler}
+	c := &Conn{hub: h, ws: ws, h: handler, slot: h.nextSlot.Add(1)}
 	c.in.conn = ws.NetConn()
 	c.seen.Store(time.Now().UnixNano())
 	h.mu.Lock()
@@ -199,21 +200,31 @@ func (h *Hub) deliver(subject string, data []byte) {
 	h.framesOut.Add(int64(len(targets)))
 }
 
-// pinger pings every connection from one goroutine and closes those that
-// stayed silent past PongWait: no timer per connection.
+// pingSlots spreads the pings over the interval: a connection is pinged
+// in its own slot, so many idle connections do not all cost their ping
+// and pong in one burst (which would delay every message then).
+const pingSlots = 50
+
+// pinger pings every connection from one goroutine, a slot of them at a
+// time, and closes those that stayed silent past PongWait: no timer per
+// connection.
 func (h *Hub) pinger() {
 	defer close(h.done)
-	t := time.NewTicker(h.cfg.PingInterval)
+	slots := int64(min(pingSlots, max(1, h.cfg.PingInterval/(10*time.Millisecond))))
+	t := time.NewTicker(h.cfg.PingInterval / time.Duration(slots))
 	defer t.Stop()
-	for {
+	var conns []*Conn
+	for slot := int64(0); ; slot = (slot + 1) % slots {
 		select {
 		case <-h.stop:
 			return
 		case now := <-t.C:
+			conns = conns[:0]
 			h.mu.RLock()
-			conns := make([]*Conn, 0, len(h.conns))
 			for c := range h.conns {
-				conns = append(conns, c)
+				if c.slot%slots == slot {
+					conns = append(conns, c)
+				}
 			}
 			h.mu.RUnlock()
 			limit := now.Add(-h.cfg.PongWait).UnixNano()
@@ -224,11 +235,11 @@ func (h *Hub) pinger() {
 				}
 				c.writeControl(opPing, nil, time.Second, false) // skipped while a write is in progress
 			}
+			clear(conns)
 		}
 	}
 }
 
-// Stats are the hub's counters.
 type Stats struct {
 	Connections int
 	FramesIn    int64

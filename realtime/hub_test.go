@@ -210,3 +210,44 @@ func TestDeliveredDropsCoveredMessages(t *testing.T) {
 		t.Fatalf("delivered %v, want t2/1 t1/6 (t1 up to 5 covered by hello)", got)
 	}
 }
+
+// TestPingsAreSpread: connections are pinged in slots over the interval,
+// not all at once, so many idle connections never cost their pings and
+// pongs in one burst.
+func TestPingsAreSpread(t *testing.T) {
+	_, _, url, _ := setup(t, realtime.Config{PingInterval: time.Second}, func(*realtime.Conn, *http.Request) error { return nil })
+	const n = 20
+	pinged := make(chan time.Time, n)
+	for range n {
+		c := dial(t, url)
+		var once sync.Once
+		c.SetPingHandler(func(string) error {
+			once.Do(func() { pinged <- time.Now() })
+			return c.WriteControl(websocket.PongMessage, nil, time.Now().Add(time.Second))
+		})
+		go func() {
+			for {
+				if _, _, err := c.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	var first, last time.Time
+	for i := range n {
+		select {
+		case at := <-pinged:
+			if i == 0 {
+				first = at
+			}
+			last = at
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d of %d connections pinged", i, n)
+		}
+	}
+	// All in one burst would arrive within a few milliseconds; in slots of
+	// 20 ms, twenty connections opened together span most of the interval.
+	if spread := last.Sub(first); spread < 300*time.Millisecond {
+		t.Fatalf("the first pings of %d connections arrived within %v: one burst", n, spread)
+	}
+}
