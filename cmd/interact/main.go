@@ -155,6 +155,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	mailer, err := startMail(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	if mailer != nil {
+		defer mailer.Close()
+	}
+
 	transcript := chatlog.New(db, bus, log)
 	engine, err := router(ctx, cfg, log, db, bus, nb, transcript)
 	if err != nil {
