@@ -150,7 +150,9 @@ func TestInvitationCommitsWithItsMail(t *testing.T) {
 		_, err = w.db.InviteUser(ctx, w.adminA, interact.User{Email: u.Email, Name: "Again", OUID: w.ch}, c.compose)
 		wantCode(t, err, interact.ECONFLICT)
 		_, err = w.db.InviteUser(ctx, w.adminA, interact.User{Email: w.email("other"), Name: "Other", OUID: w.ch},
-			func(*interact.User, interact.TenantChoice, string) (*interact.Mail, error) { return nil, errors.New("template broke") })
+			func(*interact.User, interact.TenantChoice, string) (*interact.Mail, error) {
+				return nil, errors.New("template broke")
+			})
 		if err == nil {
 			t.Fatal("a failing composer was ignored")
 		}
