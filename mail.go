@@ -130,3 +130,18 @@ func (f *OutboxFilter) Validate() error {
 // link carries. The store calls it inside the transaction that creates the
 // token, so the token and its mail commit together.
 type MailComposer func(to *User, tenant TenantChoice, secret string) (*Mail, error)
+
+// Lifetimes of the one-time links of account mails.
+const (
+	InvitationTTL    = 7 * 24 * time.Hour
+	PasswordResetTTL = time.Hour
+)
+
+// AccountLink is what a live invitation or password-reset link is for: a
+// link of Purpose MailInvitation or MailPasswordReset sets User's password.
+type AccountLink struct {
+	Purpose   MailKind
+	User      *User
+	Tenant    TenantChoice
+	ExpiresAt time.Time
+}

@@ -13,27 +13,15 @@ import (
 // links. Only their SHA-256 is stored; the secret exists in the queued
 // mail (until it is sent) and in the recipient's mailbox. A token is spent
 // by setting a password with it, which also spends the user's other
-// tokens and ends their sign-in sessions.
+// tokens and ends their sign-in sessions. A token's purpose is the kind
+// of mail that carries it.
 
-// Token purposes and lifetimes.
 const (
-	PurposeInvitation    = "invitation"
-	PurposePasswordReset = "password_reset"
-	InvitationTTL        = 7 * 24 * time.Hour
-	PasswordResetTTL     = time.Hour
 	// MaxResetsPerHour bounds the reset mails one account gets in an hour,
 	// whoever asks and from wherever (every node shares the store).
 	MaxResetsPerHour   = 3
 	accountTokenPrefix = "ia_"
 )
-
-// AccountLink is what a live invitation or reset link is for.
-type AccountLink struct {
-	Purpose   string
-	User      *interact.User
-	Tenant    interact.TenantChoice
-	ExpiresAt time.Time
-}
 
 // RequestPasswordReset queues a password-reset mail to every account with
 // the address email, in every tenant that accepts sign-ins: each mail sets
@@ -60,13 +48,13 @@ func (db *DB) RequestPasswordReset(ctx context.Context, email string, compose in
 			}
 			var recent int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND created_at > $3`,
-				h.user.ID, PurposePasswordReset, since).Scan(&recent); err != nil {
+				h.user.ID, string(interact.MailPasswordReset), since).Scan(&recent); err != nil {
 				return err
 			}
 			if recent >= MaxResetsPerHour {
 				continue
 			}
-			if err := db.issueToken(ctx, tx, h.user, h.tenant, PurposePasswordReset, PasswordResetTTL, interact.MailPasswordReset, compose); err != nil {
+			if err := db.issueToken(ctx, tx, h.user, h.tenant, interact.PasswordResetTTL, interact.MailPasswordReset, compose); err != nil {
 				return err
 			}
 			queued++
@@ -90,19 +78,19 @@ func (db *DB) InviteUser(ctx context.Context, a interact.Actor, u interact.User,
 		if err != nil {
 			return err
 		}
-		return db.issueToken(ctx, tx, out, interact.TenantChoice{ID: t.ID, Name: t.Name}, PurposeInvitation, InvitationTTL, interact.MailInvitation, compose)
+		return db.issueToken(ctx, tx, out, interact.TenantChoice{ID: t.ID, Name: t.Name}, interact.InvitationTTL, interact.MailInvitation, compose)
 	})
 	return out, err
 }
 
 // issueToken stores a new token for u and queues the mail compose makes
 // with it.
-func (db *DB) issueToken(ctx context.Context, tx *sql.Tx, u *interact.User, tenant interact.TenantChoice, purpose string, ttl time.Duration,
+func (db *DB) issueToken(ctx context.Context, tx *sql.Tx, u *interact.User, tenant interact.TenantChoice, ttl time.Duration,
 	kind interact.MailKind, compose interact.MailComposer) error {
 	secret := interact.NewSecret(accountTokenPrefix, 40)
 	now := db.now()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO account_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		hashToken(secret), purpose, u.ID, ms(now), ms(now.Add(ttl))); err != nil {
+		hashToken(secret), string(kind), u.ID, ms(now), ms(now.Add(ttl))); err != nil {
 		return err
 	}
 	m, err := compose(u, tenant, secret)
@@ -115,8 +103,8 @@ func (db *DB) issueToken(ctx context.Context, tx *sql.Tx, u *interact.User, tena
 
 // AccountLink returns what the link with secret is for, refusing one that
 // is unknown (ELINKINVALID), spent (ELINKUSED) or expired (ELINKEXPIRED).
-func (db *DB) AccountLink(ctx context.Context, secret string) (*AccountLink, error) {
-	var out *AccountLink
+func (db *DB) AccountLink(ctx context.Context, secret string) (*interact.AccountLink, error) {
+	var out *interact.AccountLink
 	err := db.view(ctx, func(tx *sql.Tx) (err error) {
 		out, err = db.accountLink(ctx, tx, secret)
 		return err
@@ -124,12 +112,12 @@ func (db *DB) AccountLink(ctx context.Context, secret string) (*AccountLink, err
 	return out, err
 }
 
-func (db *DB) accountLink(ctx context.Context, tx *sql.Tx, secret string) (*AccountLink, error) {
+func (db *DB) accountLink(ctx context.Context, tx *sql.Tx, secret string) (*interact.AccountLink, error) {
 	invalid := interact.Errorf(interact.ELINKINVALID, "This link is not valid. Copy the whole link from the mail, or ask for a new one.")
 	if len(secret) != len(accountTokenPrefix)+40 {
 		return nil, invalid
 	}
-	var l AccountLink
+	var l interact.AccountLink
 	var userID string
 	var expires, used int64
 	err := tx.QueryRowContext(ctx, `SELECT purpose, user_id, expires_at, used_at FROM account_tokens WHERE token_hash = $1`, hashToken(secret)).
@@ -203,7 +191,7 @@ func (db *DB) SetPasswordWithLink(ctx context.Context, secret, password string) 
 			interact.User
 			PasswordChanged bool   `json:"passwordChanged"`
 			By              string `json:"by"`
-		}{*u, true, l.Purpose}
+		}{*u, true, string(l.Purpose)}
 		return db.audit(ctx, tx, actor, "user.set_password", "user", u.ID, u, changed)
 	})
 	if err != nil {

@@ -94,7 +94,7 @@ func TestResetLinkIsSingleUseAndExpires(t *testing.T) {
 
 		l, err := w.db.AccountLink(ctx, first)
 		noErr(t, err)
-		if l.User.ID != w.agent.UserID || l.Purpose != sqlstore.PurposePasswordReset || l.Tenant.ID != w.a.ID {
+		if l.User.ID != w.agent.UserID || l.Purpose != interact.MailPasswordReset || l.Tenant.ID != w.a.ID {
 			t.Fatalf("link: %+v", l)
 		}
 		_, err = w.db.SetPasswordWithLink(ctx, first, "short")
@@ -115,7 +115,7 @@ func TestResetLinkIsSingleUseAndExpires(t *testing.T) {
 
 		_, err = w.db.RequestPasswordReset(ctx, w.agent.Email, c.compose)
 		noErr(t, err)
-		w.db.SetClock(func() time.Time { return time.Now().Add(sqlstore.PasswordResetTTL + time.Second) })
+		w.db.SetClock(func() time.Time { return time.Now().Add(interact.PasswordResetTTL + time.Second) })
 		_, err = w.db.AccountLink(ctx, c.secrets[w.agent.UserID])
 		wantCode(t, err, interact.ELINKEXPIRED)
 		_, err = w.db.SetPasswordWithLink(ctx, c.secrets[w.agent.UserID], "the new password 3")
@@ -137,7 +137,7 @@ func TestInvitationCommitsWithItsMail(t *testing.T) {
 		wantCode(t, err, interact.EUNAUTHORIZED) // no password until the link sets one
 		l, err := w.db.AccountLink(ctx, c.secrets[u.ID])
 		noErr(t, err)
-		if l.Purpose != sqlstore.PurposeInvitation || l.ExpiresAt.Before(time.Now().Add(sqlstore.InvitationTTL-time.Minute)) {
+		if l.Purpose != interact.MailInvitation || l.ExpiresAt.Before(time.Now().Add(interact.InvitationTTL-time.Minute)) {
 			t.Fatalf("link: %+v", l)
 		}
 		_, err = w.db.SetPasswordWithLink(ctx, c.secrets[u.ID], "my own password")

@@ -50,3 +50,19 @@ func startMail(cfg *config, db *sqlstore.DB, log *slog.Logger) (*outbox.Sender, 
 	log.Info("e-mail on", "smtp", cfg.smtp.String(), "from", cfg.MailFrom)
 	return s, nil
 }
+
+// mailFrom is the sender web composes with: "" while e-mail is off.
+func mailFrom(cfg *config, s *outbox.Sender) string {
+	if s == nil {
+		return ""
+	}
+	return cfg.MailFrom
+}
+
+// mailWake lets web wake the sender after queueing a mail.
+func mailWake(s *outbox.Sender) func() {
+	if s == nil {
+		return nil
+	}
+	return s.Wake
+}

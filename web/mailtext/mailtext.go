@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"net/url"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -153,4 +154,39 @@ func compose(lang, kind string, a Account) (Mail, error) {
 // oneLine keeps a value that lands in a header on one line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// Sender is who sends account mails and where their links point.
+type Sender struct {
+	From      string // the sender address (INTERACT_MAIL_FROM)
+	PublicURL string // links point at PublicURL + SetPasswordPath
+}
+
+// SetPasswordPath is the page an invitation or reset link opens; the
+// secret rides in the query's token.
+const SetPasswordPath = "/password/set"
+
+// Composer returns the store's composer of one kind of account mail in
+// lang.
+func (s Sender) Composer(kind interact.MailKind, lang string) interact.MailComposer {
+	return func(to *interact.User, tenant interact.TenantChoice, secret string) (*interact.Mail, error) {
+		a := Account{Name: to.Name, Email: to.Email, Organisation: tenant.Name,
+			Link: s.PublicURL + SetPasswordPath + "?token=" + url.QueryEscape(secret)}
+		var m Mail
+		var err error
+		switch kind {
+		case interact.MailInvitation:
+			a.Valid = interact.InvitationTTL
+			m, err = Invitation(lang, a)
+		case interact.MailPasswordReset:
+			a.Valid = interact.PasswordResetTTL
+			m, err = PasswordReset(lang, a)
+		default:
+			return nil, fmt.Errorf("mailtext: no mail of kind %q", kind)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &interact.Mail{Kind: kind, From: s.From, To: to.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil
+	}
 }
