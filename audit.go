@@ -41,6 +41,7 @@ var AuditActions = []string{
 	"tenant.create", "tenant.update",
 	"ou.create", "ou.update", "ou.delete",
 	"user.create", "user.update", "user.update_password", "user.reset_password", "user.delete",
+	"user.invite", "user.set_password",
 	"api_token.create", "api_token.delete",
 	"service.create", "service.update", "service.update_licenses", "service.delete",
 	"service.member_put", "service.member_active", "service.member_delete",

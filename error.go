@@ -43,6 +43,14 @@ const (
 	ECALNOTSELECTABLE = "calendar_not_selectable" // a holiday calendar outside the service's OU path (or unknown)
 )
 
+// Error codes of e-mail and account links.
+const (
+	EMAILOFF     = "email_disabled" // no SMTP server is configured: nothing that needs e-mail works
+	ELINKINVALID = "link_invalid"   // an invitation or password-reset link that never existed
+	ELINKUSED    = "link_used"      // a link that already set a password
+	ELINKEXPIRED = "link_expired"   // a link past its validity
+)
+
 // Error is an application error: a stable machine-readable Code and a
 // Message safe to show users.
 type Error struct {

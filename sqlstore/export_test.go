@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // MigrateBefore brings the database at url to the schema just before the
@@ -31,3 +32,6 @@ func (db *DB) CapSQLiteSize(ctx context.Context, extra int) error {
 	_, err := db.write.ExecContext(ctx, fmt.Sprintf(`PRAGMA max_page_count = %d`, limit))
 	return err
 }
+
+// SetClock makes the store read the time from now (token expiry, claims).
+func (db *DB) SetClock(now func() time.Time) { db.now = now }

@@ -100,6 +100,21 @@ func (db *DB) User(ctx context.Context, a interact.Actor, id string) (*interact.
 
 // CreateUser creates a user in an OU the actor administers.
 func (db *DB) CreateUser(ctx context.Context, a interact.Actor, u interact.User, password string) (*interact.User, error) {
+	if err := interact.ValidatePassword(password); err != nil {
+		return nil, err
+	}
+	hash := interact.HashPassword(password)
+	var out *interact.User
+	err := db.tx(ctx, func(tx *sql.Tx) (err error) {
+		out, err = db.createUser(ctx, tx, a, u, hash, "user.create")
+		return err
+	})
+	return out, err
+}
+
+// createUser inserts a user with a password hash ("": none, no sign-in
+// until one is set) and audits it as action.
+func (db *DB) createUser(ctx context.Context, tx *sql.Tx, a interact.Actor, u interact.User, hash, action string) (*interact.User, error) {
 	u.ID, u.TenantID, u.CreatedAt = interact.NewID(), a.TenantID, db.now().UTC().Truncate(1e6)
 	if u.Roles == nil {
 		u.Roles = []interact.Role{}
@@ -107,30 +122,20 @@ func (db *DB) CreateUser(ctx context.Context, a interact.Actor, u interact.User,
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
-	if err := interact.ValidatePassword(password); err != nil {
-		return nil, err
-	}
-	hash := interact.HashPassword(password)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		tree, err := db.ouTree(ctx, tx, a.TenantID)
-		if err != nil {
-			return err
-		}
-		if err := db.checkAdminsOU(a, tree, u.OUID); err != nil {
-			return err
-		}
-		if err := db.checkRoleChange(ctx, tx, a, tree, nil, u.Roles); err != nil {
-			return err
-		}
-		if err := db.insertUser(ctx, tx, &u, hash); err != nil {
-			return err
-		}
-		return db.audit(ctx, tx, a, "user.create", "user", u.ID, nil, u)
-	})
+	tree, err := db.ouTree(ctx, tx, a.TenantID)
 	if err != nil {
 		return nil, err
 	}
-	return &u, nil
+	if err := db.checkAdminsOU(a, tree, u.OUID); err != nil {
+		return nil, err
+	}
+	if err := db.checkRoleChange(ctx, tx, a, tree, nil, u.Roles); err != nil {
+		return nil, err
+	}
+	if err := db.insertUser(ctx, tx, &u, hash); err != nil {
+		return nil, err
+	}
+	return &u, db.audit(ctx, tx, a, action, "user", u.ID, nil, u)
 }
 
 // UpdateUser changes a user. Users holding tenantAdmin may be changed by

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/interact-oss/interact"
+	"github.com/interact-oss/interact/outbox/smtptest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -21,7 +22,8 @@ import (
 // document itself). A route the table below does not call fails the test,
 // so the document cannot drift from the server again.
 func TestOpenAPIMatchesResponses(t *testing.T) {
-	l := newLive(t, 2, interact.Distribution{})
+	lm := newLiveMail(t, 2, smtptest.Options{})
+	l := lm.live
 	admin := l.adminToken()
 	get := func(path string, out any) {
 		t.Helper()
@@ -175,6 +177,16 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 			}
 		}},
 		{"GET", v1 + "/audit", fixed(v1 + "/audit"), admin, nil, nil},
+		{"POST", v1 + "/password-reset", fixed(v1 + "/password-reset"), "", map[string]any{"email": l.agents[1].Email}, nil},
+		{"POST", v1 + "/password-reset/confirm", fixed(v1 + "/password-reset/confirm"), "", lazyJSON(func() any {
+			_, token := lm.mailTo(l.agents[1].Email, 1)
+			return map[string]any{"token": token, "password": "a password from the mail"}
+		}), nil},
+		{"GET", v1 + "/outbox", fixed(v1 + "/outbox"), admin, nil, func(b map[string]any) {
+			if items, _ := b["items"].([]any); len(items) == 0 {
+				t.Errorf("outbox %v: want the reset mail", b)
+			}
+		}},
 		{"GET", v1 + "/me/services", fixed(v1 + "/me/services"), l.tokens[0], nil, nil},
 		{"GET", v1 + "/me/services/{id}/codes", with(v1+"/me/services/%s/codes", "service"), l.tokens[0], nil, nil},
 		{"GET", v1 + "/me/sessions", fixed(v1 + "/me/sessions"), l.tokens[0], nil, nil},
@@ -256,6 +268,11 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		t.Errorf("operations of the document this test does not call: %v", missed)
 	}
 }
+
+// lazyJSON is a request body made when it is sent.
+type lazyJSON func() any
+
+func (f lazyJSON) MarshalJSON() ([]byte, error) { return json.Marshal(f()) }
 
 // rawGet answers a GET's status and Content-Type.
 func rawGet(t *testing.T, url, bearer string) (int, string) {

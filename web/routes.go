@@ -17,6 +17,7 @@ func (s *Server) routeTable() []endpoint.Route {
 		{Method: "GET", Path: v1 + "/session", Tag: "session", Summary: "The signed-in user and the CSRF token for state-changing requests.", Auth: endpoint.AuthUser, Out: sessionInfo{}, H: s.session},
 		{Method: "DELETE", Path: v1 + "/session", Tag: "session", Summary: "Sign out.", Auth: endpoint.AuthUser, Status: 204, H: s.logout},
 	}
+	routes = append(routes, s.account.Routes()...)
 	routes = append(routes, s.widget.Routes()...)
 	routes = append(routes, s.admin.Routes()...)
 	routes = append(routes, s.agent.Routes()...)

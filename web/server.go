@@ -33,6 +33,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/realtime"
+	"github.com/interact-oss/interact/web/account"
 	"github.com/interact-oss/interact/web/adminapi"
 	"github.com/interact-oss/interact/web/adminconsole"
 	"github.com/interact-oss/interact/web/agentapi"
@@ -49,6 +50,7 @@ import (
 type Store interface {
 	adminapi.Store
 	adminconsole.Store
+	account.Store
 	agentapi.Store
 	widgetapi.Store
 	ContactWidget(ctx context.Context, tenantID, ownerID string) (*interact.WidgetSettings, error)
@@ -139,6 +141,12 @@ type Config struct {
 	// TURN servers with credentials bound to that task. Nil: calls use no
 	// ICE servers (host candidates only).
 	ICE func(taskID string) interact.ICEConfig
+	// MailFrom is the sender of the mails web queues (invitations,
+	// password resets); empty: e-mail is off.
+	MailFrom string
+	// MailQueued is told when a mail was queued, so the sender looks at
+	// once (outbox.Sender.Wake); nil: it finds it at its next poll.
+	MailQueued func()
 	// Now is the clock opening hours are read at: the widget's open and
 	// opensAt, tasks refused as closed, the Hours tab. Default time.Now.
 	Now func() time.Time
@@ -160,6 +168,7 @@ type Server struct {
 	console  *adminconsole.Console
 	widget   *widgetapi.API
 	agent    *agentapi.API
+	account  *account.API
 	calls    *chat.Calls // nil without realtime
 	https    bool        // the public URL is https: browsers are told to stay on it (HSTS)
 }
@@ -202,16 +211,24 @@ func NewServer(cfg Config, store Store) *Server {
 		s.log.Warn("public URL is not a valid origin for CSRF checks", slog.String("url", cfg.PublicURL))
 	}
 	cfg.Registry.MustRegister(s.requests, s.latency)
-	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Revoked: s.revoked, Now: cfg.Now}, store)
+	if cfg.MailQueued == nil {
+		cfg.MailQueued = func() {}
+	}
+	s.admin = adminapi.New(adminapi.Config{PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, Revoked: s.revoked, Now: cfg.Now,
+		MailFrom: cfg.MailFrom, Queued: cfg.MailQueued}, store)
+	s.account = account.New(account.Config{PublicURL: cfg.PublicURL, MailFrom: cfg.MailFrom, Queued: cfg.MailQueued, CSRF: s.csrf, Logger: cfg.Logger,
+		PasswordSet: func(u *interact.User) { s.revoked(u.ID) }}, store)
 	s.console = adminconsole.New(adminconsole.Config{
 		PublicURL: cfg.PublicURL, KeyGrace: cfg.KeyGrace, InteractOff: s.interactOff(), Logger: cfg.Logger,
 		CSRF: s.csrf, SignIn: s.signIn,
 		Authorize: func(r *http.Request) (*http.Request, error) {
 			return s.authorize(endpoint.Route{Auth: endpoint.AuthAdmin}, r)
 		},
-		Changed: s.changed,
-		Revoked: s.revoked,
-		Now:     cfg.Now,
+		Changed:    s.changed,
+		Revoked:    s.revoked,
+		Now:        cfg.Now,
+		MailOn:     cfg.MailFrom != "",
+		CreateUser: s.admin.CreateOrInvite,
 	}, store)
 	sockets := &endpoint.Caps{} // one count per client address over both sides
 	wcfg := widgetapi.Config{

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/interact-oss/interact/outbox"
 	"github.com/interact-oss/interact/turnserver"
 	"github.com/interact-oss/interact/web/endpoint"
 )
@@ -47,6 +48,12 @@ type config struct {
 	DebugAddr       string // loopback address serving /debug/pprof/, or ""
 
 	DisableExperimental string // experimental features switched off for everyone, comma-separated ("interact")
+
+	// E-mail (mail.go): no SMTP URL, no e-mail.
+	SMTPURL     string
+	MailFrom    string
+	SMTPTimeout time.Duration
+	smtp        outbox.SMTP // parsed from SMTPURL
 
 	// Calls' media path (turn.go).
 	TURN           string // on or off
@@ -101,6 +108,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.TURNSecret, "turn-secret", "", "TURN REST API shared secret; prefer INTERACT_TURN_SECRET, flags show in process lists (default: generated and kept in the database)")
 	fs.StringVar(&c.TURNURLs, "turn-urls", "", "external TURN server URLs, comma-separated, instead of the embedded server (INTERACT_TURN_URLS)")
 	fs.DurationVar(&c.TURNTTL, "turn-ttl", turnserver.DefaultTTL, "how long TURN credentials may start relays (INTERACT_TURN_TTL)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP server for e-mail: smtp://user:password@host:587 (STARTTLS), smtps://user:password@host:465 (implicit TLS) or smtp://127.0.0.1:25?tls=none (loopback only); prefer INTERACT_SMTP_URL, flags show in process lists (default: no e-mail)")
+	fs.StringVar(&c.MailFrom, "mail-from", "", "sender address of e-mail, e.g. \"Support <noreply@example.com>\" (INTERACT_MAIL_FROM; required with --smtp-url)")
+	fs.DurationVar(&c.SMTPTimeout, "smtp-timeout", 30*time.Second, "bound of each step of an SMTP conversation; a mail being sent is claimed for four times as long (INTERACT_SMTP_TIMEOUT)")
 	fs.BoolVar(&c.ForceRelay, "force-relay", false, "calls send media only through TURN (INTERACT_FORCE_RELAY=1)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -162,6 +172,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	if err := c.checkTURN(); err != nil {
+		return nil, err
+	}
+	if err := c.checkMail(); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -155,6 +155,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	mailer, err := startMail(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	if mailer != nil {
+		defer mailer.Close()
+	}
+
 	transcript := chatlog.New(db, bus, log)
 	engine, err := router(ctx, cfg, log, db, bus, nb, transcript)
 	if err != nil {
@@ -192,7 +200,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Engine: engine, Hub: hub, Bus: bus, Transcript: transcript, TokenSecret: secret,
 		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate, TrustedProxies: cfg.proxies, SocketsPerAddress: cfg.SocketsPerAddr,
 		DemoSnippet: demoSnippet(ctx, db, cfg), DisableExperimental: disabled,
-		ICE: media.iceFunc(),
+		ICE:      media.iceFunc(),
+		MailFrom: mailFrom(cfg, mailer), MailQueued: mailWake(mailer),
 	}, db)
 	defer api.Close()
 	srv := &http.Server{

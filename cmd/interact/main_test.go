@@ -165,6 +165,12 @@ func TestBadConfig(t *testing.T) {
 		{"address share over 1", []string{"--address-share", "1.5"}, nil, "address share"},
 		{"debug addr not loopback", []string{"--debug-addr", "0.0.0.0:6060"}, nil, "debug addr"},
 		{"debug addr by name", []string{"--debug-addr", "example.com:6060"}, nil, "debug addr"},
+		{"smtp url bad scheme", nil, map[string]string{"INTERACT_SMTP_URL": "http://mail.example.com", "INTERACT_MAIL_FROM": "a@example.com"}, "smtp:// (STARTTLS) or smtps://"},
+		{"smtp url without tls off loopback", []string{"--smtp-url", "smtp://mail.example.com?tls=none", "--mail-from", "a@example.com"}, nil, "loopback"},
+		{"smtp url without from", nil, map[string]string{"INTERACT_SMTP_URL": "smtp://u:p@mail.example.com"}, "INTERACT_MAIL_FROM"},
+		{"mail from without smtp", nil, map[string]string{"INTERACT_MAIL_FROM": "a@example.com"}, "INTERACT_SMTP_URL"},
+		{"bad mail from", nil, map[string]string{"INTERACT_SMTP_URL": "smtps://u:p@mail.example.com", "INTERACT_MAIL_FROM": "not an address"}, "mail from"},
+		{"smtp password not shown", nil, map[string]string{"INTERACT_SMTP_URL": "smtps://u:hunter2@mail.example.com:0", "INTERACT_MAIL_FROM": "a@example.com"}, "xxxxx"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

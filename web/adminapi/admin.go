@@ -1,10 +1,12 @@
 package adminapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/endpoint"
+	"github.com/interact-oss/interact/web/mailtext"
 )
 
 // Tenants.
@@ -103,9 +105,12 @@ func (s *API) deleteOU(w http.ResponseWriter, r *http.Request) error {
 
 // Users.
 
+// newUserRequest creates a user. Without a password (and with e-mail on)
+// the user is invited: a mail with a link to set their own password is
+// queued, in the language of the request's Accept-Language.
 type newUserRequest struct {
 	interact.User
-	Password string `json:"password"`
+	Password string `json:"password,omitempty"`
 }
 
 func (s *API) listUsers(w http.ResponseWriter, r *http.Request) error {
@@ -118,8 +123,27 @@ func (s *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := endpoint.Decode(w, r, &req); err != nil {
 		return err
 	}
-	out, err := s.store.CreateUser(r.Context(), endpoint.ActorFrom(r), req.User, req.Password)
+	out, err := s.CreateOrInvite(r.Context(), endpoint.ActorFrom(r), req.User, req.Password, r.Header.Get("Accept-Language"))
 	return endpoint.Reply(w, http.StatusCreated, out, err)
+}
+
+// CreateOrInvite creates a user with a password, or without one invites
+// them by mail, in the first language of acceptLanguage interact has;
+// without e-mail a password is required. The admin console creates users
+// with it too.
+func (s *API) CreateOrInvite(ctx context.Context, a interact.Actor, u interact.User, password, acceptLanguage string) (*interact.User, error) {
+	if password != "" {
+		return s.store.CreateUser(ctx, a, u, password)
+	}
+	if s.cfg.MailFrom == "" {
+		return nil, interact.Errorf(interact.EINVALID, "Give the new user a password: this installation sends no e-mail, so no invitation can be sent.")
+	}
+	sender := mailtext.Sender{From: s.cfg.MailFrom, PublicURL: s.cfg.PublicURL}
+	out, err := s.store.InviteUser(ctx, a, u, sender.Composer(interact.MailInvitation, mailtext.Language(acceptLanguage)))
+	if err == nil {
+		s.cfg.Queued()
+	}
+	return out, err
 }
 
 func (s *API) getUser(w http.ResponseWriter, r *http.Request) error {

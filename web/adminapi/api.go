@@ -37,6 +37,8 @@ type Store interface {
 	Users(ctx context.Context, a interact.Actor) ([]interact.User, error)
 	User(ctx context.Context, a interact.Actor, id string) (*interact.User, error)
 	CreateUser(ctx context.Context, a interact.Actor, u interact.User, password string) (*interact.User, error)
+	InviteUser(ctx context.Context, a interact.Actor, u interact.User, compose interact.MailComposer) (*interact.User, error)
+	Outbox(ctx context.Context, a interact.Actor, f interact.OutboxFilter) ([]interact.Mail, string, error)
 	UpdateUser(ctx context.Context, a interact.Actor, id string, upd interact.UserUpdate) (*interact.User, error)
 	DeleteUser(ctx context.Context, a interact.Actor, id string) error
 
@@ -89,6 +91,11 @@ type Config struct {
 	Revoked func(userID string)
 	// Now is the clock the Hours tab's status is read at. Default time.Now.
 	Now func() time.Time
+	// MailFrom is the sender of invitations; empty: e-mail is off, and a
+	// new user needs a password.
+	MailFrom string
+	// Queued is told that a mail was queued.
+	Queued func()
 }
 
 // API serves the admin REST API.
@@ -107,6 +114,9 @@ func New(cfg Config, store Store) *API {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Queued == nil {
+		cfg.Queued = func() {}
 	}
 	return &API{cfg: cfg, store: store}
 }

@@ -84,5 +84,7 @@ func (s *API) Routes() []endpoint.Route {
 			Out: interact.Transcript{}, Formats: transcriptFormats, H: s.transcript},
 		{Method: "GET", Path: v1 + "/audit", Tag: "audit", Summary: "The audit log, newest first (tenant admins).", Auth: endpoint.AuthAdmin, Out: audit{},
 			Query: []string{"entityKind", "entityId", "actorId", "action", "since", "until", "cursor", "limit"}, H: s.listAudit},
+		{Method: "GET", Path: v1 + "/outbox", Tag: "outbox", Summary: "The tenant's queued, sent and failed mails, newest first, without their bodies (tenant admins): state (queued — with attempts and lastError while failing —, sending, sent, failed with the server's answer), attempts, nextAttemptAt; mailOn says whether e-mail is configured.",
+			Auth: endpoint.AuthAdmin, Out: outboxPage{}, Query: []string{"state", "cursor", "limit"}, H: s.listOutbox},
 	}
 }

@@ -142,6 +142,7 @@ func (s *Console) adminConsoleRoutes() []endpoint.Route {
 
 		get("/admin/audit", viewAudit),
 		get("/admin/sessions", viewSessions),
+		get("/admin/outbox", viewOutbox),
 	}
 }
 

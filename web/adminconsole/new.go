@@ -15,6 +15,7 @@ type Store interface {
 	Login(ctx context.Context, email, password, tenantID string) (token, csrf string, a interact.Actor, err error)
 	SessionActor(ctx context.Context, token string) (interact.Actor, string, error)
 	Logout(ctx context.Context, token string) error
+	Outbox(ctx context.Context, a interact.Actor, f interact.OutboxFilter) ([]interact.Mail, string, error)
 
 	CreateAPIToken(ctx context.Context, a interact.Actor, userID, name string) (*interact.APIToken, string, error)
 	APITokens(ctx context.Context, a interact.Actor, userID string) ([]interact.APIToken, error)
@@ -104,6 +105,12 @@ type Config struct {
 	Revoked func(userID string)
 	// Now is the clock the Hours tab's status is read at. Default time.Now.
 	Now func() time.Time
+	// MailOn says whether an SMTP server is configured: the Outbox page
+	// and the Users page say what is off without one.
+	MailOn bool
+	// CreateUser creates a user with a password, or invites them by mail
+	// when the password is empty (adminapi.API.CreateOrInvite).
+	CreateUser func(ctx context.Context, a interact.Actor, u interact.User, password, acceptLanguage string) (*interact.User, error)
 }
 
 // Console serves the admin console.

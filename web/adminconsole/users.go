@@ -22,7 +22,7 @@ func viewUsers(q *adminReq) error {
 	if err != nil {
 		return err
 	}
-	q.render("users", "Users", map[string]any{"Users": users, "Options": opts, "OUNames": names, "MinPassword": interact.MinPasswordLen})
+	q.render("users", "Users", map[string]any{"Users": users, "Options": opts, "OUNames": names, "MinPassword": interact.MinPasswordLen, "MailOn": q.s.cfg.MailOn})
 	return nil
 }
 
@@ -35,10 +35,14 @@ func actCreateUser(q *adminReq) (string, string, error) {
 	if q.on("tenantAdmin") {
 		roles = append(roles, interact.Role{Role: interact.RoleTenantAdmin})
 	}
-	u, err := q.s.store.CreateUser(q.ctx(), q.a, interact.User{Email: q.val("email"), Name: q.val("name"), OUID: q.val("ou"),
-		Licenses: q.licenses(), Roles: roles}, q.r.PostFormValue("password"))
+	password := q.r.PostFormValue("password")
+	u, err := q.s.cfg.CreateUser(q.ctx(), q.a, interact.User{Email: q.val("email"), Name: q.val("name"), OUID: q.val("ou"),
+		Licenses: q.licenses(), Roles: roles}, password, q.r.Header.Get("Accept-Language"))
 	if err != nil {
 		return "", "", err
+	}
+	if password == "" {
+		return "/admin/users/" + u.ID, fmt.Sprintf("User %s created; an invitation to set their password is queued (see Outbox).", u.Email), nil
 	}
 	return "/admin/users/" + u.ID, fmt.Sprintf("User %s created.", u.Email), nil
 }

@@ -45,6 +45,11 @@ var statusOf = map[string]int{
 
 	interact.ECALNOTSELECTABLE: http.StatusBadRequest,
 	interact.ECLOSED:           http.StatusForbidden, // like the other gates of a contact
+
+	interact.EMAILOFF:     http.StatusServiceUnavailable,
+	interact.ELINKINVALID: http.StatusNotFound,
+	interact.ELINKUSED:    http.StatusGone,
+	interact.ELINKEXPIRED: http.StatusGone,
 }
 
 // StatusOf is the HTTP status of err's code.

@@ -88,7 +88,8 @@ function signIn(msg) {
   h('h1', {id: 'si-title', text: T.signInTitle}),
   h('label', {for: 'si-email', text: T.email}), email,
   h('label', {for: 'si-password', text: T.password}), pw,
-  tenants, btn, err);
+  tenants, btn, err,
+  h('a', {class: 'forgot', id: 'si-forgot', href: '/password/forgot', text: T.forgotPassword}));
   fill(document.body, h('main', {class: 'signin-page'}, form));
   email.focus();
 }
