@@ -102,6 +102,9 @@ func NewHub(cfg Config, bus interact.Bus) (*Hub, error) {
 			// Origins are checked by the caller before Upgrade, with the
 			// rules of the endpoint (Restrict Access, same origin).
 			CheckOrigin: func(*http.Request) bool { return true },
+			// A request that is no handshake is refused by Upgrade's
+			// caller, as JSON like every other refusal.
+			Error: func(http.ResponseWriter, *http.Request, int, error) {},
 		},
 		routes: map[string][]*Conn{}, conns: map[*Conn]struct{}{},
 		stop: make(chan struct{}), done: make(chan struct{}),
@@ -138,7 +141,9 @@ func (h *Hub) unsubscribe() {
 func (h *Hub) Upgrade(w http.ResponseWriter, r *http.Request, handler Handler, open func(*Conn) error) error {
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		return err // the upgrader has answered
+		// The upgrader wrote nothing (see its Error): the caller answers
+		// with the endpoints' JSON error.
+		return interact.Errorf(interact.EINVALID, "This endpoint takes a WebSocket handshake: %v.", err)
 	}
 	c := &Conn{hub: h, ws: ws, h: handler, slot: h.nextSlot.Add(1)}
 	c.in.conn = ws.NetConn()

@@ -179,3 +179,23 @@ func TestConfigRevalidation(t *testing.T) {
 		t.Fatalf("changed config: %s", body)
 	}
 }
+
+// TestSocketsRefusePlainRequests: a plain GET on a socket endpoint gets
+// one JSON refusal, not the handshake library's text.
+func TestSocketsRefusePlainRequests(t *testing.T) {
+	t.Parallel()
+	l := newLive(t, 1, interact.Distribution{Type: interact.DistributeDirect})
+	for _, path := range []string{
+		"/widget/v1/config/ws?contactId=" + l.st.ContactID + "&widgetKey=" + url.QueryEscape(l.st.WidgetKey),
+		"/agent/v1/ws",
+	} {
+		bearer, origin := "", shopOrigin
+		if strings.HasPrefix(path, "/agent") {
+			bearer, origin = l.tokens[0], "" // a console client that is no browser
+		}
+		r := l.widget("GET", path, origin, bearer, nil)
+		if r.status != http.StatusBadRequest || r.code() != interact.EINVALID || !strings.HasPrefix(r.h.Get("Content-Type"), "application/json") {
+			t.Errorf("plain GET %s: %d %q %v, want 400 invalid as JSON", path, r.status, r.h.Get("Content-Type"), r.body)
+		}
+	}
+}
