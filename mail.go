@@ -20,6 +20,7 @@ type Mail struct {
 	From      string    `json:"from"`
 	To        string    `json:"to"`
 	Subject   string    `json:"subject"`
+	ReplyTo   string    `json:"replyTo,omitempty"` // "" none
 	Text      string    `json:"-"`
 	HTML      string    `json:"-"`
 	State     MailState `json:"state"`
@@ -41,6 +42,7 @@ type MailKind string
 const (
 	MailInvitation    MailKind = "invitation"
 	MailPasswordReset MailKind = "password_reset"
+	MailOfflineNote   MailKind = "offline_message" // a left message, to the service's address
 )
 
 // MailState is where a mail is in the outbox.
@@ -70,6 +72,11 @@ func (m *Mail) Validate() error {
 	}
 	if _, err := NormalizeEmail(m.To); err != nil {
 		return err
+	}
+	if m.ReplyTo != "" {
+		if _, err := NormalizeEmail(m.ReplyTo); err != nil {
+			return err
+		}
 	}
 	if m.Subject == "" || len(m.Subject) > MaxMailSubject || strings.ContainsAny(m.Subject, "\r\n") {
 		return Errorf(EINVALID, "A mail needs a one-line subject of at most %d bytes.", MaxMailSubject)

@@ -34,7 +34,9 @@ type Service struct {
 	InteractLicense bool           `json:"interactLicense"`
 	Distribution    Distribution   `json:"distribution"`
 	Messages        SystemMessages `json:"messages"`
-	CreatedAt       time.Time      `json:"createdAt"`
+	// NotifyEmail receives each message a visitor leaves ("" none).
+	NotifyEmail string    `json:"notifyEmail"`
+	CreatedAt   time.Time `json:"createdAt"`
 }
 
 // ServiceUpdate is a partial change to a service. License and
@@ -46,6 +48,7 @@ type ServiceUpdate struct {
 	InteractLicense *bool           `json:"interactLicense"`
 	Distribution    *Distribution   `json:"distribution"`
 	Messages        *SystemMessages `json:"messages"`
+	NotifyEmail     *string         `json:"notifyEmail"`
 }
 
 // TouchesLicenses reports whether u changes licences.
@@ -55,6 +58,9 @@ func (u ServiceUpdate) TouchesLicenses() bool { return u.License != nil || u.Int
 func (u ServiceUpdate) Apply(s *Service) {
 	if u.Name != nil {
 		s.Name = *u.Name
+	}
+	if u.NotifyEmail != nil {
+		s.NotifyEmail = *u.NotifyEmail
 	}
 	if u.OUID != nil {
 		s.OUID = *u.OUID
@@ -90,6 +96,13 @@ func (s *Service) Validate() error {
 	}
 	if err := s.Distribution.Validate(); err != nil {
 		return err
+	}
+	if s.NotifyEmail = strings.TrimSpace(s.NotifyEmail); s.NotifyEmail != "" {
+		email, err := NormalizeEmail(s.NotifyEmail)
+		if err != nil {
+			return Errorf(EINVALID, "notifyEmail must be an e-mail address (got %q).", s.NotifyEmail)
+		}
+		s.NotifyEmail = email
 	}
 	return s.Messages.Validate()
 }

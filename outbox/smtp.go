@@ -159,6 +159,11 @@ func message(m interact.Mail) (*mail.Msg, error) {
 		return nil, fmt.Errorf("to: %w", err)
 	}
 	msg.Subject(m.Subject)
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return nil, fmt.Errorf("reply-to: %w", err)
+		}
+	}
 	msg.SetMessageIDWithValue(m.MessageID)
 	msg.SetDateWithValue(m.CreatedAt)
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")

@@ -29,9 +29,9 @@ func (db *DB) queueMail(ctx context.Context, tx *sql.Tx, m *interact.Mail) error
 		m.MessageID = interact.NewMessageID(m.From)
 	}
 	m.NextAttemptAt = &now
-	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, tenant_id, kind, message_id, from_addr, to_addr, subject, body_text, body_html, state, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		m.ID, m.TenantID, string(m.Kind), m.MessageID, m.From, m.To, m.Subject, m.Text, m.HTML, string(m.State), ms(now), ms(now))
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, tenant_id, kind, message_id, from_addr, to_addr, subject, body_text, body_html, state, next_attempt_at, created_at, reply_to)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		m.ID, m.TenantID, string(m.Kind), m.MessageID, m.From, m.To, m.Subject, m.Text, m.HTML, string(m.State), ms(now), ms(now), m.ReplyTo)
 	return err
 }
 
@@ -173,12 +173,12 @@ func (db *DB) Outbox(ctx context.Context, a interact.Actor, f interact.OutboxFil
 	return out, next, nil
 }
 
-const mailCols = `id, tenant_id, kind, message_id, from_addr, to_addr, subject, state, attempts, next_attempt_at, last_error, created_at, sent_at`
+const mailCols = `id, tenant_id, kind, message_id, from_addr, to_addr, subject, state, attempts, next_attempt_at, last_error, created_at, sent_at, reply_to`
 
 func scanMail(row interface{ Scan(...any) error }, bodies bool) (*interact.Mail, error) {
 	var m interact.Mail
 	var next, created, sent int64
-	dest := []any{&m.ID, &m.TenantID, &m.Kind, &m.MessageID, &m.From, &m.To, &m.Subject, &m.State, &m.Attempts, &next, &m.LastError, &created, &sent}
+	dest := []any{&m.ID, &m.TenantID, &m.Kind, &m.MessageID, &m.From, &m.To, &m.Subject, &m.State, &m.Attempts, &next, &m.LastError, &created, &sent, &m.ReplyTo}
 	if bodies {
 		dest = append(dest, &m.Text, &m.HTML)
 	}

@@ -32,8 +32,9 @@ func (db *DB) Secret(ctx context.Context, name string) ([]byte, error) {
 }
 
 // LeaveMessage stores the message a visitor leaves after an overflow. It
-// is accepted once, only for a task that ended without an agent.
-func (db *DB) LeaveMessage(ctx context.Context, taskID, text string) error {
+// is accepted once, only for a task that ended without an agent. notify,
+// if not nil, is queued with it (the mail to the service's address).
+func (db *DB) LeaveMessage(ctx context.Context, taskID, text string, notify *interact.Mail) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tasks SET left_message = $1 WHERE id = $2 AND state = 'ended'
 			AND outcome IN ('no_agent', 'queue_timeout', 'transfer_failed') AND left_message = ''`, text, taskID)
@@ -42,6 +43,9 @@ func (db *DB) LeaveMessage(ctx context.Context, taskID, text string) error {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return interact.Errorf(interact.ECONFLICT, "A message can be left once, after no agent could take the contact.")
+		}
+		if notify != nil {
+			return db.queueMail(ctx, tx, notify)
 		}
 		return nil
 	})

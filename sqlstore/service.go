@@ -10,14 +10,14 @@ import (
 	"github.com/interact-oss/interact"
 )
 
-const serviceCols = `id, tenant_id, ou_id, name, license, interact_license, distribution, overflow_service_id, messages, created_at`
+const serviceCols = `id, tenant_id, ou_id, name, license, interact_license, distribution, overflow_service_id, messages, created_at, notify_email`
 
 func scanService(row interface{ Scan(...any) error }) (*interact.Service, error) {
 	var s interact.Service
 	var dist, msgs string
 	var overflow sql.NullString
 	var created int64
-	if err := row.Scan(&s.ID, &s.TenantID, &s.OUID, &s.Name, &s.License, &s.InteractLicense, &dist, &overflow, &msgs, &created); err != nil {
+	if err := row.Scan(&s.ID, &s.TenantID, &s.OUID, &s.Name, &s.License, &s.InteractLicense, &dist, &overflow, &msgs, &created, &s.NotifyEmail); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(dist), &s.Distribution); err != nil {
@@ -148,8 +148,8 @@ func (db *DB) CreateService(ctx context.Context, a interact.Actor, s interact.Se
 		}
 		dist, overflow := storedDistribution(s.Distribution)
 		msgs, _ := json.Marshal(s.Messages)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO services (`+serviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			s.ID, s.TenantID, s.OUID, s.Name, s.License, s.InteractLicense, dist, overflow, string(msgs), ms(s.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO services (`+serviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			s.ID, s.TenantID, s.OUID, s.Name, s.License, s.InteractLicense, dist, overflow, string(msgs), ms(s.CreatedAt), s.NotifyEmail); err != nil {
 			return db.conflict(err, "A service named %q already exists.", s.Name)
 		}
 		if err := db.insertInteract(ctx, tx, interact.NewInteractSettings(interact.OwnerService, s.ID, s.TenantID)); err != nil {
@@ -209,8 +209,8 @@ func (db *DB) UpdateService(ctx context.Context, a interact.Actor, id string, up
 		dist, overflow := storedDistribution(after.Distribution)
 		msgs, _ := json.Marshal(after.Messages)
 		if _, err := tx.ExecContext(ctx, `UPDATE services SET ou_id = $1, name = $2, license = $3, interact_license = $4, distribution = $5,
-			overflow_service_id = $6, messages = $7 WHERE tenant_id = $8 AND id = $9`, after.OUID, after.Name, after.License, after.InteractLicense,
-			dist, overflow, string(msgs), a.TenantID, id); err != nil {
+			overflow_service_id = $6, messages = $7, notify_email = $10 WHERE tenant_id = $8 AND id = $9`, after.OUID, after.Name, after.License, after.InteractLicense,
+			dist, overflow, string(msgs), a.TenantID, id, after.NotifyEmail); err != nil {
 			return db.conflict(err, "A service named %q already exists.", after.Name)
 		}
 		out = &after

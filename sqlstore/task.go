@@ -56,18 +56,34 @@ func msOpt(t *time.Time) int64 {
 // CreateTask stores a new task. resumeHash is the SHA-256 (hex) of the
 // task's resume token, so a reloaded page can find its task again.
 func (db *DB) CreateTask(ctx context.Context, t *interact.Task, resumeHash string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error { return db.insertTask(ctx, tx, t, resumeHash) })
+}
+
+// CreateLeftMessage stores an ended task that holds a left message (out of
+// hours) and queues notify, if not nil, with it.
+func (db *DB) CreateLeftMessage(ctx context.Context, t *interact.Task, notify *interact.Mail) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.insertTask(ctx, tx, t, ""); err != nil {
+			return err
+		}
+		if notify != nil {
+			return db.queueMail(ctx, tx, notify)
+		}
+		return nil
+	})
+}
+
+func (db *DB) insertTask(ctx context.Context, tx *sql.Tx, t *interact.Task, resumeHash string) error {
 	visitor, err := json.Marshal(t.Visitor)
 	if err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskCols+`, resume_hash) VALUES
-			($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
-			t.ID, t.TenantID, t.ServiceID, t.ContactID, t.DirectUserID, t.Modality, t.State, t.Priority, t.Strict, t.QueueSeq,
-			string(visitor), t.Origin, t.AgentID, t.TargetAgentID, t.Transfers, ms(t.CreatedAt), ms(t.QueuedAt),
-			msOpt(t.ConnectedAt), msOpt(t.EndedAt), t.Outcome, t.LastSeq, t.LeftMessage, resumeHash)
-		return err
-	})
+	_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskCols+`, resume_hash) VALUES
+		($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+		t.ID, t.TenantID, t.ServiceID, t.ContactID, t.DirectUserID, t.Modality, t.State, t.Priority, t.Strict, t.QueueSeq,
+		string(visitor), t.Origin, t.AgentID, t.TargetAgentID, t.Transfers, ms(t.CreatedAt), ms(t.QueuedAt),
+		msOpt(t.ConnectedAt), msOpt(t.EndedAt), t.Outcome, t.LastSeq, t.LeftMessage, resumeHash)
+	return err
 }
 
 // SaveRouting writes, in one transaction, the routing state of tasks (not

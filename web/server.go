@@ -63,7 +63,7 @@ type Store interface {
 	Task(ctx context.Context, id string) (*interact.Task, error)
 	TaskByResume(ctx context.Context, hash string) (*interact.Task, error)
 	Messages(ctx context.Context, taskID string, after int64, limit int) ([]interact.Message, error)
-	LeaveMessage(ctx context.Context, taskID, text string) error
+	LeaveMessage(ctx context.Context, taskID, text string, notify *interact.Mail) error
 	SetMemberActive(ctx context.Context, a interact.Actor, serviceID string, active bool) error
 	AgentServices(ctx context.Context, tenantID, userID string) ([]string, error)
 }
@@ -232,6 +232,7 @@ func NewServer(cfg Config, store Store) *Server {
 	}, store)
 	sockets := &endpoint.Caps{} // one count per client address over both sides
 	wcfg := widgetapi.Config{
+		MailFrom: cfg.MailFrom, MailQueued: cfg.MailQueued,
 		PublicURL: cfg.PublicURL, TokenSecret: cfg.TokenSecret, VisitorTokenTTL: cfg.VisitorTokenTTL,
 		WidgetRate: cfg.WidgetRate, TaskRate: cfg.TaskRate, KeyRate: cfg.KeyRate, DemoSnippet: cfg.DemoSnippet,
 		InteractOff: s.interactOff(), Logger: cfg.Logger, Registry: cfg.Registry, Now: cfg.Now,

@@ -52,7 +52,7 @@ func viewServiceTab(tab string) func(*adminReq) error {
 		if err != nil {
 			return err
 		}
-		d := map[string]any{"Service": svc, "Tab": tab, "Options": opts, "OUNames": names, "Interact": it,
+		d := map[string]any{"Service": svc, "Tab": tab, "Options": opts, "OUNames": names, "Interact": it, "MailOn": q.s.cfg.MailOn,
 			"Licenses": []interact.ServiceLicense{interact.LicenseAdvancedRouting, interact.LicenseEnterpriseRouting, interact.LicenseContactCenter}}
 		switch tab {
 		case "members":
@@ -95,8 +95,8 @@ func actServiceGeneral(q *adminReq) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	name, ou := q.val("name"), q.val("ou")
-	upd := interact.ServiceUpdate{Name: &name, OUID: &ou}
+	name, ou, notify := q.val("name"), q.val("ou"), q.val("notifyEmail")
+	upd := interact.ServiceUpdate{Name: &name, OUID: &ou, NotifyEmail: &notify}
 	// Licences are sent only when they change: only tenant admins may change them.
 	if _, ok := q.r.PostForm["license"]; ok {
 		if l := interact.ServiceLicense(q.val("license")); l != svc.License {

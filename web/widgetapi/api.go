@@ -20,8 +20,9 @@ type Store interface {
 	Task(ctx context.Context, id string) (*interact.Task, error)
 	TaskByResume(ctx context.Context, hash string) (*interact.Task, error)
 	Messages(ctx context.Context, taskID string, after int64, limit int) ([]interact.Message, error)
-	LeaveMessage(ctx context.Context, taskID, text string) error
+	LeaveMessage(ctx context.Context, taskID, text string, notify *interact.Mail) error
 	CreateTask(ctx context.Context, t *interact.Task, resumeHash string) error
+	CreateLeftMessage(ctx context.Context, t *interact.Task, notify *interact.Mail) error
 }
 
 // Engine is what the widget endpoints need of the routing engine.
@@ -72,6 +73,11 @@ type Config struct {
 	Now func() time.Time
 	// Registry receives the widget's metrics.
 	Registry *prometheus.Registry
+	// MailFrom is the sender of the mails the widget causes (a left
+	// message to its service's address); "" when e-mail is off.
+	// MailQueued is told when one was queued.
+	MailFrom   string
+	MailQueued func()
 }
 
 // visitorSocketsPerTask bounds a task's visitor sockets: a tab each.
@@ -121,6 +127,9 @@ func New(cfg Config, store Store) *API {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MailQueued == nil {
+		cfg.MailQueued = func() {}
 	}
 	if cfg.Sockets == nil {
 		cfg.Sockets = &endpoint.Caps{}

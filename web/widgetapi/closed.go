@@ -7,6 +7,7 @@ import (
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/web/endpoint"
+	"github.com/interact-oss/interact/web/mailtext"
 )
 
 // Out of hours: the refusal of new tasks, and the message a visitor may
@@ -79,9 +80,40 @@ func (s *API) leaveClosedMessage(w http.ResponseWriter, r *http.Request) error {
 	t := &interact.Task{ID: interact.NewID(), TenantID: c.Tenant.ID, ServiceID: c.Service.ID, ContactID: c.Settings.ContactID,
 		Modality: interact.ModalityChat, State: interact.TaskEnded, Visitor: req.Visitor, Origin: r.Header.Get("Origin"),
 		CreatedAt: now, QueuedAt: now, EndedAt: &now, Outcome: interact.OutcomeClosed, LeftMessage: text}
-	if err := s.store.CreateTask(r.Context(), t, ""); err != nil {
+	notify, err := s.offlineNote(r, c, req.Visitor, interact.OutcomeClosed, text)
+	if err != nil {
 		return err
+	}
+	if err := s.store.CreateLeftMessage(r.Context(), t, notify); err != nil {
+		return err
+	}
+	if notify != nil {
+		s.cfg.MailQueued()
 	}
 	endpoint.WriteJSON(w, http.StatusCreated, map[string]string{"taskId": t.ID})
 	return nil
+}
+
+// offlineNote is the mail telling the service's team about a left message,
+// or nil when e-mail is off or the service has no notification address.
+// It is written in the visitor's language: the site's, most likely also
+// the team's.
+func (s *API) offlineNote(r *http.Request, c *interact.Contact, v interact.Visitor, outcome, text string) (*interact.Mail, error) {
+	if s.cfg.MailFrom == "" || c.Service == nil || c.Service.NotifyEmail == "" {
+		return nil, nil
+	}
+	m, err := mailtext.OfflineMessage(mailtext.Language(r.Header.Get("Accept-Language")), mailtext.OfflineNote{
+		Service: c.Service.Name, VisitorName: v.Name, VisitorEmail: v.Email, Origin: r.Header.Get("Origin"),
+		Outcome: outcome, Text: text, ConsoleURL: s.cfg.PublicURL + "/agent"})
+	if err != nil {
+		return nil, err
+	}
+	mail := &interact.Mail{TenantID: c.Tenant.ID, Kind: interact.MailOfflineNote, From: s.cfg.MailFrom, To: c.Service.NotifyEmail,
+		Subject: m.Subject, Text: m.Text, HTML: m.HTML}
+	if v.Email != "" {
+		if email, err := interact.NormalizeEmail(v.Email); err == nil {
+			mail.ReplyTo = email
+		}
+	}
+	return mail, nil
 }

@@ -444,5 +444,19 @@ func (s *API) leaveMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return endpoint.NoContent(w, s.store.LeaveMessage(r.Context(), claims.Task, text))
+	t, err := s.store.Task(r.Context(), claims.Task)
+	if err != nil {
+		return err
+	}
+	notify, err := s.offlineNote(r, contactFrom(r), t.Visitor, t.Outcome, text)
+	if err != nil {
+		return err
+	}
+	if err := s.store.LeaveMessage(r.Context(), claims.Task, text, notify); err != nil {
+		return err
+	}
+	if notify != nil {
+		s.cfg.MailQueued()
+	}
+	return endpoint.NoContent(w, nil)
 }
