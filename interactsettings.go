@@ -31,6 +31,9 @@ type InteractSettings struct {
 	InstantMessage    bool     `json:"instantMessage"`
 	RestrictAccess    bool     `json:"restrictAccess"`
 	DomainTemplateIDs []string `json:"domainTemplateIds"`
+	// Ratings: after a conversation with an agent the widget asks the
+	// visitor for 1–5 stars and a comment. On for new services and users.
+	Ratings bool `json:"ratings"`
 
 	ContactID string `json:"contactId"`
 	WidgetKey string `json:"widgetKey"`
@@ -50,6 +53,7 @@ type InteractUpdate struct {
 	InstantMessage    *bool     `json:"instantMessage"`
 	RestrictAccess    *bool     `json:"restrictAccess"`
 	DomainTemplateIDs *[]string `json:"domainTemplateIds"`
+	Ratings           *bool     `json:"ratings"`
 }
 
 // Apply copies the set fields of u onto s.
@@ -69,14 +73,18 @@ func (u InteractUpdate) Apply(s *InteractSettings) {
 	if u.DomainTemplateIDs != nil {
 		s.DomainTemplateIDs = *u.DomainTemplateIDs
 	}
+	if u.Ratings != nil {
+		s.Ratings = *u.Ratings
+	}
 }
 
 // NewInteractSettings returns the settings a new service or user starts
-// with: everything off, a fresh Contact ID and WidgetKey.
+// with: every channel off, ratings on, a fresh Contact ID and WidgetKey.
 func NewInteractSettings(kind, ownerID, tenantID string) *InteractSettings {
 	return &InteractSettings{
 		OwnerKind: kind, OwnerID: ownerID, TenantID: tenantID,
 		Active:            true,
+		Ratings:           true,
 		DomainTemplateIDs: []string{},
 		ContactID:         NewSecret("", 20),
 		WidgetKey:         NewSecret("wk_", 32),

@@ -183,6 +183,8 @@ type Task struct {
 	Outcome       string     `json:"outcome,omitempty"`
 	LastSeq       int64      `json:"lastSeq"`
 	LeftMessage   string     `json:"leftMessage,omitempty"`
+	// Rating is the visitor's rating of the ended conversation, if any.
+	Rating *Rating `json:"rating,omitempty"`
 }
 
 // Sender kinds of messages.

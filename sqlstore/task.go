@@ -16,20 +16,26 @@ import (
 const taskCols = `id, tenant_id, service_id, contact_id, direct_user_id, modality, state, priority, strict, queue_seq, visitor,
 	origin, agent_id, target_agent_id, transfers, created_at, queued_at, connected_at, ended_at, outcome, last_seq, left_message`
 
-// taskSelect is the select list of taskCols.
+// taskRatingCols are read with taskCols but written only by RateTask.
+const taskRatingCols = `, rating_stars, rating_comment, rated_at`
+
+// taskSelect is the select list of taskCols and taskRatingCols.
 func (db *DB) taskSelect() string {
-	return strings.Replace(taskCols, "last_seq", db.dialect.lastSeq, 1)
+	return strings.Replace(taskCols, "last_seq", db.dialect.lastSeq, 1) + taskRatingCols
 }
 
 func scanTask(row interface{ Scan(...any) error }) (*interact.Task, error) {
 	var t interact.Task
 	var visitor string
 	var created, queued, connected, ended int64
+	var r interact.Rating
+	var ratedAt int64
 	if err := row.Scan(&t.ID, &t.TenantID, &t.ServiceID, &t.ContactID, &t.DirectUserID, &t.Modality, &t.State, &t.Priority,
 		&t.Strict, &t.QueueSeq, &visitor, &t.Origin, &t.AgentID, &t.TargetAgentID, &t.Transfers, &created, &queued,
-		&connected, &ended, &t.Outcome, &t.LastSeq, &t.LeftMessage); err != nil {
+		&connected, &ended, &t.Outcome, &t.LastSeq, &t.LeftMessage, &r.Stars, &r.Comment, &ratedAt); err != nil {
 		return nil, err
 	}
+	t.Rating = ratingOf(r, ratedAt)
 	if err := json.Unmarshal([]byte(visitor), &t.Visitor); err != nil {
 		return nil, fmt.Errorf("task %s visitor: %w", t.ID, err)
 	}

@@ -92,12 +92,12 @@ func (q *adminReq) interactTab(kind, id, action string) (*interactTab, error) {
 
 func actInteract(kind string) adminAction {
 	return func(q *adminReq) (string, string, error) {
-		av, im, ra := q.on("audioVideo"), q.on("instantMessage"), q.on("restrictAccess")
+		av, im, ra, rt := q.on("audioVideo"), q.on("instantMessage"), q.on("restrictAccess"), q.on("ratings")
 		ids := slices.Clone(q.r.PostForm["template"])
 		if ids == nil {
 			ids = []string{}
 		}
-		upd := interact.InteractUpdate{AudioVideo: &av, InstantMessage: &im, RestrictAccess: &ra, DomainTemplateIDs: &ids}
+		upd := interact.InteractUpdate{AudioVideo: &av, InstantMessage: &im, RestrictAccess: &ra, Ratings: &rt, DomainTemplateIDs: &ids}
 		if kind == interact.OwnerUser {
 			active := q.on("active")
 			upd.Active = &active

@@ -45,6 +45,11 @@ var statusOf = map[string]int{
 
 	interact.ECALNOTSELECTABLE: http.StatusBadRequest,
 	interact.ECLOSED:           http.StatusForbidden, // like the other gates of a contact
+
+	interact.ERATINGEXISTS:   http.StatusConflict,
+	interact.ERATINGDISABLED: http.StatusForbidden,
+	interact.ETASKNOTENDED:   http.StatusConflict,
+	interact.ENOTRATEABLE:    http.StatusConflict,
 }
 
 // StatusOf is the HTTP status of err's code.

@@ -22,6 +22,7 @@ type Store interface {
 	Messages(ctx context.Context, taskID string, after int64, limit int) ([]interact.Message, error)
 	LeaveMessage(ctx context.Context, taskID, text string) error
 	CreateTask(ctx context.Context, t *interact.Task, resumeHash string) error
+	RateTask(ctx context.Context, taskID string, r interact.Rating) (*interact.Rating, bool, error)
 }
 
 // Engine is what the widget endpoints need of the routing engine.
@@ -156,6 +157,8 @@ func (s *API) Routes() []endpoint.Route {
 		{Method: "POST", Path: "/widget/v1/token", Tag: "widget", Summary: "Refresh a visitor token.", Auth: endpoint.AuthWidget, H: s.refreshToken},
 		{Method: "GET", Path: "/widget/v1/tasks/{id}/transcript", Tag: "widget", Summary: "A task's transcript.", Auth: endpoint.AuthWidget, H: s.transcript},
 		{Method: "POST", Path: "/widget/v1/tasks/{id}/leave-message", Tag: "widget", Summary: "Leave a message after no agent could take the contact.", Auth: endpoint.AuthWidget, H: s.leaveMessage},
+		{Method: "POST", Path: "/widget/v1/tasks/{id}/rating", Tag: "widget", Summary: "Rate an ended conversation (1–5 stars, an optional comment), once; an identical resend answers the same.", Auth: endpoint.AuthWidget,
+			In: ratingRequest{}, Out: interact.Rating{}, H: s.rate},
 		{Method: "POST", Path: "/widget/v1/leave-message", Tag: "widget", Summary: "Leave a message while the service is closed (out of hours).", Auth: endpoint.AuthWidget, H: s.leaveClosedMessage},
 		{Method: "GET", Path: "/widget/v1/ws", Tag: "widget", Summary: "The visitor's WebSocket.", Auth: endpoint.AuthWidget, H: s.visitorSocket},
 	}

@@ -205,6 +205,8 @@ type widgetConfig struct {
 	Available  map[string]bool `json:"available"`
 	// Widget is the pre-chat form and the overrides of the widget's texts.
 	Widget *interact.WidgetSettings `json:"widget"`
+	// Ratings: ask the visitor to rate a conversation once it has ended.
+	Ratings bool `json:"ratings"`
 	// Open and OpensAt: the service's opening hours now (a contact
 	// without hours is always open; opensAt is null while open, or when
 	// no opening can be foreseen).
@@ -223,7 +225,7 @@ func (s *API) widgetConfigHandler(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	cfg := widgetConfig{ContactID: c.Settings.ContactID, Kind: c.Settings.OwnerKind, Modalities: map[string]bool{}, Available: map[string]bool{},
-		Widget: widget.Effective(widgetOf(r)), HoursStatus: cachedOf(r).status(s.cfg.Now())}
+		Widget: widget.Effective(widgetOf(r)), Ratings: c.Settings.Ratings, HoursStatus: cachedOf(r).status(s.cfg.Now())}
 	serviceID, userID := "", ""
 	if c.Service != nil {
 		cfg.Name, serviceID = c.Service.Name, c.Service.ID

@@ -155,6 +155,9 @@ const langs = {
     transcript: 'Transcript',
     transcriptOf: 'Transcript of the session with',
     recentSessions: 'Recent sessions',
+    rating: 'Rating',
+    starsOf: '{n} of 5 stars',
+    notRated: 'Not rated',
     noRecent: 'No ended sessions yet.',
     directContact: 'Direct contact',
     taskOutcomes: {
@@ -336,6 +339,9 @@ const langs = {
     transcript: 'Transkript',
     transcriptOf: 'Transkript der Sitzung mit',
     recentSessions: 'Letzte Sitzungen',
+    rating: 'Bewertung',
+    starsOf: '{n} von 5 Sternen',
+    notRated: 'Nicht bewertet',
     noRecent: 'Noch keine beendeten Sitzungen.',
     directContact: 'Direktkontakt',
     taskOutcomes: {
@@ -517,6 +523,9 @@ const langs = {
     transcript: 'Transcription',
     transcriptOf: 'Transcription de la session avec',
     recentSessions: 'Sessions récentes',
+    rating: 'Note',
+    starsOf: '{n} sur 5',
+    notRated: 'Pas de note',
     noRecent: 'Aucune session terminée pour l’instant.',
     directContact: 'Contact direct',
     taskOutcomes: {
@@ -698,6 +707,9 @@ const langs = {
     transcript: 'Trascrizione',
     transcriptOf: 'Trascrizione della sessione con',
     recentSessions: 'Sessioni recenti',
+    rating: 'Valutazione',
+    starsOf: '{n} su 5',
+    notRated: 'Nessuna valutazione',
     noRecent: 'Ancora nessuna sessione terminata.',
     directContact: 'Contatto diretto',
     taskOutcomes: {

@@ -23,6 +23,7 @@ import css from './panel.css';
 import { TEXTS, fmt } from './i18n.js';
 import { readStore, storeKey } from './shared.js';
 import { createCall, media } from './call.js';
+import { ratingForm, ratedNote, RATEABLE } from './rating.js';
 
 const MODES = ['chat', 'audio', 'video'];
 // Outcomes after which the visitor may leave a message.
@@ -76,6 +77,7 @@ function createUI(ctx) {
   let said = false; // the service's ended message is in the conversation: the widget does not repeat it
   let left = false; // a message was left out of hours (this page)
   let outcome = '';
+  let rated = 0; // the stars the visitor gave this task
   let isOpen = false;
   let view = '';
   let frameN = 0;
@@ -163,8 +165,7 @@ function createUI(ctx) {
   // configChanged applies new texts or a new form to the open widget,
   // keeping what the visitor typed.
   function configChanged() {
-    const w = ctx.cfg && ctx.cfg.widget;
-    const fs = JSON.stringify(w ? { ...w, texts: null } : null);
+    const fs = formSigOf();
     const ts = JSON.stringify(overrides());
     if (fs === formSig && ts === textsSig) return false;
     formSig = fs;
@@ -174,16 +175,28 @@ function createUI(ctx) {
     log.setAttribute('aria-label', T.log);
     const kept = {};
     const focused = bottom.contains(root.activeElement) && root.activeElement.name;
-    for (const el of bottom.querySelectorAll('input[name], select[name], textarea[name]')) kept[el.name] = el.type === 'checkbox' ? el.checked : el.value;
+    for (const el of bottom.querySelectorAll('input[name], select[name], textarea[name]')) {
+      if (el.type === 'radio') el.checked && (kept[el.name] = el.value);
+      else kept[el.name] = el.type === 'checkbox' ? el.checked : el.value;
+    }
     view = '';
     render();
     for (const el of bottom.querySelectorAll('input[name], select[name], textarea[name]')) {
       if (!(el.name in kept)) continue;
-      if (el.type === 'checkbox') el.checked = kept[el.name];
+      if (el.type === 'radio') {
+        if ((el.checked = el.value === kept[el.name])) el.dispatchEvent(new Event('change'));
+      } else if (el.type === 'checkbox') el.checked = kept[el.name];
       else el.value = kept[el.name];
       if (el.name === focused) el.focus();
     }
     return true;
+  }
+
+  // formSigOf sums up what the config sets of the form views: the pre-chat
+  // form (not its texts) and whether to ask for a rating.
+  function formSigOf() {
+    const w = ctx.cfg && ctx.cfg.widget;
+    return JSON.stringify([w ? { ...w, texts: null } : null, !!(ctx.cfg && ctx.cfg.ratings)]);
   }
 
   // ---- rendering
@@ -526,7 +539,30 @@ function createUI(ctx) {
       focusFirst();
     });
     // The status line (or the service's ended message) says the chat ended.
-    return h('div', {}, leave ? h('div', { class: 'notice' }, leaveForm()) : null, h('div', { class: 'actions' }, dl, again));
+    return h('div', {}, leave ? h('div', { class: 'notice' }, leaveForm()) : null, rateBox(), h('div', { class: 'actions' }, dl, again));
+  }
+
+  // rateBox asks for a rating of a conversation an agent took part in, or
+  // says what the visitor gave.
+  function rateBox() {
+    const texts = { T, fmt, h };
+    if (rated) return ratedNote(texts, rated, false);
+    if (leave || !(ctx.cfg && ctx.cfg.ratings) || !RATEABLE.includes(outcome)) return null;
+    const id = task.taskId;
+    const form = ratingForm({
+      ...texts,
+      errText,
+      send: (body) => authed((tok) => api('POST', 'widget/v1/tasks/' + encodeURIComponent(id) + '/rating', body, tok)),
+      done(n) {
+        rated = n;
+        save();
+        const note = ratedNote(texts, n, true);
+        form.replaceWith(note);
+        note.focus();
+        ctx.emit('chat.rated', { taskId: id, stars: n });
+      },
+    });
+    return form;
   }
 
   function leaveForm() {
@@ -967,6 +1003,7 @@ function createUI(ctx) {
     wsReady = ended = leave = said = transferring = false;
     lastSeq = seen = sentRead = agentRead = unread = position = waitSecs = 0;
     tstate = agentName = outcome = '';
+    rated = 0;
     pending.clear();
     bySeq.clear();
     byClient.clear();
@@ -1007,6 +1044,7 @@ function createUI(ctx) {
           leave,
           said,
           outcome,
+          rated,
         }),
       );
       tabSet(PENDING, pending.size ? JSON.stringify([...pending].map(([id, p]) => [id, p.text])) : '');
@@ -1027,6 +1065,7 @@ function createUI(ctx) {
       leave = !!st.leave;
       said = !!st.said;
       outcome = st.outcome || '';
+      rated = st.rated || 0;
     }
     let mine = [];
     try {
@@ -1147,7 +1186,7 @@ function createUI(ctx) {
   ctx.onConfig = () => {
     if (!configChanged()) render();
   };
-  formSig = JSON.stringify(ctx.cfg && ctx.cfg.widget ? { ...ctx.cfg.widget, texts: null } : null);
+  formSig = formSigOf();
 
   const st = readStore(KEY);
   if (st && st.resumeToken) {

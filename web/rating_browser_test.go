@@ -1,0 +1,68 @@
+package web_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp/kb"
+	"github.com/interact-oss/interact"
+)
+
+// A visitor chats in a real browser, the agent ends the chat in the agent
+// console, and the visitor rates it with the keyboard alone: stars and a
+// comment that would be script if it were HTML. The agent's My Sessions
+// shows the rating, as text.
+func TestRatingInBrowser(t *testing.T) {
+	chromium := chromiumOrSkip(t)
+	l := newLive(t, 1, interact.Distribution{Type: interact.DistributeDirect})
+	l.restrictTo("*.example.test:*")
+	e := &browserEnv{l: l, pagePort: pageServer(t, l, l.url), browser: newBrowser(t, chromium), shots: os.Getenv("INTERACT_SCREENSHOTS")}
+	agentTab, visitor := e.tab(t), e.tab(t)
+	signInConsole(t, agentTab, l.url, "agent0@live.test", "agent-password")
+	setPresence(t, agentTab, "available")
+	waitConsole(t, agentTab, "available", `document.querySelector('.side .state').textContent === 'Available'`)
+
+	navigate(t, visitor, e.page("shop.example.test", "/"))
+	startChat(t, visitor, "Rita Rater")
+	send(t, visitor, "Where is my parcel?")
+	waitConsole(t, agentTab, "offer", `!!document.querySelector('.offer .accept')`)
+	altKey(t, agentTab, "a")
+	waitConsole(t, agentTab, "chat open", `JSON.stringify(`+logTexts+`).includes('Where is my parcel?')`)
+	eval[any](t, agentTab, `document.querySelector('.panel:not([hidden]) textarea').focus()`)
+	keys(t, agentTab, "It arrives tomorrow.\r")
+	waitJS(t, visitor, `__msgs().some(m => m.who === 'agent' && m.text === 'It arrives tomorrow.')`, 10*time.Second)
+	click(t, agentTab, `.panel:not([hidden]) .end-btn`)
+
+	// The ended chat asks for a rating: five labelled radio buttons and a
+	// comment; the arrow keys choose, Tab moves on, Enter sends.
+	waitJS(t, visitor, `__visible('form.rating') && __root().querySelectorAll('form.rating input[type=radio][name=stars]').length === 5`, 10*time.Second)
+	labels := eval[[]string](t, visitor, `[...__root().querySelectorAll('form.rating input[type=radio]')].map(i => i.labels[0].textContent)`)
+	if len(labels) != 5 || labels[0] != "☆1 of 5 stars" || labels[4] != "☆5 of 5 stars" {
+		t.Errorf("star labels %q", labels)
+	}
+	eval[any](t, visitor, `__q('form.rating input[value="1"]').focus()`)
+	keys(t, visitor, kb.ArrowRight+kb.ArrowRight+kb.ArrowRight)
+	waitJS(t, visitor, `__q('input[name=stars]:checked') && __q('input[name=stars]:checked').value === '4' && __root().activeElement === __q('input[value="4"]')`, 5*time.Second)
+	keys(t, visitor, "\t"+xssComment)
+	e.screenshot(t, visitor, "widget-rating")
+	keys(t, visitor, "\t\r")
+	waitJS(t, visitor, `__visible('.rated') && __text('.rated').includes('4 of 5 stars') && __root().activeElement === __q('.rated')`, 10*time.Second)
+	e.screenshot(t, visitor, "widget-rated")
+	taskID := eval[string](t, visitor, `JSON.parse(localStorage.getItem('interact:`+l.st.ContactID+`')).taskId`)
+	if r := l.storedRating(taskID); r == nil || r.Stars != 4 || r.Comment != xssComment {
+		t.Fatalf("stored rating %+v", r)
+	}
+	// A reload (the panel stays open) still says what was given, and asks no more.
+	navigate(t, visitor, e.page("shop.example.test", "/"))
+	waitJS(t, visitor, `__visible('.rated') && !__q('form.rating')`, 10*time.Second)
+
+	// The agent's My Sessions shows the stars and the comment, as text.
+	click(t, agentTab, `nav [data-view=sessions]`)
+	waitConsole(t, agentTab, "rating in My Sessions", `(() => { const r = document.querySelector('tr.session[data-task="`+taskID+`"] .rating');
+	  return !!r && r.dataset.stars === '4' && r.querySelector('.stars').textContent === '★★★★☆' && r.querySelector('.comment').textContent === `+jsString(xssComment)+`; })()`)
+	if n := eval[float64](t, agentTab, `document.querySelectorAll('.sessions img').length`); n != 0 {
+		t.Errorf("the comment became %v image elements", n)
+	}
+	e.screenshot(t, agentTab, "console-sessions-rating")
+}
