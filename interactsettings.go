@@ -34,6 +34,9 @@ type InteractSettings struct {
 	// Ratings: after a conversation with an agent the widget asks the
 	// visitor for 1–5 stars and a comment. On for new services and users.
 	Ratings bool `json:"ratings"`
+	// VisitorHistory: the widget shows its visitor the previous
+	// conversation of the same browser. Off for new services and users.
+	VisitorHistory bool `json:"visitorHistory"`
 
 	ContactID string `json:"contactId"`
 	WidgetKey string `json:"widgetKey"`
@@ -54,6 +57,7 @@ type InteractUpdate struct {
 	RestrictAccess    *bool     `json:"restrictAccess"`
 	DomainTemplateIDs *[]string `json:"domainTemplateIds"`
 	Ratings           *bool     `json:"ratings"`
+	VisitorHistory    *bool     `json:"visitorHistory"`
 }
 
 // Apply copies the set fields of u onto s.
@@ -75,6 +79,9 @@ func (u InteractUpdate) Apply(s *InteractSettings) {
 	}
 	if u.Ratings != nil {
 		s.Ratings = *u.Ratings
+	}
+	if u.VisitorHistory != nil {
+		s.VisitorHistory = *u.VisitorHistory
 	}
 }
 

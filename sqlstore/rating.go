@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/interact-oss/interact"
@@ -24,10 +23,7 @@ func (db *DB) RateTask(ctx context.Context, taskID string, r interact.Rating) (*
 	var out *interact.Rating
 	created := false
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		t, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+db.taskSelect()+` FROM tasks WHERE id = $1`, taskID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("task", taskID)
-		}
+		t, err := db.txTask(ctx, tx, "task", "", taskID)
 		if err != nil {
 			return err
 		}

@@ -12,11 +12,14 @@ import (
 // A visitor chats in a real browser, the agent ends the chat in the agent
 // console, and the visitor rates it with the keyboard alone: stars and a
 // comment that would be script if it were HTML. The agent's My Sessions
-// shows the rating, as text.
-func TestRatingInBrowser(t *testing.T) {
+// shows the rating, as text. The visitor comes back in the same browser and
+// starts a new chat: the widget offers the previous conversation, and the
+// agent's side panel lists the earlier one, whose transcript opens.
+func TestRatingAndHistoryInBrowser(t *testing.T) {
 	chromium := chromiumOrSkip(t)
 	l := newLive(t, 1, interact.Distribution{Type: interact.DistributeDirect})
 	l.restrictTo("*.example.test:*")
+	l.adminAPI("PUT", "/api/v1/services/"+l.svc.ID+"/interact", map[string]any{"visitorHistory": true})
 	e := &browserEnv{l: l, pagePort: pageServer(t, l, l.url), browser: newBrowser(t, chromium), shots: os.Getenv("INTERACT_SCREENSHOTS")}
 	agentTab, visitor := e.tab(t), e.tab(t)
 	signInConsole(t, agentTab, l.url, "agent0@live.test", "agent-password")
@@ -24,6 +27,13 @@ func TestRatingInBrowser(t *testing.T) {
 	waitConsole(t, agentTab, "available", `document.querySelector('.side .state').textContent === 'Available'`)
 
 	navigate(t, visitor, e.page("shop.example.test", "/"))
+	waitJS(t, visitor, `__visible('.launcher')`, 5*time.Second)
+	eval[any](t, visitor, `__q('.launcher').click()`)
+	waitJS(t, visitor, `__visible('input[name=name]')`, 5*time.Second)
+	if n := eval[float64](t, visitor, `Object.keys(localStorage).filter(k => k.startsWith('interact-visitor:')).length`); n != 0 {
+		t.Fatal("a page view with the widget open stored a visitor id")
+	}
+	eval[any](t, visitor, `__q('.x').click()`)
 	startChat(t, visitor, "Rita Rater")
 	send(t, visitor, "Where is my parcel?")
 	waitConsole(t, agentTab, "offer", `!!document.querySelector('.offer .accept')`)
@@ -36,6 +46,9 @@ func TestRatingInBrowser(t *testing.T) {
 
 	// The ended chat asks for a rating: five labelled radio buttons and a
 	// comment; the arrow keys choose, Tab moves on, Enter sends.
+	if eval[bool](t, visitor, `!!__q('.prev-box:not([hidden])')`) {
+		t.Error("a first visit shows a previous conversation")
+	}
 	waitJS(t, visitor, `__visible('form.rating') && __root().querySelectorAll('form.rating input[type=radio][name=stars]').length === 5`, 10*time.Second)
 	labels := eval[[]string](t, visitor, `[...__root().querySelectorAll('form.rating input[type=radio]')].map(i => i.labels[0].textContent)`)
 	if len(labels) != 5 || labels[0] != "☆1 of 5 stars" || labels[4] != "☆5 of 5 stars" {
@@ -65,4 +78,44 @@ func TestRatingInBrowser(t *testing.T) {
 		t.Errorf("the comment became %v image elements", n)
 	}
 	e.screenshot(t, agentTab, "console-sessions-rating")
+
+	// The visitor comes back in the same browser and starts a new chat.
+	visitorID := eval[string](t, visitor, `localStorage.getItem('interact-visitor:`+l.st.ContactID+`')`)
+	if len(visitorID) != interact.VisitorIDLen {
+		t.Fatalf("visitor id %q", visitorID)
+	}
+	navigate(t, visitor, e.page("shop.example.test", "/page2"))
+	waitJS(t, visitor, `__visible('button.new')`, 10*time.Second)
+	eval[any](t, visitor, `__q('button.new').click()`)
+	waitJS(t, visitor, `__visible('input[name=name]')`, 5*time.Second)
+	eval[any](t, visitor, `(() => { __q('input[name=name]').value = 'Rita Rater'; __q('input[name=consent]').checked = true; __q('form.form button[type=submit]').click(); })()`)
+	waitJS(t, visitor, `__visible('.composer textarea')`, 5*time.Second)
+	send(t, visitor, "Me again: the parcel came.")
+	if again := eval[string](t, visitor, `localStorage.getItem('interact-visitor:`+l.st.ContactID+`')`); again != visitorID {
+		t.Errorf("the visitor id changed: %q, then %q", visitorID, again)
+	}
+	// The widget offers the previous conversation, closed; it opens by keyboard.
+	waitJS(t, visitor, `__visible('details.prev summary') && !__q('details.prev').open`, 10*time.Second)
+	eval[any](t, visitor, `__q('details.prev summary').focus()`)
+	keys(t, visitor, "\r")
+	waitJS(t, visitor, `__q('details.prev').open && __text('.prev-log').includes('Where is my parcel?') && __text('.prev-log').includes('It arrives tomorrow.')`, 5*time.Second)
+	e.screenshot(t, visitor, "widget-previous")
+
+	// The agent takes it: the side panel lists the earlier conversation
+	// with its rating, and its transcript opens.
+	click(t, agentTab, `nav [data-view=chats]`)
+	waitConsole(t, agentTab, "second offer", `!!document.querySelector('.offer .accept')`)
+	altKey(t, agentTab, "a")
+	panel := `document.querySelector('.panel:not([hidden]) .info')`
+	waitConsole(t, agentTab, "earlier conversation in the side panel", `(() => { const v = `+panel+`.querySelector('.visit[data-task="`+taskID+`"]');
+	  return !!v && v.textContent.includes('Support') && v.textContent.includes('Agent 0') && v.querySelector('.rating').dataset.stars === '4' &&
+	    v.querySelector('.comment').textContent === `+jsString(xssComment)+` && !!v.querySelector('a.transcript-link'); })()`)
+	if n := eval[float64](t, agentTab, panel+`.querySelectorAll('.visit').length`); n != 1 {
+		t.Errorf("%v earlier conversations listed, want 1", n)
+	}
+	e.screenshot(t, agentTab, "console-visitor-history")
+	href := eval[string](t, agentTab, panel+`.querySelector('.visit a.transcript-link').href`)
+	transcript := sibling(t, agentTab) // the agent's own sign-in
+	navigate(t, transcript, href)
+	waitConsole(t, transcript, "the earlier transcript", `document.body.innerText.includes('Where is my parcel?') && document.body.innerText.includes('Rating comment')`)
 }

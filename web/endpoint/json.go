@@ -50,6 +50,8 @@ var statusOf = map[string]int{
 	interact.ERATINGDISABLED: http.StatusForbidden,
 	interact.ETASKNOTENDED:   http.StatusConflict,
 	interact.ENOTRATEABLE:    http.StatusConflict,
+
+	interact.EHISTORYDISABLED: http.StatusForbidden,
 }
 
 // StatusOf is the HTTP status of err's code.

@@ -21,12 +21,9 @@ type ratingRequest struct {
 
 // rate stores the visitor's rating of their task.
 func (s *API) rate(w http.ResponseWriter, r *http.Request) error {
-	claims, err := s.visitorAuth(r, bearer(r))
+	claims, err := s.taskAuth(r)
 	if err != nil {
 		return err
-	}
-	if claims.Task != r.PathValue("id") {
-		return interact.Errorf(interact.ENOTFOUND, "No such task for this token.")
 	}
 	var req ratingRequest
 	if err := endpoint.Decode(w, r, &req); err != nil {

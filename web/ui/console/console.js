@@ -10,6 +10,7 @@ import {createCall} from './call.js';
 import {texts as T, states, outcomes, taskOutcomes, languages, language, setLanguage} from './texts.js';
 import {labelEditor, labelText} from './labels.js';
 import {ratingEl} from './rating.js';
+import {visitsSection} from './visits.js';
 
 const S = {
   me: null, csrf: '', agent: null, services: [], supervised: [],
@@ -594,12 +595,13 @@ function buildChat(c) {
   const info = h('aside', {class: 'info', 'aria-label': T.details},
     h('h3', {text: T.visitor}),
     h('dl', null, h('dt', {text: T.name}), h('dd', {class: 'v-name', text: who}),
-      v.email ? [h('dt', {text: T.email}), h('dd', {text: v.email})] : null,
+      v.email ? [h('dt', {text: T.email}), h('dd', {text: v.email}, h('span', {class: 'hint', text: ' ' + T.unverified}))] : null,
       h('dt', {text: T.service}), h('dd', {class: 'v-service', text: t.serviceName || serviceName(t.serviceId)}),
       t.origin ? [h('dt', {text: T.origin}), h('dd', {text: t.origin})] : null,
       t.queuedAt ? [h('dt', {text: T.waitingSince}), h('dd', {text: timeOf(t.queuedAt)})] : null),
     h('h3', {text: T.prechat}), c.fieldsEl,
     h('h3', {text: T.context}), h('div', {class: 'context'}, dl(v.context)),
+    visitsSection(api, c.id, language(), s => transcriptLink(s.id, who + ', ' + timeOf(s.createdAt))),
     h('h3', {text: T.labels}),
     labelEditor({api, serviceId: t.serviceId, idPrefix: 'l-' + c.id,
       load: () => api('GET', '/api/v1/me/tasks/' + encodeURIComponent(c.id) + '/labels').catch(() => null),

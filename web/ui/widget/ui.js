@@ -24,6 +24,7 @@ import { TEXTS, fmt } from './i18n.js';
 import { readStore, storeKey } from './shared.js';
 import { createCall, media } from './call.js';
 import { ratingForm, ratedNote, RATEABLE } from './rating.js';
+import { visitorId, previousBox } from './visitor.js';
 
 const MODES = ['chat', 'audio', 'video'];
 // Outcomes after which the visitor may leave a message.
@@ -78,6 +79,7 @@ function createUI(ctx) {
   let left = false; // a message was left out of hours (this page)
   let outcome = '';
   let rated = 0; // the stars the visitor gave this task
+  let prevFor = ''; // the task whose previous conversation was asked for
   let isOpen = false;
   let view = '';
   let frameN = 0;
@@ -114,7 +116,8 @@ function createUI(ctx) {
       syncCall();
     },
   });
-  const body = h('div', { class: 'body' }, call.el, log, typing, bottom);
+  const prev = h('div', { class: 'prev-box', hidden: true });
+  const body = h('div', { class: 'body' }, call.el, prev, log, typing, bottom);
   const panel = h(
     'section',
     { class: 'panel', id: 'ic-panel', role: 'dialog', 'aria-labelledby': 'ic-title', hidden: true, lang: ctx.lang, dir: 'ltr' },
@@ -394,7 +397,7 @@ function createUI(ctx) {
           call.use(await media(mode));
         }
         btn.textContent = T.starting;
-        const g = await api('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, modality: mode, visitor: v });
+        const g = await api('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, modality: mode, visitor: v, visitorId: visitorId(ctx.contactId) });
         begin(g);
         ctx.emit('chat.started', { taskId: g.taskId, modality: mode });
       } catch (x) {
@@ -789,6 +792,22 @@ function createUI(ctx) {
     render();
     connect();
     focusFirst();
+    previous();
+  }
+
+  // previous shows the browser's previous conversation above this one,
+  // where the service shows it (asked once per task).
+  async function previous() {
+    if (!task || !task.token || prevFor === task.taskId || !(ctx.cfg && ctx.cfg.visitorHistory)) return;
+    const id = (prevFor = task.taskId);
+    try {
+      const p = await authed((tok) => api('GET', 'widget/v1/tasks/' + encodeURIComponent(id) + '/previous', null, tok));
+      if (!task || task.taskId !== id) return;
+      prev.replaceChildren(previousBox({ T, fmt, h, dateFmt, msgEl }, p));
+      prev.hidden = false;
+    } catch {
+      // none, or not shown here: the chat goes on without it
+    }
   }
 
   async function resume() {
@@ -1008,6 +1027,9 @@ function createUI(ctx) {
     bySeq.clear();
     byClient.clear();
     log.replaceChildren();
+    prev.replaceChildren();
+    prev.hidden = true;
+    prevFor = '';
     typing.textContent = '';
     banner.hidden = true;
     ctx.badge(0);
@@ -1084,6 +1106,7 @@ function createUI(ctx) {
     }
     if (ended) history();
     else connect();
+    previous();
   }
 
   addEventListener('storage', (e) => {
@@ -1185,6 +1208,7 @@ function createUI(ctx) {
 
   ctx.onConfig = () => {
     if (!configChanged()) render();
+    previous();
   };
   formSig = formSigOf();
 
