@@ -88,7 +88,7 @@ func TestRatingAndHistoryInBrowser(t *testing.T) {
 	waitJS(t, visitor, `__visible('button.new')`, 10*time.Second)
 	eval[any](t, visitor, `__q('button.new').click()`)
 	waitJS(t, visitor, `__visible('input[name=name]')`, 5*time.Second)
-	eval[any](t, visitor, `(() => { __q('input[name=name]').value = 'Rita Rater'; __q('input[name=consent]').checked = true; __q('form.form button[type=submit]').click(); })()`)
+	eval[any](t, visitor, `(() => { __q('input[name=name]').value = 'Rita Rater'; __q('input[name=email]').value = 'rita@example.test'; __q('input[name=consent]').checked = true; __q('form.form button[type=submit]').click(); })()`)
 	waitJS(t, visitor, `__visible('.composer textarea')`, 5*time.Second)
 	send(t, visitor, "Me again: the parcel came.")
 	if again := eval[string](t, visitor, `localStorage.getItem('interact-visitor:`+l.st.ContactID+`')`); again != visitorID {
@@ -112,6 +112,9 @@ func TestRatingAndHistoryInBrowser(t *testing.T) {
 	    v.querySelector('.comment').textContent === `+jsString(xssComment)+` && !!v.querySelector('a.transcript-link'); })()`)
 	if n := eval[float64](t, agentTab, panel+`.querySelectorAll('.visit').length`); n != 1 {
 		t.Errorf("%v earlier conversations listed, want 1", n)
+	}
+	if !eval[bool](t, agentTab, `[...`+panel+`.querySelectorAll('dd')].some(d => d.textContent === 'rita@example.test (not verified)')`) {
+		t.Error("the typed e-mail address is not marked as not verified")
 	}
 	e.screenshot(t, agentTab, "console-visitor-history")
 	href := eval[string](t, agentTab, panel+`.querySelector('.visit a.transcript-link').href`)

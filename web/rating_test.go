@@ -17,7 +17,12 @@ const xssComment = `Great help <img src=x onerror=alert(1)> thanks`
 
 func (l *live) rate(taskID, token, origin string, body any) wresp {
 	l.t.Helper()
-	return l.widget("POST", "/widget/v1/tasks/"+taskID+"/rating?contactId="+url.QueryEscape(l.st.ContactID), origin, token, body)
+	return l.rateAt(l.st.ContactID, taskID, token, origin, body)
+}
+
+func (l *live) rateAt(contactID, taskID, token, origin string, body any) wresp {
+	l.t.Helper()
+	return l.widget("POST", "/widget/v1/tasks/"+taskID+"/rating?contactId="+url.QueryEscape(contactID), origin, token, body)
 }
 
 // storedRating is the task's rating in the store (nil when none).
@@ -169,5 +174,53 @@ func TestRatingSwitch(t *testing.T) {
 	}
 	if r := l.rate(taskID, tok, shopOrigin, map[string]any{"stars": 5}); r.status != 200 {
 		t.Errorf("rating after switching on: %d %v", r.status, r.body)
+	}
+}
+
+// TestRatingAndHistoryOfDirectContact: a user's direct contact asks for
+// ratings and shows the previous conversation under its own switches, as a
+// service does.
+func TestRatingAndHistoryOfDirectContact(t *testing.T) {
+	l := newLive(t, 0, interact.Distribution{Type: interact.DistributeDirect})
+	dana, st := l.directUser(t)
+	_, secret, err := l.db.CreateAPIToken(context.Background(), interact.Actor{UserID: dana.ID, TenantID: dana.TenantID}, dana.ID, "console")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, _, err := dialWS(t, strings.Replace(l.url, "http", "ws", 1)+"/agent/v1/ws", http.Header{"Authorization": {"Bearer " + secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent.await("hello")
+	agent.send("presence.set", map[string]any{"presence": "available"})
+	agent.await("ok")
+	visit := func() (string, string) {
+		t.Helper()
+		r := l.start(st.ContactID, shopOrigin, chatAs(st.WidgetKey, visitorA, ""))
+		if r.status != http.StatusCreated {
+			t.Fatalf("start: %d %v", r.status, r.body)
+		}
+		id, tok := r.body["taskId"].(string), r.body["token"].(string)
+		v := l.visitorSocket(shopOrigin, r.body["wsUrl"].(string), 0)
+		v.next("hello")
+		offer := data(agent.awaitWhere("offer", func(f map[string]any) bool { return field(data(f), "task")["id"] == id }))
+		agent.reply(agent.send("offer.accept", map[string]any{"offerId": offer["offerId"]}))
+		v.awaitWhere("task.state", func(f map[string]any) bool { return data(f)["state"] == "connected" })
+		endByAgent(t, agent, id)
+		return id, tok
+	}
+	first, firstTok := visit()
+	if r := l.rateAt(st.ContactID, first, firstTok, shopOrigin, map[string]any{"stars": 3}); r.status != 200 || r.body["stars"] != 3.0 {
+		t.Fatalf("rating a direct contact: %d %v", r.status, r.body)
+	}
+	l.adminAPI("PUT", "/api/v1/users/"+dana.ID+"/interact", map[string]any{"ratings": false, "visitorHistory": true})
+	second, secondTok := visit()
+	wantRefused(t, "ratings off for the user", l.rateAt(st.ContactID, second, secondTok, shopOrigin, map[string]any{"stars": 5}), 403, interact.ERATINGDISABLED)
+	if prev := l.previous(st.ContactID, second, secondTok, shopOrigin); prev.status != 200 || prev.body["taskId"] != first {
+		t.Errorf("the direct contact's previous conversation: %d %v", prev.status, prev.body)
+	}
+	visits := l.widget("GET", "/api/v1/me/tasks/"+second+"/visits", "", secret, nil)
+	if list, _ := visits.body["items"].([]any); visits.status != 200 || len(list) != 1 || list[0].(map[string]any)["serviceName"] != "Dana Direct" {
+		t.Errorf("the user's side panel: %d %v", visits.status, visits.body)
 	}
 }
