@@ -31,6 +31,12 @@ type InteractSettings struct {
 	InstantMessage    bool     `json:"instantMessage"`
 	RestrictAccess    bool     `json:"restrictAccess"`
 	DomainTemplateIDs []string `json:"domainTemplateIds"`
+	// Ratings: after a conversation with an agent the widget asks the
+	// visitor for 1–5 stars and a comment. On for new services and users.
+	Ratings bool `json:"ratings"`
+	// VisitorHistory: the widget shows its visitor the previous
+	// conversation of the same browser. Off for new services and users.
+	VisitorHistory bool `json:"visitorHistory"`
 
 	ContactID string `json:"contactId"`
 	WidgetKey string `json:"widgetKey"`
@@ -50,6 +56,8 @@ type InteractUpdate struct {
 	InstantMessage    *bool     `json:"instantMessage"`
 	RestrictAccess    *bool     `json:"restrictAccess"`
 	DomainTemplateIDs *[]string `json:"domainTemplateIds"`
+	Ratings           *bool     `json:"ratings"`
+	VisitorHistory    *bool     `json:"visitorHistory"`
 }
 
 // Apply copies the set fields of u onto s.
@@ -69,14 +77,21 @@ func (u InteractUpdate) Apply(s *InteractSettings) {
 	if u.DomainTemplateIDs != nil {
 		s.DomainTemplateIDs = *u.DomainTemplateIDs
 	}
+	if u.Ratings != nil {
+		s.Ratings = *u.Ratings
+	}
+	if u.VisitorHistory != nil {
+		s.VisitorHistory = *u.VisitorHistory
+	}
 }
 
 // NewInteractSettings returns the settings a new service or user starts
-// with: everything off, a fresh Contact ID and WidgetKey.
+// with: every channel off, ratings on, a fresh Contact ID and WidgetKey.
 func NewInteractSettings(kind, ownerID, tenantID string) *InteractSettings {
 	return &InteractSettings{
 		OwnerKind: kind, OwnerID: ownerID, TenantID: tenantID,
 		Active:            true,
+		Ratings:           true,
 		DomainTemplateIDs: []string{},
 		ContactID:         NewSecret("", 20),
 		WidgetKey:         NewSecret("wk_", 32),

@@ -40,6 +40,8 @@ type AgentSession struct {
 	VisitorName string    `json:"visitorName"`
 	TaskState   TaskState `json:"taskState"`
 	TaskOutcome string    `json:"taskOutcome,omitempty"`
+	// Rating is the visitor's rating of the task, if any.
+	Rating *Rating `json:"rating,omitempty"`
 }
 
 // MaxAgentSessions bounds one page of an agent's sessions.

@@ -183,6 +183,11 @@ type Task struct {
 	Outcome       string     `json:"outcome,omitempty"`
 	LastSeq       int64      `json:"lastSeq"`
 	LeftMessage   string     `json:"leftMessage,omitempty"`
+	// Rating is the visitor's rating of the ended conversation, if any.
+	Rating *Rating `json:"rating,omitempty"`
+	// VisitorKey links the tasks of one browser (see VisitorKey); "" when
+	// the widget sent no visitor id.
+	VisitorKey string `json:"-"`
 }
 
 // Sender kinds of messages.
@@ -265,6 +270,8 @@ type StartRequest struct {
 	MaxOpenChats int
 	// ClientAddr is the visitor's client address ("" when unknown).
 	ClientAddr string
+	// VisitorKey links the task to the browser's earlier ones.
+	VisitorKey string
 }
 
 // Ended-by values for EndTask.

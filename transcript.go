@@ -108,6 +108,8 @@ type TranscriptSession struct {
 	Agents []TranscriptAgent `json:"agents"`
 	// LeftMessage is what the visitor left after no agent took the task.
 	LeftMessage string `json:"leftMessage,omitempty"`
+	// Rating is the visitor's rating of the conversation, if any.
+	Rating *Rating `json:"rating,omitempty"`
 }
 
 // TranscriptAgent names an agent of a transcript.
@@ -140,7 +142,7 @@ func NewTranscript(t *Task, msgs []Message, serviceName string, accepted []strin
 	tr := &Transcript{
 		Session: TranscriptSession{ID: t.ID, ServiceID: t.ServiceID, ServiceName: serviceName, DirectUserID: t.DirectUserID,
 			Modality: t.Modality, State: t.State, Outcome: t.Outcome, Visitor: t.Visitor, Origin: t.Origin, CreatedAt: t.CreatedAt,
-			ConnectedAt: t.ConnectedAt, EndedAt: t.EndedAt, Agents: []TranscriptAgent{}, LeftMessage: t.LeftMessage},
+			ConnectedAt: t.ConnectedAt, EndedAt: t.EndedAt, Agents: []TranscriptAgent{}, LeftMessage: t.LeftMessage, Rating: t.Rating},
 		Entries: make([]TranscriptEntry, 0, len(msgs)),
 	}
 	seen := map[string]bool{}

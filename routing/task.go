@@ -174,7 +174,7 @@ func (e *Engine) place(ctx context.Context, req interact.StartRequest, info *age
 	t := &task{Task: interact.Task{
 		ID: interact.NewID(), TenantID: req.TenantID, ServiceID: req.ServiceID, DirectUserID: req.DirectUserID,
 		ContactID: req.ContactID, Modality: req.Modality, State: interact.TaskWaiting, Visitor: req.Visitor,
-		Origin: req.Origin, CreatedAt: now, QueuedAt: now,
+		Origin: req.Origin, CreatedAt: now, QueuedAt: now, VisitorKey: req.VisitorKey,
 	}}
 	var s *service
 	if req.DirectUserID == "" {

@@ -41,7 +41,7 @@ func (db *DB) AgentOffers(ctx context.Context, a interact.Actor, f interact.Agen
 		args = append(args, at, id)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT o.id, o.tenant_id, o.task_id, o.service_id, o.agent_id, o.modality, o.offered_at,
-		o.answered_at, o.ended_at, o.outcome, COALESCE(s.name, ''), t.visitor, t.state, t.outcome
+		o.answered_at, o.ended_at, o.outcome, COALESCE(s.name, ''), t.visitor, t.state, t.outcome, t.rating_stars, t.rating_comment, t.rated_at
 		FROM offers o JOIN tasks t ON t.id = o.task_id LEFT JOIN services s ON s.id = o.service_id AND s.tenant_id = o.tenant_id
 		WHERE o.tenant_id = $1 AND o.agent_id = $2`+cond+` ORDER BY o.offered_at DESC, o.id DESC LIMIT $3`, args...)
 	if err != nil {
@@ -53,10 +53,13 @@ func (db *DB) AgentOffers(ctx context.Context, a interact.Actor, f interact.Agen
 		var s interact.AgentSession
 		var offered, answered, ended int64
 		var visitor string
+		var r interact.Rating
+		var ratedAt int64
 		if err := rows.Scan(&s.ID, &s.TenantID, &s.TaskID, &s.ServiceID, &s.AgentID, &s.Modality, &offered, &answered, &ended,
-			&s.Outcome, &s.ServiceName, &visitor, &s.TaskState, &s.TaskOutcome); err != nil {
+			&s.Outcome, &s.ServiceName, &visitor, &s.TaskState, &s.TaskOutcome, &r.Stars, &r.Comment, &ratedAt); err != nil {
 			return nil, "", fmt.Errorf("agent offers: %w", err)
 		}
+		s.Rating = ratingOf(r, ratedAt)
 		s.OfferedAt, s.AnsweredAt, s.EndedAt = fromMS(offered), optMS(answered), optMS(ended)
 		var v interact.Visitor
 		if json.Unmarshal([]byte(visitor), &v) == nil {

@@ -44,7 +44,7 @@ func (w *world) lastEntry(t *testing.T, admin interact.Actor) interact.AuditEntr
 func auditedInteract(s *interact.InteractSettings) map[string]any {
 	return map[string]any{
 		"active": s.Active, "audioVideo": s.AudioVideo, "instantMessage": s.InstantMessage,
-		"restrictAccess": s.RestrictAccess, "domainTemplateIds": s.DomainTemplateIDs,
+		"restrictAccess": s.RestrictAccess, "domainTemplateIds": s.DomainTemplateIDs, "ratings": s.Ratings, "visitorHistory": s.VisitorHistory,
 		"contactId": s.ContactID, "widgetKey": s.WidgetKey, "previousKeyValidUntil": s.PreviousKeyValidUntil,
 	}
 }
@@ -90,7 +90,7 @@ func testAuditEntriesPrecise(t *testing.T) {
 		check(t, "interact.update", interact.OwnerService, svc.ID, auditedInteract(before), auditedInteract(after))
 		// Spelled out once, so that a change of the recorded shape is noticed.
 		e := w.lastEntry(t, w.adminA)
-		want := map[string]any{"active": true, "audioVideo": true, "instantMessage": false, "restrictAccess": true,
+		want := map[string]any{"active": true, "audioVideo": true, "instantMessage": false, "restrictAccess": true, "ratings": true, "visitorHistory": false,
 			"domainTemplateIds": []any{tpl.ID}, "contactId": before.ContactID, "widgetKey": before.WidgetKey, "previousKeyValidUntil": nil}
 		if diff := cmp.Diff(want, jsonValue(t, e.After)); diff != "" {
 			t.Errorf("interact.update after (-want +got):\n%s", diff)

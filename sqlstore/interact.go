@@ -11,7 +11,7 @@ import (
 )
 
 const interactCols = `owner_id, owner_kind, tenant_id, active, audio_video, instant_message, restrict_access,
-	contact_id, widget_key, previous_widget_key, previous_key_valid_until`
+	contact_id, widget_key, previous_widget_key, previous_key_valid_until, ratings, visitor_history`
 
 // scanInteract reads a row of interact_settings; readSelection then fills
 // the selected templates.
@@ -19,7 +19,7 @@ func scanInteract(row interface{ Scan(...any) error }) (*interact.InteractSettin
 	var s interact.InteractSettings
 	var until int64
 	if err := row.Scan(&s.OwnerID, &s.OwnerKind, &s.TenantID, &s.Active, &s.AudioVideo, &s.InstantMessage, &s.RestrictAccess,
-		&s.ContactID, &s.WidgetKey, &s.PreviousWidgetKey, &until); err != nil {
+		&s.ContactID, &s.WidgetKey, &s.PreviousWidgetKey, &until, &s.Ratings, &s.VisitorHistory); err != nil {
 		return nil, err
 	}
 	if until > 0 {
@@ -49,9 +49,9 @@ func (db *DB) readSelection(ctx context.Context, tx *sql.Tx, s *interact.Interac
 }
 
 func (db *DB) insertInteract(ctx context.Context, tx *sql.Tx, s *interact.InteractSettings) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO interact_settings (`+interactCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO interact_settings (`+interactCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		s.OwnerID, s.OwnerKind, s.TenantID, s.Active, s.AudioVideo, s.InstantMessage, s.RestrictAccess,
-		s.ContactID, s.WidgetKey, "", 0)
+		s.ContactID, s.WidgetKey, "", 0, s.Ratings, s.VisitorHistory)
 	return err
 }
 
@@ -62,8 +62,10 @@ func (db *DB) saveInteract(ctx context.Context, tx *sql.Tx, before, s *interact.
 		until = ms(*s.PreviousKeyValidUntil)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE interact_settings SET active = $1, audio_video = $2, instant_message = $3, restrict_access = $4,
-		widget_key = $5, previous_widget_key = $6, previous_key_valid_until = $7 WHERE tenant_id = $8 AND owner_id = $9`,
-		s.Active, s.AudioVideo, s.InstantMessage, s.RestrictAccess, s.WidgetKey, s.PreviousWidgetKey, until, s.TenantID, s.OwnerID); err != nil {
+		widget_key = $5, previous_widget_key = $6, previous_key_valid_until = $7, ratings = $8, visitor_history = $9
+		WHERE tenant_id = $10 AND owner_id = $11`,
+		s.Active, s.AudioVideo, s.InstantMessage, s.RestrictAccess, s.WidgetKey, s.PreviousWidgetKey, until, s.Ratings, s.VisitorHistory,
+		s.TenantID, s.OwnerID); err != nil {
 		return err
 	}
 	if slices.Equal(before.DomainTemplateIDs, s.DomainTemplateIDs) {
@@ -228,8 +230,8 @@ func (db *DB) RotateWidgetKey(ctx context.Context, a interact.Actor, kind, id st
 func auditInteract(s *interact.InteractSettings) map[string]any {
 	return map[string]any{
 		"active": s.Active, "audioVideo": s.AudioVideo, "instantMessage": s.InstantMessage,
-		"restrictAccess": s.RestrictAccess, "domainTemplateIds": s.DomainTemplateIDs,
-		"contactId": s.ContactID, "widgetKey": s.WidgetKey, "previousKeyValidUntil": s.PreviousKeyValidUntil,
+		"restrictAccess": s.RestrictAccess, "domainTemplateIds": s.DomainTemplateIDs, "ratings": s.Ratings,
+		"visitorHistory": s.VisitorHistory, "contactId": s.ContactID, "widgetKey": s.WidgetKey, "previousKeyValidUntil": s.PreviousKeyValidUntil,
 	}
 }
 

@@ -16,20 +16,27 @@ import (
 const taskCols = `id, tenant_id, service_id, contact_id, direct_user_id, modality, state, priority, strict, queue_seq, visitor,
 	origin, agent_id, target_agent_id, transfers, created_at, queued_at, connected_at, ended_at, outcome, last_seq, left_message`
 
-// taskSelect is the select list of taskCols.
+// taskLaterCols are read with taskCols: the visitor key, written once
+// with the task, and the rating, written only by RateTask.
+const taskLaterCols = `, visitor_key, rating_stars, rating_comment, rated_at`
+
+// taskSelect is the select list of taskCols and taskLaterCols.
 func (db *DB) taskSelect() string {
-	return strings.Replace(taskCols, "last_seq", db.dialect.lastSeq, 1)
+	return strings.Replace(taskCols, "last_seq", db.dialect.lastSeq, 1) + taskLaterCols
 }
 
 func scanTask(row interface{ Scan(...any) error }) (*interact.Task, error) {
 	var t interact.Task
 	var visitor string
 	var created, queued, connected, ended int64
+	var r interact.Rating
+	var ratedAt int64
 	if err := row.Scan(&t.ID, &t.TenantID, &t.ServiceID, &t.ContactID, &t.DirectUserID, &t.Modality, &t.State, &t.Priority,
 		&t.Strict, &t.QueueSeq, &visitor, &t.Origin, &t.AgentID, &t.TargetAgentID, &t.Transfers, &created, &queued,
-		&connected, &ended, &t.Outcome, &t.LastSeq, &t.LeftMessage); err != nil {
+		&connected, &ended, &t.Outcome, &t.LastSeq, &t.LeftMessage, &t.VisitorKey, &r.Stars, &r.Comment, &ratedAt); err != nil {
 		return nil, err
 	}
+	t.Rating = ratingOf(r, ratedAt)
 	if err := json.Unmarshal([]byte(visitor), &t.Visitor); err != nil {
 		return nil, fmt.Errorf("task %s visitor: %w", t.ID, err)
 	}
@@ -78,11 +85,11 @@ func (db *DB) insertTask(ctx context.Context, tx *sql.Tx, t *interact.Task, resu
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskCols+`, resume_hash) VALUES
-		($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskCols+`, resume_hash, visitor_key) VALUES
+		($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
 		t.ID, t.TenantID, t.ServiceID, t.ContactID, t.DirectUserID, t.Modality, t.State, t.Priority, t.Strict, t.QueueSeq,
 		string(visitor), t.Origin, t.AgentID, t.TargetAgentID, t.Transfers, ms(t.CreatedAt), ms(t.QueuedAt),
-		msOpt(t.ConnectedAt), msOpt(t.EndedAt), t.Outcome, t.LastSeq, t.LeftMessage, resumeHash)
+		msOpt(t.ConnectedAt), msOpt(t.EndedAt), t.Outcome, t.LastSeq, t.LeftMessage, resumeHash, t.VisitorKey)
 	return err
 }
 
@@ -156,6 +163,16 @@ func (db *DB) Task(ctx context.Context, id string) (*interact.Task, error) {
 	t, err := scanTask(db.read.QueryRowContext(ctx, `SELECT `+db.taskSelect()+` FROM tasks WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("task", id)
+	}
+	return t, err
+}
+
+// txTask reads task id in tx: in tenantID, or any tenant when it is "".
+// Not found is not_found naming kind ("task", "session").
+func (db *DB) txTask(ctx context.Context, tx *sql.Tx, kind, tenantID, id string) (*interact.Task, error) {
+	t, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+db.taskSelect()+` FROM tasks WHERE id = $1 AND ($2 = '' OR tenant_id = $2)`, id, tenantID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(kind, id)
 	}
 	return t, err
 }

@@ -28,10 +28,7 @@ import (
 func (db *DB) Transcript(ctx context.Context, a interact.Actor, taskID string) (*interact.Transcript, error) {
 	var out *interact.Transcript
 	err := db.view(ctx, func(tx *sql.Tx) error {
-		t, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+db.taskSelect()+` FROM tasks WHERE tenant_id = $1 AND id = $2`, a.TenantID, taskID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("session", taskID)
-		}
+		t, err := db.txTask(ctx, tx, "session", a.TenantID, taskID)
 		if err != nil {
 			return err
 		}
@@ -73,14 +70,8 @@ func (db *DB) Transcript(ctx context.Context, a interact.Actor, taskID string) (
 		if err != nil {
 			return err
 		}
-		var serviceName string
-		switch {
-		case t.ServiceID != "":
-			err = tx.QueryRowContext(ctx, `SELECT name FROM services WHERE tenant_id = $1 AND id = $2`, a.TenantID, t.ServiceID).Scan(&serviceName)
-		case t.DirectUserID != "":
-			err = tx.QueryRowContext(ctx, `SELECT name FROM users WHERE tenant_id = $1 AND id = $2`, a.TenantID, t.DirectUserID).Scan(&serviceName)
-		}
-		if err != nil && !errors.Is(err, sql.ErrNoRows) { // a deleted service leaves its sessions nameless
+		serviceName, err := ownerName(ctx, tx, t)
+		if err != nil {
 			return err
 		}
 		out = interact.NewTranscript(t, msgs, serviceName, accepted, names)
@@ -282,4 +273,21 @@ func (db *DB) TaskEvents(ctx context.Context, taskIDs []string) (map[string][]in
 		}
 	}
 	return out, nil
+}
+
+// ownerName names a task's service, or for a direct contact its user; a
+// deleted one leaves its sessions nameless ("").
+func ownerName(ctx context.Context, tx *sql.Tx, t *interact.Task) (string, error) {
+	var name string
+	var err error
+	switch {
+	case t.ServiceID != "":
+		err = tx.QueryRowContext(ctx, `SELECT name FROM services WHERE tenant_id = $1 AND id = $2`, t.TenantID, t.ServiceID).Scan(&name)
+	case t.DirectUserID != "":
+		err = tx.QueryRowContext(ctx, `SELECT name FROM users WHERE tenant_id = $1 AND id = $2`, t.TenantID, t.DirectUserID).Scan(&name)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return name, err
 }

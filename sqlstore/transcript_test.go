@@ -24,11 +24,17 @@ type session struct {
 // agents: those in accepted accepted them, in order.
 func newSession(t testing.TB, db *sqlstore.DB, admin interact.Actor, svc, direct string, offered []string, accepted ...string) *session {
 	t.Helper()
+	return newVisitorSession(t, db, admin, svc, direct, "", offered, accepted...)
+}
+
+// newVisitorSession is newSession for the browser whose visitor key is key.
+func newVisitorSession(t testing.TB, db *sqlstore.DB, admin interact.Actor, svc, direct, key string, offered []string, accepted ...string) *session {
+	t.Helper()
 	ctx := t.Context()
 	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
 	task := &interact.Task{ID: interact.NewID(), TenantID: admin.TenantID, ServiceID: svc, DirectUserID: direct, ContactID: "c-" + svc + direct,
 		Modality: interact.ModalityChat, State: interact.TaskWaiting, QueueSeq: 1, CreatedAt: now, QueuedAt: now,
-		Visitor: interact.Visitor{Name: "Vera Visitor", Email: "vera@example.test"}, Origin: "https://shop.example.test"}
+		Visitor: interact.Visitor{Name: "Vera Visitor", Email: "vera@example.test"}, Origin: "https://shop.example.test", VisitorKey: key}
 	if err := db.CreateTask(ctx, task, ""); err != nil {
 		t.Fatalf("create task: %v", err)
 	}

@@ -195,6 +195,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		{"PUT", v1 + "/me/tasks/{id}/labels", with(v1+"/me/tasks/%s/labels", "task"), l.tokens[0], map[string]any{"tags": []string{"vip", "call back"}}, nil},
 		{"GET", v1 + "/me/tasks/{id}/preview", with(v1+"/me/tasks/%s/preview", "task"), l.tokens[0], nil, nil},
 		{"GET", v1 + "/me/tasks/{id}/fields", with(v1+"/me/tasks/%s/fields?lang=de", "task"), l.tokens[0], nil, nil},
+		{"GET", v1 + "/me/tasks/{id}/visits", with(v1+"/me/tasks/%s/visits", "task"), l.tokens[0], nil, nil},
 		{"DELETE", v1 + "/domain-templates/{id}", with(v1+"/domain-templates/%s", "template"), admin, nil, nil},
 		{"DELETE", v1 + "/services/{id}", with(v1+"/services/%s", "service2"), admin, nil, nil},
 		{"DELETE", v1 + "/holiday-calendars/{id}", with(v1+"/holiday-calendars/%s", "calendar"), admin, nil, nil}, // free once its service is gone

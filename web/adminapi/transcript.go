@@ -69,7 +69,7 @@ func transcriptText(tr *interact.Transcript) string {
 	ss := tr.Session
 	fmt.Fprintf(&b, "Transcript of session %s\n", ss.ID)
 	for _, f := range sessionFacts(tr) {
-		fmt.Fprintf(&b, "%s: %s\n", f.Name, f.Value)
+		fmt.Fprintf(&b, "%s: %s\n", f.Name, strings.ReplaceAll(f.Value, "\n", "\n    "))
 	}
 	b.WriteString("\n")
 	day := ""
@@ -132,6 +132,10 @@ func sessionFacts(tr *interact.Transcript) []fact {
 		agents = append(agents, cmpOr(a.Name, a.ID))
 	}
 	add("Agents", strings.Join(agents, ", "))
+	if r := ss.Rating; r != nil {
+		add("Rating", fmt.Sprintf("%d of %d stars", r.Stars, interact.MaxStars))
+		add("Rating comment", r.Comment)
+	}
 	return out
 }
 
@@ -240,7 +244,7 @@ const transcriptCSS = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;margin:2rem auto;max-width:46rem;padding:0 1rem}
 h1{font-size:1.4rem;margin:0 0 .75rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0 0 1.5rem;padding:.75rem 1rem;border:1px solid #d0d7de;border-radius:6px}
-dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere}
+dl.facts dt{font-weight:600}dl.facts dd{margin:0;overflow-wrap:anywhere;white-space:pre-wrap}
 ol.entries{list-style:none;margin:0;padding:0}
 ol.entries li{display:grid;grid-template-columns:5.5rem 1fr;gap:.75rem;padding:.35rem 0;border-bottom:1px solid #eaeef2;break-inside:avoid}
 ol.entries li.day{display:block;font-weight:600;border-bottom:2px solid #d0d7de;padding-top:1rem}

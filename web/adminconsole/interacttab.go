@@ -93,11 +93,13 @@ func (q *adminReq) interactTab(kind, id, action string) (*interactTab, error) {
 func actInteract(kind string) adminAction {
 	return func(q *adminReq) (string, string, error) {
 		av, im, ra := q.on("audioVideo"), q.on("instantMessage"), q.on("restrictAccess")
+		rt, vh := q.on("ratings"), q.on("visitorHistory")
 		ids := slices.Clone(q.r.PostForm["template"])
 		if ids == nil {
 			ids = []string{}
 		}
-		upd := interact.InteractUpdate{AudioVideo: &av, InstantMessage: &im, RestrictAccess: &ra, DomainTemplateIDs: &ids}
+		upd := interact.InteractUpdate{AudioVideo: &av, InstantMessage: &im, RestrictAccess: &ra, Ratings: &rt, VisitorHistory: &vh,
+			DomainTemplateIDs: &ids}
 		if kind == interact.OwnerUser {
 			active := q.on("active")
 			upd.Active = &active

@@ -39,6 +39,7 @@ type Store interface {
 	SessionLabels(ctx context.Context, a interact.Actor, offerID string) (*interact.Labels, error)
 	HandledOffer(ctx context.Context, a interact.Actor, taskID string) (string, error)
 	RoutingService(ctx context.Context, tenantID, serviceID string) (*interact.Service, []interact.RoutingMember, error)
+	EarlierSessions(ctx context.Context, a interact.Actor, taskID string) ([]interact.EarlierSession, error)
 }
 
 // Membership is one of the signed-in agent's services with their own
@@ -102,6 +103,8 @@ func (s *API) Routes() []endpoint.Route {
 			Out: offerPreview{}, H: s.taskPreview},
 		{Method: "GET", Path: me + "/tasks/{id}/fields", Tag: "agent", Summary: "The labels of the pre-chat fields of a task offered to the signed-in user, in a language (lang: en, de, fr, it), from its contact's widget settings.", Auth: endpoint.AuthUser,
 			Out: fieldLabels{}, Query: []string{"lang"}, H: s.taskFieldLabels},
+		{Method: "GET", Path: me + "/tasks/{id}/visits", Tag: "agent", Summary: "The earlier conversations of a task's visitor (the same browser) in the tenant, newest first: for those who may read the task's transcript, the agent who holds it among them. Each says whether the caller may read its transcript; those they may not are listed without the rating comment.", Auth: endpoint.AuthUser,
+			Out: endpoint.List[interact.EarlierSession]{}, H: s.taskVisits},
 	}
 }
 
@@ -335,4 +338,11 @@ func (s *API) taskFieldLabels(w http.ResponseWriter, r *http.Request) error {
 	}
 	endpoint.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// taskVisits lists the earlier conversations of a task's visitor, for the
+// side panel of the agent who holds it.
+func (s *API) taskVisits(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.store.EarlierSessions(r.Context(), endpoint.ActorFrom(r), r.PathValue("id"))
+	return endpoint.ReplyList(w, items, err)
 }

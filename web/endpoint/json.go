@@ -50,6 +50,13 @@ var statusOf = map[string]int{
 	interact.ELINKINVALID: http.StatusNotFound,
 	interact.ELINKUSED:    http.StatusGone,
 	interact.ELINKEXPIRED: http.StatusGone,
+
+	interact.ERATINGEXISTS:   http.StatusConflict,
+	interact.ERATINGDISABLED: http.StatusForbidden,
+	interact.ETASKNOTENDED:   http.StatusConflict,
+	interact.ENOTRATEABLE:    http.StatusConflict,
+
+	interact.EHISTORYDISABLED: http.StatusForbidden,
 }
 
 // StatusOf is the HTTP status of err's code.

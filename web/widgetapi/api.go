@@ -23,6 +23,8 @@ type Store interface {
 	LeaveMessage(ctx context.Context, taskID, text string, notify *interact.Mail) error
 	CreateTask(ctx context.Context, t *interact.Task, resumeHash string) error
 	CreateLeftMessage(ctx context.Context, t *interact.Task, notify *interact.Mail) error
+	RateTask(ctx context.Context, taskID string, r interact.Rating) (*interact.Rating, bool, error)
+	PreviousConversation(ctx context.Context, taskID string) (*interact.PreviousConversation, error)
 }
 
 // Engine is what the widget endpoints need of the routing engine.
@@ -171,6 +173,10 @@ func (s *API) Routes() []endpoint.Route {
 		{Method: "POST", Path: "/widget/v1/token", Tag: "widget", Summary: "Refresh a visitor token.", Auth: endpoint.AuthWidget, H: s.refreshToken},
 		{Method: "GET", Path: "/widget/v1/tasks/{id}/transcript", Tag: "widget", Summary: "A task's transcript.", Auth: endpoint.AuthWidget, H: s.transcript},
 		{Method: "POST", Path: "/widget/v1/tasks/{id}/leave-message", Tag: "widget", Summary: "Leave a message after no agent could take the contact.", Auth: endpoint.AuthWidget, H: s.leaveMessage},
+		{Method: "POST", Path: "/widget/v1/tasks/{id}/rating", Tag: "widget", Summary: "Rate an ended conversation (1–5 stars, an optional comment), once; an identical resend answers the same.", Auth: endpoint.AuthWidget,
+			In: ratingRequest{}, Out: interact.Rating{}, H: s.rate},
+		{Method: "GET", Path: "/widget/v1/tasks/{id}/previous", Tag: "widget", Summary: "The previous conversation of the same browser (same contact, page origin and visitor id), where the service shows it.", Auth: endpoint.AuthWidget,
+			Out: interact.PreviousConversation{}, H: s.previousConversation},
 		{Method: "POST", Path: "/widget/v1/leave-message", Tag: "widget", Summary: "Leave a message while the service is closed (out of hours).", Auth: endpoint.AuthWidget, H: s.leaveClosedMessage},
 		{Method: "GET", Path: "/widget/v1/ws", Tag: "widget", Summary: "The visitor's WebSocket.", Auth: endpoint.AuthWidget, H: s.visitorSocket},
 	}

@@ -207,6 +207,11 @@ type widgetConfig struct {
 	Available  map[string]bool `json:"available"`
 	// Widget is the pre-chat form and the overrides of the widget's texts.
 	Widget *interact.WidgetSettings `json:"widget"`
+	// Ratings: ask the visitor to rate a conversation once it has ended.
+	Ratings bool `json:"ratings"`
+	// VisitorHistory: show the visitor the previous conversation of the
+	// same browser.
+	VisitorHistory bool `json:"visitorHistory"`
 	// Open and OpensAt: the service's opening hours now (a contact
 	// without hours is always open; opensAt is null while open, or when
 	// no opening can be foreseen).
@@ -258,7 +263,8 @@ func (s *API) configOf(ctx context.Context, e *cachedContact) (widgetConfig, err
 		return widgetConfig{}, err
 	}
 	cfg := widgetConfig{ContactID: c.Settings.ContactID, Kind: c.Settings.OwnerKind, Modalities: map[string]bool{}, Available: map[string]bool{},
-		Widget: widget.Effective(e.widget), HoursStatus: e.status(s.cfg.Now())}
+		Widget: widget.Effective(e.widget), Ratings: c.Settings.Ratings,
+		VisitorHistory: c.Settings.VisitorHistory, HoursStatus: e.status(s.cfg.Now())}
 	serviceID, userID := "", ""
 	if c.Service != nil {
 		cfg.Name, serviceID = c.Service.Name, c.Service.ID
@@ -278,6 +284,8 @@ type startTaskRequest struct {
 	Modality    interact.Modality `json:"modality"`
 	Visitor     interact.Visitor  `json:"visitor"`
 	ResumeToken string            `json:"resumeToken"`
+	// VisitorID is the browser's random visitor id (see interact.VisitorKey).
+	VisitorID string `json:"visitorId"`
 }
 
 type taskGrant struct {
@@ -318,6 +326,9 @@ func (s *API) startTask(w http.ResponseWriter, r *http.Request) error {
 		if err := check(); err != nil {
 			return err
 		}
+		if err := interact.CheckVisitorID(req.VisitorID); err != nil {
+			return err
+		}
 	}
 	if err := s.checkKey(c, req.WidgetKey); err != nil {
 		return err
@@ -354,7 +365,7 @@ func (s *API) startTask(w http.ResponseWriter, r *http.Request) error {
 	resume := interact.NewSecret("rt_", 40)
 	sr := interact.StartRequest{TenantID: c.Tenant.ID, ContactID: c.Settings.ContactID, Modality: req.Modality,
 		Visitor: req.Visitor, Origin: origin, ResumeHash: hashResume(resume), MaxOpenChats: c.Tenant.MaxConcurrentIMTasksPerService,
-		ClientAddr: endpoint.ClientAddr(r)}
+		ClientAddr: endpoint.ClientAddr(r), VisitorKey: interact.VisitorKey(c.Settings.ContactID, origin, req.VisitorID)}
 	if c.Service != nil {
 		sr.ServiceID = c.Service.ID
 	} else {
@@ -386,6 +397,16 @@ func (s *API) visitorAuth(r *http.Request, tok string) (visitorClaims, error) {
 	return claims, nil
 }
 
+// taskAuth is visitorAuth for a request about task {id}: the token's own
+// task, else not_found.
+func (s *API) taskAuth(r *http.Request) (visitorClaims, error) {
+	claims, err := s.visitorAuth(r, bearer(r))
+	if err == nil && claims.Task != r.PathValue("id") {
+		err = interact.Errorf(interact.ENOTFOUND, "No such task for this token.")
+	}
+	return claims, err
+}
+
 func bearer(r *http.Request) string {
 	t, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	return strings.TrimSpace(t)
@@ -411,12 +432,9 @@ func (s *API) refreshToken(w http.ResponseWriter, r *http.Request) error {
 
 // transcript returns the task's messages, for download.
 func (s *API) transcript(w http.ResponseWriter, r *http.Request) error {
-	claims, err := s.visitorAuth(r, bearer(r))
+	claims, err := s.taskAuth(r)
 	if err != nil {
 		return err
-	}
-	if claims.Task != r.PathValue("id") {
-		return interact.Errorf(interact.ENOTFOUND, "No such task for this token.")
 	}
 	after, _ := strconv.ParseInt(r.URL.Query().Get("afterSeq"), 10, 64)
 	msgs, err := s.store.Messages(r.Context(), claims.Task, after, 1000)
@@ -429,12 +447,9 @@ type leaveMessageRequest struct {
 
 // leaveMessage stores the visitor's message after no agent could take the contact.
 func (s *API) leaveMessage(w http.ResponseWriter, r *http.Request) error {
-	claims, err := s.visitorAuth(r, bearer(r))
+	claims, err := s.taskAuth(r)
 	if err != nil {
 		return err
-	}
-	if claims.Task != r.PathValue("id") {
-		return interact.Errorf(interact.ENOTFOUND, "No such task for this token.")
 	}
 	var req leaveMessageRequest
 	if err := endpoint.Decode(w, r, &req); err != nil {

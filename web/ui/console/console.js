@@ -9,6 +9,8 @@ import {AgentSocket} from './socket.js';
 import {createCall} from './call.js';
 import {texts as T, states, outcomes, taskOutcomes, languages, language, setLanguage} from './texts.js';
 import {labelEditor, labelText} from './labels.js';
+import {ratingEl} from './rating.js';
+import {visitsSection} from './visits.js';
 
 const S = {
   me: null, csrf: '', agent: null, services: [], supervised: [],
@@ -594,12 +596,13 @@ function buildChat(c) {
   const info = h('aside', {class: 'info', 'aria-label': T.details},
     h('h3', {text: T.visitor}),
     h('dl', null, h('dt', {text: T.name}), h('dd', {class: 'v-name', text: who}),
-      v.email ? [h('dt', {text: T.email}), h('dd', {text: v.email})] : null,
+      v.email ? [h('dt', {text: T.email}), h('dd', {text: v.email}, h('span', {class: 'hint', text: ' ' + T.unverified}))] : null,
       h('dt', {text: T.service}), h('dd', {class: 'v-service', text: t.serviceName || serviceName(t.serviceId)}),
       t.origin ? [h('dt', {text: T.origin}), h('dd', {text: t.origin})] : null,
       t.queuedAt ? [h('dt', {text: T.waitingSince}), h('dd', {text: timeOf(t.queuedAt)})] : null),
     h('h3', {text: T.prechat}), c.fieldsEl,
     h('h3', {text: T.context}), h('div', {class: 'context'}, dl(v.context)),
+    visitsSection(api, c.id, language(), s => transcriptLink(s.id, who + ', ' + timeOf(s.createdAt))),
     h('h3', {text: T.labels}),
     labelEditor({api, serviceId: t.serviceId, idPrefix: 'l-' + c.id,
       load: () => api('GET', '/api/v1/me/tasks/' + encodeURIComponent(c.id) + '/labels').catch(() => null),
@@ -1005,7 +1008,7 @@ async function loadSessions(force) {
   S.sessionsCursor = page.next;
   E.more.hidden = !page.next;
   fill(el, head, h('table', {class: 'sessions'},
-    h('thead', null, h('tr', null, [' ', T.time, T.modality, T.service, T.visitor, T.outcome, T.labels, ' '].map(x => h('th', {scope: 'col', text: x})))),
+    h('thead', null, h('tr', null, [' ', T.time, T.modality, T.service, T.visitor, T.outcome, T.rating, T.labels, ' '].map(x => h('th', {scope: 'col', text: x})))),
     E.sessionRows), E.more);
 }
 
@@ -1041,7 +1044,7 @@ function editLabels(s, row, btn) {
       row.querySelector('.labels-cell').textContent = labelText(s);
     }});
   const close = h('button', {type: 'button', class: 'link', text: T.close, onclick: () => { editRow.remove(); btn.setAttribute('aria-expanded', 'false'); btn.focus(); }});
-  const editRow = h('tr', {class: 'edit', 'data-offer': s.id}, h('td', {colspan: 8}, form, close));
+  const editRow = h('tr', {class: 'edit', 'data-offer': s.id}, h('td', {colspan: 9}, form, close));
   row.after(editRow);
   btn.setAttribute('aria-expanded', 'true');
   form.addEventListener('keydown', e => { if (e.key === 'Escape') close.click(); });
@@ -1062,6 +1065,7 @@ function sessionRow(s) {
     h('td', {text: s.serviceName || '—'}),
     h('td', {text: s.visitorName || T.anonymous}),
     h('td', {class: 'outcome', text: outcomes[outcome] || outcome}),
+    h('td', {class: 'rating-cell'}, ratingEl(s.rating, true)),
     h('td', {class: 'labels-cell', text: labelText(s)}),
     h('td', {class: 'actions'},
       // Handled, or offered in a service the agent is still in: theirs to read.
@@ -1224,13 +1228,14 @@ function recentSessions() {
     h('div', {class: 'view-head'}, h('h3', {id: 'recent-h', text: T.recentSessions}),
       h('button', {type: 'button', class: 'recent-refresh', onclick: loadRecent, text: T.refresh})),
     items.length ? h('table', {class: 'sessions recent-list'},
-      h('thead', null, h('tr', null, [T.time, T.service, T.visitor, T.modality, T.outcome, ' '].map(t => h('th', {scope: 'col', text: t})))),
+      h('thead', null, h('tr', null, [T.time, T.service, T.visitor, T.modality, T.outcome, T.rating, ' '].map(t => h('th', {scope: 'col', text: t})))),
       h('tbody', null, items.map(s => h('tr', {'data-task': s.id},
         h('td', {text: timeOf(s.createdAt)}),
         h('td', {text: serviceName(s.serviceId, s.directUserId ? T.directContact : '—')}),
         h('td', {text: (s.visitor && s.visitor.name) || T.anonymous}),
         h('td', {text: s.modality === 'chat' ? T.chat : s.modality === 'video' ? T.video : T.audio}),
         h('td', {class: 'outcome', text: taskOutcomes[s.outcome] || s.outcome}),
+        h('td', {class: 'rating-cell'}, ratingEl(s.rating, true)),
         h('td', null, transcriptLink(s.id, s.visitor && s.visitor.name)))))) :
       h('p', {class: 'hint', text: T.noRecent}));
 }

@@ -14,7 +14,7 @@ export function pickLang(attr) {
 }
 
 // storeKey is the localStorage key of a contact's task: {taskId,
-// resumeToken, lastSeq, seen, open, ended, leave, outcome}.
+// resumeToken, lastSeq, seen, open, ended, leave, outcome, rated}.
 export const storeKey = (contactId) => 'interact:' + contactId;
 
 // readStore returns the stored task of a contact, or null.

@@ -23,6 +23,8 @@ import css from './panel.css';
 import { TEXTS, fmt } from './i18n.js';
 import { readStore, storeKey } from './shared.js';
 import { createCall, media } from './call.js';
+import { ratingForm, ratedNote, RATEABLE } from './rating.js';
+import { visitorId, previousBox } from './visitor.js';
 
 const MODES = ['chat', 'audio', 'video'];
 // Outcomes after which the visitor may leave a message.
@@ -76,6 +78,8 @@ function createUI(ctx) {
   let said = false; // the service's ended message is in the conversation: the widget does not repeat it
   let left = false; // a message was left out of hours (this page)
   let outcome = '';
+  let rated = 0; // the stars the visitor gave this task
+  let prevFor = ''; // the task whose previous conversation was asked for
   let isOpen = false;
   let view = '';
   let frameN = 0;
@@ -112,7 +116,8 @@ function createUI(ctx) {
       syncCall();
     },
   });
-  const body = h('div', { class: 'body' }, call.el, log, typing, bottom);
+  const prev = h('div', { class: 'prev-box', hidden: true });
+  const body = h('div', { class: 'body' }, call.el, prev, log, typing, bottom);
   const panel = h(
     'section',
     { class: 'panel', id: 'ic-panel', role: 'dialog', 'aria-labelledby': 'ic-title', hidden: true, lang: ctx.lang, dir: 'ltr' },
@@ -163,8 +168,7 @@ function createUI(ctx) {
   // configChanged applies new texts or a new form to the open widget,
   // keeping what the visitor typed.
   function configChanged() {
-    const w = ctx.cfg && ctx.cfg.widget;
-    const fs = JSON.stringify(w ? { ...w, texts: null } : null);
+    const fs = formSigOf();
     const ts = JSON.stringify(overrides());
     if (fs === formSig && ts === textsSig) return false;
     formSig = fs;
@@ -174,16 +178,28 @@ function createUI(ctx) {
     log.setAttribute('aria-label', T.log);
     const kept = {};
     const focused = bottom.contains(root.activeElement) && root.activeElement.name;
-    for (const el of bottom.querySelectorAll('input[name], select[name], textarea[name]')) kept[el.name] = el.type === 'checkbox' ? el.checked : el.value;
+    for (const el of bottom.querySelectorAll('input[name], select[name], textarea[name]')) {
+      if (el.type === 'radio') el.checked && (kept[el.name] = el.value);
+      else kept[el.name] = el.type === 'checkbox' ? el.checked : el.value;
+    }
     view = '';
     render();
     for (const el of bottom.querySelectorAll('input[name], select[name], textarea[name]')) {
       if (!(el.name in kept)) continue;
-      if (el.type === 'checkbox') el.checked = kept[el.name];
+      if (el.type === 'radio') {
+        if ((el.checked = el.value === kept[el.name])) el.dispatchEvent(new Event('change'));
+      } else if (el.type === 'checkbox') el.checked = kept[el.name];
       else el.value = kept[el.name];
       if (el.name === focused) el.focus();
     }
     return true;
+  }
+
+  // formSigOf sums up what the config sets of the form views: the pre-chat
+  // form (not its texts) and whether to ask for a rating.
+  function formSigOf() {
+    const w = ctx.cfg && ctx.cfg.widget;
+    return JSON.stringify([w ? { ...w, texts: null } : null, !!(ctx.cfg && ctx.cfg.ratings)]);
   }
 
   // ---- rendering
@@ -381,7 +397,7 @@ function createUI(ctx) {
           call.use(await media(mode));
         }
         btn.textContent = T.starting;
-        const g = await api('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, modality: mode, visitor: v });
+        const g = await api('POST', 'widget/v1/tasks', { widgetKey: ctx.widgetKey, modality: mode, visitor: v, visitorId: visitorId(ctx.contactId) });
         begin(g);
         ctx.emit('chat.started', { taskId: g.taskId, modality: mode });
       } catch (x) {
@@ -526,7 +542,30 @@ function createUI(ctx) {
       focusFirst();
     });
     // The status line (or the service's ended message) says the chat ended.
-    return h('div', {}, leave ? h('div', { class: 'notice' }, leaveForm()) : null, h('div', { class: 'actions' }, dl, again));
+    return h('div', {}, leave ? h('div', { class: 'notice' }, leaveForm()) : null, rateBox(), h('div', { class: 'actions' }, dl, again));
+  }
+
+  // rateBox asks for a rating of a conversation an agent took part in, or
+  // says what the visitor gave.
+  function rateBox() {
+    const texts = { T, fmt, h };
+    if (rated) return ratedNote(texts, rated, false);
+    if (leave || !(ctx.cfg && ctx.cfg.ratings) || !RATEABLE.includes(outcome)) return null;
+    const id = task.taskId;
+    const form = ratingForm({
+      ...texts,
+      errText,
+      send: (body) => authed((tok) => api('POST', 'widget/v1/tasks/' + encodeURIComponent(id) + '/rating', body, tok)),
+      done(n) {
+        rated = n;
+        save();
+        const note = ratedNote(texts, n, true);
+        form.replaceWith(note);
+        note.focus();
+        ctx.emit('chat.rated', { taskId: id, stars: n });
+      },
+    });
+    return form;
   }
 
   function leaveForm() {
@@ -753,6 +792,22 @@ function createUI(ctx) {
     render();
     connect();
     focusFirst();
+    previous();
+  }
+
+  // previous shows the browser's previous conversation above this one,
+  // where the service shows it (asked once per task).
+  async function previous() {
+    if (!task || !task.token || prevFor === task.taskId || !(ctx.cfg && ctx.cfg.visitorHistory)) return;
+    const id = (prevFor = task.taskId);
+    try {
+      const p = await authed((tok) => api('GET', 'widget/v1/tasks/' + encodeURIComponent(id) + '/previous', null, tok));
+      if (!task || task.taskId !== id) return;
+      prev.replaceChildren(previousBox({ T, fmt, h, dateFmt, msgEl }, p));
+      prev.hidden = false;
+    } catch {
+      // none, or not shown here: the chat goes on without it
+    }
   }
 
   async function resume() {
@@ -967,10 +1022,14 @@ function createUI(ctx) {
     wsReady = ended = leave = said = transferring = false;
     lastSeq = seen = sentRead = agentRead = unread = position = waitSecs = 0;
     tstate = agentName = outcome = '';
+    rated = 0;
     pending.clear();
     bySeq.clear();
     byClient.clear();
     log.replaceChildren();
+    prev.replaceChildren();
+    prev.hidden = true;
+    prevFor = '';
     typing.textContent = '';
     banner.hidden = true;
     ctx.badge(0);
@@ -1007,6 +1066,7 @@ function createUI(ctx) {
           leave,
           said,
           outcome,
+          rated,
         }),
       );
       tabSet(PENDING, pending.size ? JSON.stringify([...pending].map(([id, p]) => [id, p.text])) : '');
@@ -1027,6 +1087,7 @@ function createUI(ctx) {
       leave = !!st.leave;
       said = !!st.said;
       outcome = st.outcome || '';
+      rated = st.rated || 0;
     }
     let mine = [];
     try {
@@ -1045,6 +1106,7 @@ function createUI(ctx) {
     }
     if (ended) history();
     else connect();
+    previous();
   }
 
   addEventListener('storage', (e) => {
@@ -1146,8 +1208,9 @@ function createUI(ctx) {
 
   ctx.onConfig = () => {
     if (!configChanged()) render();
+    previous();
   };
-  formSig = JSON.stringify(ctx.cfg && ctx.cfg.widget ? { ...ctx.cfg.widget, texts: null } : null);
+  formSig = formSigOf();
 
   const st = readStore(KEY);
   if (st && st.resumeToken) {
