@@ -427,6 +427,15 @@ func TestDirectUserContact(t *testing.T) {
 	if len(ev) != 1 || ev[0].Data["leaveMessage"] != true {
 		t.Fatalf("task.state %+v", ev)
 	}
+	// No service watches a direct contact's tasks: nothing is published
+	// to a service subject without a service.
+	w.pub.mu.Lock()
+	defer w.pub.mu.Unlock()
+	for _, e := range w.pub.events {
+		if e.Subject == interact.ServiceSubject("") {
+			t.Fatalf("published %s to %q", e.Type, e.Subject)
+		}
+	}
 }
 
 // A strict-priority service's task goes first even against a higher

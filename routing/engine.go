@@ -260,8 +260,14 @@ func newChange() *change {
 func (c *change) task(t *task)   { c.tasks[t] = true }
 func (c *change) offer(o *offer) { c.offers[o] = true }
 func (c *change) emit(subject, typ string, data any) {
+	if subject == noService {
+		return // a direct contact's task: no service watches it
+	}
 	c.events = append(c.events, event{subject, typ, data})
 }
+
+// noService is the subject of a task without a service.
+var noService = interact.ServiceSubject("")
 
 // do runs fn under the engine lock, dispatches the queues it touched and
 // hands the result to the committer; it returns once the changes are saved
