@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -116,4 +117,32 @@ func (l *liveMail) widgetLang(method, path, lang string, body any) wresp {
 	var out map[string]any
 	json.NewDecoder(resp.Body).Decode(&out)
 	return wresp{resp.StatusCode, resp.Header, out}
+}
+
+// TestClosedMessageKeepsVisitor: a message left out of hours carries the
+// browser's visitor id like a chat does, so it is one of the visitor's
+// earlier conversations next time; a malformed id is refused.
+func TestClosedMessageKeepsVisitor(t *testing.T) {
+	clock := newTestClock(inZurich("2026-03-28 12:00")) // a Saturday: closed
+	l := hoursLive(t, clock)
+	l.setHours(officeHours())
+	id := "aB3_-9zZ0aB3_-9zZ0aB3_"[:interact.VisitorIDLen]
+	body := map[string]any{"widgetKey": l.st.WidgetKey, "visitor": map[string]any{"name": "Vera"}, "text": "Call me.", "visitorId": "bad id"}
+	before := l.taskCount()
+	wantRefused(t, "a malformed visitor id", l.leaveClosed(body), http.StatusBadRequest, interact.EINVALID)
+	if l.taskCount() != before {
+		t.Fatal("a refused message created a task")
+	}
+	body["visitorId"] = id
+	r := l.leaveClosed(body)
+	if r.status != http.StatusCreated {
+		t.Fatalf("leave a message: %d %v", r.status, r.body)
+	}
+	task, err := l.db.Task(context.Background(), r.body["taskId"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := interact.VisitorKey(l.st.ContactID, shopOrigin, id); task.VisitorKey != want || want == "" {
+		t.Fatalf("visitor key %q, want %q", task.VisitorKey, want)
+	}
 }

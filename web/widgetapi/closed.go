@@ -32,6 +32,9 @@ type closedMessageRequest struct {
 	WidgetKey string           `json:"widgetKey"`
 	Visitor   interact.Visitor `json:"visitor"`
 	Text      string           `json:"text"`
+	// VisitorID is the browser's random visitor id (see interact.VisitorKey):
+	// the message is one of the visitor's earlier conversations next time.
+	VisitorID string `json:"visitorId"`
 }
 
 // leaveClosedMessage stores a visitor's message while the service is
@@ -54,6 +57,9 @@ func (s *API) leaveClosedMessage(w http.ResponseWriter, r *http.Request) error {
 	}
 	text, err := interact.ValidateMessage(req.Text, "leave")
 	if err != nil {
+		return err
+	}
+	if err := interact.CheckVisitorID(req.VisitorID); err != nil {
 		return err
 	}
 	if err := s.checkKey(c, req.WidgetKey); err != nil {
@@ -79,7 +85,8 @@ func (s *API) leaveClosedMessage(w http.ResponseWriter, r *http.Request) error {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	t := &interact.Task{ID: interact.NewID(), TenantID: c.Tenant.ID, ServiceID: c.Service.ID, ContactID: c.Settings.ContactID,
 		Modality: interact.ModalityChat, State: interact.TaskEnded, Visitor: req.Visitor, Origin: r.Header.Get("Origin"),
-		CreatedAt: now, QueuedAt: now, EndedAt: &now, Outcome: interact.OutcomeClosed, LeftMessage: text}
+		CreatedAt: now, QueuedAt: now, EndedAt: &now, Outcome: interact.OutcomeClosed, LeftMessage: text,
+		VisitorKey: interact.VisitorKey(c.Settings.ContactID, r.Header.Get("Origin"), req.VisitorID)}
 	notify, err := s.offlineNote(r, c, req.Visitor, interact.OutcomeClosed, text)
 	if err != nil {
 		return err

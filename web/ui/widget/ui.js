@@ -429,7 +429,7 @@ function createUI(ctx) {
       if (!v) return;
       btn.disabled = true;
       try {
-        const r = await api('POST', 'widget/v1/leave-message', { widgetKey: ctx.widgetKey, visitor: v, text: text.input.value });
+        const r = await api('POST', 'widget/v1/leave-message', { widgetKey: ctx.widgetKey, visitor: v, text: text.input.value, visitorId: visitorId(ctx.contactId) });
         left = true;
         const ok = thanks();
         formEl.replaceWith(h('div', { class: 'notice' }, ok));
