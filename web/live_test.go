@@ -372,6 +372,12 @@ func (r wresp) code() string {
 // widget sends a request to l's server; an empty origin or bearer sends none.
 func (l *live) widget(method, path, origin, bearer string, body any) wresp {
 	l.t.Helper()
+	return l.widgetWith(method, path, origin, bearer, body, nil)
+}
+
+// widgetWith is widget with more request headers.
+func (l *live) widgetWith(method, path, origin, bearer string, body any, hdr http.Header) wresp {
+	l.t.Helper()
 	var rd *bytes.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -391,6 +397,9 @@ func (l *live) widget(method, path, origin, bearer string, body any) wresp {
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

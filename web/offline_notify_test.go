@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"mime"
 	"net/http"
 	"strings"
@@ -99,24 +97,7 @@ func TestLeftMessagesAreMailed(t *testing.T) {
 // widgetLang is a widget request from the shop with an Accept-Language.
 func (l *liveMail) widgetLang(method, path, lang string, body any) wresp {
 	l.t.Helper()
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequest(method, l.url+path, bytes.NewReader(b))
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Origin", shopOrigin)
-	if lang != "" {
-		req.Header.Set("Accept-Language", lang)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return wresp{resp.StatusCode, resp.Header, out}
+	return l.widgetWith(method, path, shopOrigin, "", body, http.Header{"Accept-Language": {lang}})
 }
 
 // TestClosedMessageKeepsVisitor: a message left out of hours carries the
