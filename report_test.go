@@ -15,7 +15,9 @@ func eqF(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *
 // hand-made tasks; the expected figures are worked out by hand below.
 func TestReportServiceKPIs(t *testing.T) {
 	day := time.Date(2026, 6, 10, 0, 0, 0, 0, time.UTC)
-	at := func(h, m, s int) int64 { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second).UnixMilli() }
+	at := func(h, m, s int) int64 {
+		return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second).UnixMilli()
+	}
 	q := interact.ReportQuery{Since: day, Until: day.Add(24 * time.Hour), Interval: interact.ReportDay}
 	if err := q.Validate(); err != nil {
 		t.Fatal(err)
