@@ -170,7 +170,9 @@ type kpiAcc struct {
 	sumAnswer int64 // ms, over answered
 	sumHandle int64 // ms, over answered and ended
 	nHandle   int
-	waits     []int64 // ms, over offered that stopped waiting
+	sumWait   int64 // ms, over offered that stopped waiting
+	nWait     int
+	waits     []int64
 }
 
 // Report aggregates rows into KPI rows per key (service, agent or OU) and
@@ -268,6 +270,8 @@ func (r *Report) AddTask(key string, t ReportTask) {
 	}
 	if wait >= 0 {
 		a.waits = append(a.waits, wait)
+		a.sumWait += wait
+		a.nWait++
 	}
 }
 
@@ -338,14 +342,12 @@ func (r *Report) Rows(name func(key string, k *KPI)) []KPI {
 		kpi.ServiceLevel = ratio(int64(a.within), int64(a.Offered), 1)
 		kpi.ASASeconds = ratio(a.sumAnswer, int64(a.Answered), 1000)
 		kpi.AHTSeconds = ratio(a.sumHandle, int64(a.nHandle), 1000)
-		if !r.agent && len(a.waits) > 0 {
-			var sum int64
-			for _, w := range a.waits {
-				sum += w
+		if !r.agent {
+			kpi.AvgWaitSeconds = ratio(a.sumWait, int64(a.nWait), 1000)
+			if len(a.waits) > 0 {
+				p := float64(Percentile(a.waits, 90)) / 1000
+				kpi.P90WaitSeconds = &p
 			}
-			kpi.AvgWaitSeconds = ratio(sum, int64(len(a.waits)), 1000)
-			p := float64(Percentile(a.waits, 90)) / 1000
-			kpi.P90WaitSeconds = &p
 		}
 		if name != nil {
 			name(k.id, &kpi)

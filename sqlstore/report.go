@@ -114,46 +114,65 @@ func inList(args []any, ids []string) (string, []any) {
 	return "IN (" + strings.Join(ph, ", ") + ")", args
 }
 
-// reportTasks feeds the period's tasks of the services to add, and their
-// RONA offers to rona.
-func (db *DB) reportTasks(ctx context.Context, tx *sql.Tx, a interact.Actor, q interact.ReportQuery, services []string,
-	add func(interact.ReportTask), rona func(serviceID string, offeredMS int64)) error {
-	if len(services) == 0 {
-		return nil
-	}
-	in, args := inList([]any{a.TenantID, ms(q.Since), ms(q.Until)}, services)
-	rows, err := tx.QueryContext(ctx, `SELECT service_id, created_at, connected_at, ended_at, outcome, transfers FROM tasks
-		WHERE tenant_id = $1 AND service_id `+in+` AND created_at >= $2 AND created_at < $3`, args...)
-	if err != nil {
-		return err
-	}
-	var t interact.ReportTask
-	for rows.Next() {
-		if err := rows.Scan(&t.ServiceID, &t.CreatedMS, &t.ConnectedMS, &t.EndedMS, &t.Outcome, &t.Transfers); err != nil {
-			rows.Close()
+// outcomeCode maps the outcomes a report tells apart to small integers,
+// so that rows cross the driver as integers only.
+const outcomeCode = `CASE outcome WHEN '` + interact.OutcomeHangupInQueue + `' THEN 1 WHEN '` + interact.OutcomeClosed + `' THEN 2 ELSE 0 END`
+
+var outcomeOf = [...]string{"", interact.OutcomeHangupInQueue, interact.OutcomeClosed}
+
+// reportTasks feeds the period's tasks of the services into r, one query
+// per service over the covering index tasks_report, and their RONA
+// offers over offers_rona. key maps a service to the rows it counts in
+// (itself, or its OUs).
+func (db *DB) reportTasks(ctx context.Context, tx *sql.Tx, a interact.Actor, q interact.ReportQuery, r *interact.Report,
+	services []string, key func(serviceID string) []string) error {
+	for _, id := range services {
+		keys := key(id)
+		if len(keys) == 0 {
+			continue
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT created_at, connected_at, ended_at, transfers * 4 + `+outcomeCode+` FROM tasks
+			WHERE tenant_id = $1 AND service_id = $2 AND created_at >= $3 AND created_at < $4`, a.TenantID, id, ms(q.Since), ms(q.Until))
+		if err != nil {
 			return err
 		}
-		add(t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = tx.QueryContext(ctx, `SELECT service_id, offered_at FROM offers
-		WHERE tenant_id = $1 AND offered_at >= $2 AND offered_at < $3 AND outcome = 'rona' AND service_id `+in, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var id string
-	var at int64
-	for rows.Next() {
-		if err := rows.Scan(&id, &at); err != nil {
+		t := interact.ReportTask{ServiceID: id}
+		var packed int64
+		for rows.Next() {
+			if err := rows.Scan(&t.CreatedMS, &t.ConnectedMS, &t.EndedMS, &packed); err != nil {
+				rows.Close()
+				return err
+			}
+			t.Transfers, t.Outcome = int(packed/4), outcomeOf[packed%4]
+			for _, k := range keys {
+				r.AddTask(k, t)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		rona(id, at)
+		rows, err = tx.QueryContext(ctx, `SELECT offered_at FROM offers WHERE tenant_id = $1 AND service_id = $2 AND offered_at >= $3 AND offered_at < $4
+			AND outcome = '`+interact.OfferRONA+`'`, a.TenantID, id, ms(q.Since), ms(q.Until))
+		if err != nil {
+			return err
+		}
+		var at int64
+		for rows.Next() {
+			if err := rows.Scan(&at); err != nil {
+				rows.Close()
+				return err
+			}
+			for _, k := range keys {
+				r.AddRONA(k, at)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // ServiceReport answers the KPIs per visible service and bucket;
@@ -173,8 +192,7 @@ func (db *DB) ServiceReport(ctx context.Context, a interact.Actor, q interact.Re
 			return err
 		}
 		r := interact.NewReport(q, false)
-		err = db.reportTasks(ctx, tx, a, q, ids, func(t interact.ReportTask) { r.AddTask(t.ServiceID, t) }, r.AddRONA)
-		if err != nil {
+		if err := db.reportTasks(ctx, tx, a, q, r, ids, func(id string) []string { return []string{id} }); err != nil {
 			return err
 		}
 		out = r.Rows(func(id string, k *interact.KPI) {
@@ -219,16 +237,7 @@ func (db *DB) OUReport(ctx context.Context, a interact.Actor, q interact.ReportQ
 		}
 		ids, _ := sc.serviceIDs("")
 		r := interact.NewReport(q, false)
-		err = db.reportTasks(ctx, tx, a, q, ids, func(t interact.ReportTask) {
-			for _, ou := range chain[t.ServiceID] {
-				r.AddTask(ou, t)
-			}
-		}, func(id string, at int64) {
-			for _, ou := range chain[id] {
-				r.AddRONA(ou, at)
-			}
-		})
-		if err != nil {
+		if err := db.reportTasks(ctx, tx, a, q, r, ids, func(id string) []string { return chain[id] }); err != nil {
 			return err
 		}
 		out = r.Rows(func(id string, k *interact.KPI) { k.OUID, k.OUName = id, sc.ous[id] })
@@ -266,25 +275,59 @@ func (db *DB) AgentReport(ctx context.Context, a interact.Actor, q interact.Repo
 				return notFound("user", q.UserID)
 			}
 		}
-		w := newWhere("tenant_id", a.TenantID)
-		w.span("offered_at", q.Since, q.Until)
-		w.eq("agent_id", q.UserID)
-		rows, err := tx.QueryContext(ctx, `SELECT agent_id, service_id, offered_at, answered_at, ended_at, outcome FROM offers WHERE `+
-			strings.Join(w.conds, " AND "), w.args...)
+		r := interact.NewReport(q, true)
+		args := []any{a.TenantID, ms(q.Since), ms(q.Until)}
+		cond := ""
+		if q.UserID != "" {
+			args = append(args, q.UserID)
+			cond += fmt.Sprintf(" AND o.agent_id = $%d", len(args))
+		}
+		if !self && !a.IsTenantAdmin() {
+			// Offers in visible services, and direct contacts of users
+			// in OUs the actor reads.
+			ids, _ := sc.serviceIDs("")
+			var direct []string
+			for id, u := range sc.users {
+				if a.ReadsOU(sc.tree, u.ouID) {
+					direct = append(direct, id)
+				}
+			}
+			var or []string
+			if len(ids) > 0 {
+				var in string
+				in, args = inList(args, ids)
+				or = append(or, "o.service_id "+in)
+			}
+			if len(direct) > 0 {
+				var in string
+				in, args = inList(args, direct)
+				or = append(or, "(o.service_id = '' AND o.agent_id "+in+")")
+			}
+			if len(or) == 0 {
+				return nil
+			}
+			cond += " AND (" + strings.Join(or, " OR ") + ")"
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT agent_id, offered_at, answered_at, ended_at, CASE outcome WHEN '`+interact.OfferRONA+`' THEN 1
+			WHEN '`+interact.OfferDeclined+`' THEN 2 WHEN '`+interact.OfferTransferred+`' THEN 3 ELSE 0 END
+			FROM offers o WHERE o.tenant_id = $1 AND o.offered_at >= $2 AND o.offered_at < $3`+cond, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		r := interact.NewReport(q, true)
+		codes := [...]string{"", interact.OfferRONA, interact.OfferDeclined, interact.OfferTransferred}
 		var o interact.ReportOffer
+		var agent []byte
+		var code int
 		for rows.Next() {
-			if err := rows.Scan(&o.AgentID, &o.ServiceID, &o.OfferedMS, &o.AnsweredMS, &o.EndedMS, &o.Outcome); err != nil {
+			if err := rows.Scan(&agent, &o.OfferedMS, &o.AnsweredMS, &o.EndedMS, &code); err != nil {
 				return err
 			}
-			if self || a.IsTenantAdmin() || sc.services[o.ServiceID] != nil ||
-				(o.ServiceID == "" && a.ReadsOU(sc.tree, sc.users[o.AgentID].ouID)) {
-				r.AddOffer(o)
+			if string(agent) != o.AgentID {
+				o.AgentID = string(agent)
 			}
+			o.Outcome = codes[code]
+			r.AddOffer(o)
 		}
 		if err := rows.Err(); err != nil {
 			return err
