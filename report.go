@@ -130,6 +130,7 @@ type ReportOffer struct {
 	AnsweredMS int64
 	EndedMS    int64
 	Outcome    string
+	ACWMS      int64
 }
 
 // KPI is one row of a report: one service, agent or OU, one bucket.
@@ -154,9 +155,8 @@ type KPI struct {
 	AvgWaitSeconds *float64  `json:"avgWaitSeconds"`
 	P90WaitSeconds *float64  `json:"p90WaitSeconds"`
 	AHTSeconds     *float64  `json:"ahtSeconds"`
-	// ACWSeconds, the average after-call work, is kept apart from the
-	// handle time; after-call work is not recorded per session yet, so it
-	// is null.
+	// ACWSeconds is the average after-call work of the sessions followed
+	// by some, kept apart from the handle time.
 	ACWSeconds *float64 `json:"acwSeconds"`
 	Transfers  int      `json:"transfers"`
 	RONA       int      `json:"rona"`
@@ -170,6 +170,8 @@ type kpiAcc struct {
 	sumAnswer int64 // ms, over answered
 	sumHandle int64 // ms, over answered and ended
 	nHandle   int
+	sumACW    int64 // ms, over sessions followed by after-call work
+	nACW      int
 	sumWait   int64 // ms, over offered that stopped waiting
 	nWait     int
 	waits     []int64
@@ -275,6 +277,16 @@ func (r *Report) AddTask(key string, t ReportTask) {
 	}
 }
 
+// AddACW counts the after-call work that followed a user session of key's,
+// in the bucket the session was offered in.
+func (r *Report) AddACW(key string, offeredMS, acwMS int64) {
+	if b := r.bucket(offeredMS); b >= 0 && acwMS > 0 {
+		a := r.acc(key, b)
+		a.sumACW += acwMS
+		a.nACW++
+	}
+}
+
 // AddRONA counts a ring-on-no-answer under key in the bucket of its offer.
 func (r *Report) AddRONA(key string, offeredMS int64) {
 	if b := r.bucket(offeredMS); b >= 0 {
@@ -316,6 +328,10 @@ func (r *Report) AddOffer(o ReportOffer) {
 	} else if o.EndedMS == 0 {
 		a.Waiting++
 	}
+	if o.ACWMS > 0 {
+		a.sumACW += o.ACWMS
+		a.nACW++
+	}
 }
 
 // Rows are the report's rows by key and bucket; rows with nothing in them
@@ -342,6 +358,7 @@ func (r *Report) Rows(name func(key string, k *KPI)) []KPI {
 		kpi.ServiceLevel = ratio(int64(a.within), int64(a.Offered), 1)
 		kpi.ASASeconds = ratio(a.sumAnswer, int64(a.Answered), 1000)
 		kpi.AHTSeconds = ratio(a.sumHandle, int64(a.nHandle), 1000)
+		kpi.ACWSeconds = ratio(a.sumACW, int64(a.nACW), 1000)
 		if !r.agent {
 			kpi.AvgWaitSeconds = ratio(a.sumWait, int64(a.nWait), 1000)
 			if len(a.waits) > 0 {

@@ -47,7 +47,10 @@ func TestReportServiceKPIs(t *testing.T) {
 		r.AddTask("svc", tk)
 	}
 	r.AddRONA("svc", at(9, 0, 5))
-	r.AddRONA("svc", at(25, 0, 0)) // outside
+	r.AddACW("svc", at(9, 0, 5), 20_000) // after-call work after two sessions: 20 s and 10 s
+	r.AddACW("svc", at(10, 0, 5), 10_000)
+	r.AddACW("svc", at(25, 0, 0), 99_000) // outside
+	r.AddRONA("svc", at(25, 0, 0))        // outside
 	rows := r.Rows(func(key string, k *interact.KPI) { k.ServiceID = key })
 	if len(rows) != 1 {
 		t.Fatalf("rows %+v", rows)
@@ -69,7 +72,7 @@ func TestReportServiceKPIs(t *testing.T) {
 		{"avgWait", k.AvgWaitSeconds, f(32)},        // 160/5
 		{"p90Wait", k.P90WaitSeconds, f(60)},
 		{"aht", k.AHTSeconds, f(200)}, // (300+100)/2, the open one not yet
-		{"acw", k.ACWSeconds, nil},
+		{"acw", k.ACWSeconds, f(15)},  // (20+10)/2, apart from the handle time
 	}
 	for _, c := range checks {
 		if !eqF(c.got, c.want) {
@@ -175,7 +178,7 @@ func TestReportAgentKPIs(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := interact.NewReport(q, true)
-	r.AddOffer(interact.ReportOffer{AgentID: "a", OfferedMS: ms, AnsweredMS: ms + 4_000, EndedMS: ms + 124_000, Outcome: interact.OfferAccepted})
+	r.AddOffer(interact.ReportOffer{AgentID: "a", OfferedMS: ms, AnsweredMS: ms + 4_000, EndedMS: ms + 124_000, Outcome: interact.OfferAccepted, ACWMS: 12_000})
 	r.AddOffer(interact.ReportOffer{AgentID: "a", OfferedMS: ms, AnsweredMS: ms + 30_000, EndedMS: ms + 90_000, Outcome: interact.OfferTransferred})
 	r.AddOffer(interact.ReportOffer{AgentID: "a", OfferedMS: ms, EndedMS: ms + 20_000, Outcome: interact.OfferRONA})
 	r.AddOffer(interact.ReportOffer{AgentID: "a", OfferedMS: ms, EndedMS: ms + 2_000, Outcome: interact.OfferDeclined})
@@ -187,7 +190,7 @@ func TestReportAgentKPIs(t *testing.T) {
 	a := rows[0]
 	if a.Offered != 4 || a.Answered != 2 || a.RONA != 1 || a.Declined != 1 || a.Transfers != 1 ||
 		!eqF(a.Reachability, f(0.5)) || !eqF(a.ServiceLevel, f(0.25)) || !eqF(a.ASASeconds, f(17)) || !eqF(a.AHTSeconds, f(90)) ||
-		a.AvgWaitSeconds != nil || a.P90WaitSeconds != nil {
+		a.AvgWaitSeconds != nil || a.P90WaitSeconds != nil || !eqF(a.ACWSeconds, f(12)) {
 		t.Errorf("agent a %+v", a)
 	}
 }

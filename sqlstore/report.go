@@ -171,6 +171,25 @@ func (db *DB) reportTasks(ctx context.Context, tx *sql.Tx, a interact.Actor, q i
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		rows, err = tx.QueryContext(ctx, `SELECT offered_at, acw_ms FROM offers WHERE tenant_id = $1 AND service_id = $2
+			AND offered_at >= $3 AND offered_at < $4 AND acw_ms > 0`, a.TenantID, id, ms(q.Since), ms(q.Until))
+		if err != nil {
+			return err
+		}
+		var acw int64
+		for rows.Next() {
+			if err := rows.Scan(&at, &acw); err != nil {
+				rows.Close()
+				return err
+			}
+			for _, k := range keys {
+				r.AddACW(k, at, acw)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -309,7 +328,7 @@ func (db *DB) AgentReport(ctx context.Context, a interact.Actor, q interact.Repo
 			cond += " AND (" + strings.Join(or, " OR ") + ")"
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT agent_id, offered_at, answered_at, ended_at, CASE outcome WHEN '`+interact.OfferRONA+`' THEN 1
-			WHEN '`+interact.OfferDeclined+`' THEN 2 WHEN '`+interact.OfferTransferred+`' THEN 3 ELSE 0 END
+			WHEN '`+interact.OfferDeclined+`' THEN 2 WHEN '`+interact.OfferTransferred+`' THEN 3 ELSE 0 END, acw_ms
 			FROM offers o WHERE o.tenant_id = $1 AND o.offered_at >= $2 AND o.offered_at < $3`+cond, args...)
 		if err != nil {
 			return err
@@ -320,7 +339,7 @@ func (db *DB) AgentReport(ctx context.Context, a interact.Actor, q interact.Repo
 		var agent []byte
 		var code int
 		for rows.Next() {
-			if err := rows.Scan(&agent, &o.OfferedMS, &o.AnsweredMS, &o.EndedMS, &code); err != nil {
+			if err := rows.Scan(&agent, &o.OfferedMS, &o.AnsweredMS, &o.EndedMS, &code, &o.ACWMS); err != nil {
 				return err
 			}
 			if string(agent) != o.AgentID {

@@ -28,7 +28,7 @@ func reportTask(t *testing.T, db *sqlstore.DB, tenant, svc, agent string, create
 		o := &interact.Offer{ID: interact.NewID(), TenantID: tenant, TaskID: task.ID, ServiceID: svc, AgentID: agent,
 			Modality: interact.ModalityChat, OfferedAt: created.Add(time.Second), EndedAt: &e, Outcome: out}
 		if out == interact.OfferAccepted {
-			o.AnsweredAt = task.ConnectedAt
+			o.AnsweredAt, o.ACWMS = task.ConnectedAt, 15_000
 		}
 		os = append(os, o)
 	}
@@ -75,7 +75,7 @@ func testReportStore(t *testing.T) {
 	}
 	c := byKey[chSvc.ID+" 2026-10-24T00:00:00+02:00"]
 	if c.ServiceName != "CH support" || c.Offered != 3 || c.Answered != 2 || c.Abandoned != 1 || c.ShortAbandoned != 1 || c.Transfers != 1 || c.RONA != 1 ||
-		*c.Reachability != 0.6667 || *c.ServiceLevel != 0.3333 || *c.ASASeconds != 20 || *c.AHTSeconds != 80 || *c.AvgWaitSeconds != 26.6667 || *c.P90WaitSeconds != 40 {
+		*c.Reachability != 0.6667 || *c.ServiceLevel != 0.3333 || *c.ASASeconds != 20 || *c.AHTSeconds != 80 || *c.AvgWaitSeconds != 26.6667 || *c.P90WaitSeconds != 40 || c.ACWSeconds == nil || *c.ACWSeconds != 15 {
 		t.Errorf("CH on the 24th %+v", c)
 	}
 	if n := byKey[chSvc.ID+" 2026-10-25T00:00:00+02:00"]; n.Offered != 1 || n.Unanswered != 1 {
@@ -123,7 +123,7 @@ func testReportStore(t *testing.T) {
 	// Agents: the agent's two accepted offers and the RONA, on the 24th.
 	ag, err := w.db.AgentReport(ctx, w.adminA, q)
 	noErr(t, err)
-	if len(ag) != 1 || ag[0].UserID != w.agent.UserID || ag[0].UserName != "agent" || ag[0].Offered != 3 || ag[0].Answered != 2 || ag[0].RONA != 1 {
+	if len(ag) != 1 || ag[0].UserID != w.agent.UserID || ag[0].UserName != "agent" || ag[0].Offered != 3 || ag[0].Answered != 2 || ag[0].RONA != 1 || ag[0].ACWSeconds == nil || *ag[0].ACWSeconds != 15 {
 		t.Fatalf("agents %+v", ag)
 	}
 	self, err := w.db.AgentReport(ctx, w.agent, q)
@@ -148,7 +148,8 @@ func withUser(q interact.ReportQuery, id string) interact.ReportQuery    { q.Use
 
 // BenchmarkReport measures a report over a 30-day range by day, in a store
 // of 1,000,000 sessions spread over a year (about 82,000 in the range) in
-// ten services, each with an offer, 5% with a RONA before it. The rows are
+// ten services, each with an offer (the answered ones followed by
+// after-call work), 5% with a RONA before it. The rows are
 // generated in SQL (a recursive series), so the set-up takes seconds.
 func BenchmarkReport(b *testing.B) {
 	const sessions = 1_000_000
@@ -198,9 +199,10 @@ func BenchmarkReport(b *testing.B) {
 					CASE WHEN r < 12 THEN 'customer_hangup_in_queue' WHEN r < 15 THEN 'queue_timeout' WHEN r = 99 THEN 'transferred' ELSE 'handled' END,
 					CASE WHEN r = 99 THEN 1 ELSE 0 END
 				FROM s`, tn.ID, ms(year), step))
-			noErr(b, db.ExecWrite(ctx, `INSERT INTO offers (id, tenant_id, task_id, service_id, agent_id, modality, offered_at, answered_at, ended_at, outcome)
+			noErr(b, db.ExecWrite(ctx, `INSERT INTO offers (id, tenant_id, task_id, service_id, agent_id, modality, offered_at, answered_at, ended_at, outcome, acw_ms)
 				SELECT 'o' || id, tenant_id, id, service_id, 'agent-' || (queue_seq % 50), modality, created_at + 1000, connected_at, ended_at,
-					CASE WHEN connected_at > 0 THEN 'accepted' ELSE 'cancelled' END FROM tasks WHERE tenant_id = $1`, tn.ID))
+					CASE WHEN connected_at > 0 THEN 'accepted' ELSE 'cancelled' END, CASE WHEN connected_at > 0 THEN 5000 + queue_seq % 20000 ELSE 0 END
+				FROM tasks WHERE tenant_id = $1`, tn.ID))
 			noErr(b, db.ExecWrite(ctx, `INSERT INTO offers (id, tenant_id, task_id, service_id, agent_id, modality, offered_at, ended_at, outcome)
 				SELECT 'r' || id, tenant_id, id, service_id, 'agent-' || ((queue_seq + 1) % 50), modality, created_at + 500, created_at + 900, 'rona'
 				FROM tasks WHERE tenant_id = $1 AND queue_seq % 20 = 0`, tn.ID))
