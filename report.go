@@ -287,6 +287,30 @@ func (r *Report) AddACW(key string, offeredMS, acwMS int64) {
 	}
 }
 
+// Bounds are the buckets' [start, end) in Unix milliseconds, cut to the
+// period: what the store may group by.
+func (r *Report) Bounds() [][2]int64 {
+	out := make([][2]int64, len(r.starts))
+	for i, s := range r.starts {
+		e := r.untilMS
+		if i+1 < len(r.starts) {
+			e = r.starts[i+1]
+		}
+		out[i] = [2]int64{max(s, r.q.Since.UnixMilli()), e}
+	}
+	return out
+}
+
+// AddACWSum counts n user sessions of key's in bucket (an index into
+// Bounds) followed by sumMS of after-call work in all.
+func (r *Report) AddACWSum(key string, bucket int, sumMS int64, n int) {
+	if bucket >= 0 && bucket < len(r.starts) && n > 0 {
+		a := r.acc(key, bucket)
+		a.sumACW += sumMS
+		a.nACW += n
+	}
+}
+
 // AddRONA counts a ring-on-no-answer under key in the bucket of its offer.
 func (r *Report) AddRONA(key string, offeredMS int64) {
 	if b := r.bucket(offeredMS); b >= 0 {

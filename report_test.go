@@ -126,6 +126,10 @@ func TestReportBuckets(t *testing.T) {
 		t.Fatalf("spring buckets %v", b)
 	}
 	r := interact.NewReport(q, false)
+	if bd := r.Bounds(); len(bd) != 3 || bd[0][0] != q.Since.UnixMilli() || bd[1][1]-bd[1][0] != 23*3600_000 || bd[2][1] != q.Until.UnixMilli() {
+		t.Fatalf("bounds %v", bd)
+	}
+	r.AddACWSum("s", 1, 30_000, 2) // two sessions with 30 s of after-call work on the 29th
 	// 23:59:50 local on the 28th, answered at 00:00:10 on the 29th: the 28th.
 	created := time.Date(2026, 3, 28, 23, 59, 50, 0, zurich).UnixMilli()
 	r.AddTask("s", interact.ReportTask{CreatedMS: created, ConnectedMS: created + 20_000, EndedMS: created + 80_000, Outcome: interact.OutcomeHandled})
@@ -137,7 +141,7 @@ func TestReportBuckets(t *testing.T) {
 	r.AddTask("s", interact.ReportTask{CreatedMS: next, EndedMS: next + 60_000, Outcome: interact.OutcomeHangupInQueue})
 	rows := r.Rows(nil)
 	if len(rows) != 3 || !rows[0].Bucket.Equal(b[0]) || rows[0].Answered != 1 || !rows[1].Bucket.Equal(b[1]) || rows[1].Abandoned != 1 ||
-		!rows[2].Bucket.Equal(b[2]) || rows[2].Abandoned != 1 {
+		!rows[2].Bucket.Equal(b[2]) || rows[2].Abandoned != 1 || !eqF(rows[1].ACWSeconds, f(15)) {
 		t.Fatalf("spring rows %+v", rows)
 	}
 	if got := rows[1].Bucket.Format(time.RFC3339); got != "2026-03-29T00:00:00+01:00" {
