@@ -119,6 +119,7 @@ type ReportTask struct {
 	EndedMS     int64
 	Outcome     string
 	Transfers   int
+	ACWMS       int64 // after-call work after its user sessions
 }
 
 // ReportOffer is what an agent report reads of one offer (user session);
@@ -252,6 +253,10 @@ func (r *Report) AddTask(key string, t ReportTask) {
 	}
 	a.Offered++
 	a.Transfers += t.Transfers
+	if t.ACWMS > 0 {
+		a.sumACW += t.ACWMS
+		a.nACW++
+	}
 	switch {
 	case t.ConnectedMS > 0:
 		a.Answered++
@@ -274,40 +279,6 @@ func (r *Report) AddTask(key string, t ReportTask) {
 		a.waits = append(a.waits, wait)
 		a.sumWait += wait
 		a.nWait++
-	}
-}
-
-// AddACW counts the after-call work that followed a user session of key's,
-// in the bucket the session was offered in.
-func (r *Report) AddACW(key string, offeredMS, acwMS int64) {
-	if b := r.bucket(offeredMS); b >= 0 && acwMS > 0 {
-		a := r.acc(key, b)
-		a.sumACW += acwMS
-		a.nACW++
-	}
-}
-
-// Bounds are the buckets' [start, end) in Unix milliseconds, cut to the
-// period: what the store may group by.
-func (r *Report) Bounds() [][2]int64 {
-	out := make([][2]int64, len(r.starts))
-	for i, s := range r.starts {
-		e := r.untilMS
-		if i+1 < len(r.starts) {
-			e = r.starts[i+1]
-		}
-		out[i] = [2]int64{max(s, r.q.Since.UnixMilli()), e}
-	}
-	return out
-}
-
-// AddACWSum counts n user sessions of key's in bucket (an index into
-// Bounds) followed by sumMS of after-call work in all.
-func (r *Report) AddACWSum(key string, bucket int, sumMS int64, n int) {
-	if bucket >= 0 && bucket < len(r.starts) && n > 0 {
-		a := r.acc(key, bucket)
-		a.sumACW += sumMS
-		a.nACW += n
 	}
 }
 

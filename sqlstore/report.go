@@ -114,21 +114,6 @@ func inList(args []any, ids []string) (string, []any) {
 	return "IN (" + strings.Join(ph, ", ") + ")", args
 }
 
-// bucketsCTE is the WITH clause of r's buckets, b(i, s, e): the index and
-// [start, end) in milliseconds, integers written as literals.
-func bucketsCTE(r *interact.Report) string {
-	var sb strings.Builder
-	sb.WriteString("WITH b(i, s, e) AS (VALUES ")
-	for i, bd := range r.Bounds() {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		fmt.Fprintf(&sb, "(%d, %d, %d)", i, bd[0], bd[1])
-	}
-	sb.WriteString(")")
-	return sb.String()
-}
-
 // outcomeCode maps the outcomes a report tells apart to small integers,
 // so that rows cross the driver as integers only.
 const outcomeCode = `CASE outcome WHEN '` + interact.OutcomeHangupInQueue + `' THEN 1 WHEN '` + interact.OutcomeClosed + `' THEN 2 ELSE 0 END`
@@ -136,18 +121,17 @@ const outcomeCode = `CASE outcome WHEN '` + interact.OutcomeHangupInQueue + `' T
 var outcomeOf = [...]string{"", interact.OutcomeHangupInQueue, interact.OutcomeClosed}
 
 // reportTasks feeds the period's tasks of the services into r, one query
-// per service over the covering index tasks_report, their RONA offers
-// over offers_rona and their after-call work over offers_acw. key maps a service to the rows it counts in
+// per service over the covering index tasks_report, and their RONA
+// offers over offers_rona. key maps a service to the rows it counts in
 // (itself, or its OUs).
 func (db *DB) reportTasks(ctx context.Context, tx *sql.Tx, a interact.Actor, q interact.ReportQuery, r *interact.Report,
 	services []string, key func(serviceID string) []string) error {
-	buckets := bucketsCTE(r)
 	for _, id := range services {
 		keys := key(id)
 		if len(keys) == 0 {
 			continue
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT created_at, connected_at, ended_at, transfers * 4 + `+outcomeCode+` FROM tasks
+		rows, err := tx.QueryContext(ctx, `SELECT created_at, connected_at, ended_at, transfers * 4 + `+outcomeCode+`, acw_ms FROM tasks
 			WHERE tenant_id = $1 AND service_id = $2 AND created_at >= $3 AND created_at < $4`, a.TenantID, id, ms(q.Since), ms(q.Until))
 		if err != nil {
 			return err
@@ -155,7 +139,7 @@ func (db *DB) reportTasks(ctx context.Context, tx *sql.Tx, a interact.Actor, q i
 		t := interact.ReportTask{ServiceID: id}
 		var packed int64
 		for rows.Next() {
-			if err := rows.Scan(&t.CreatedMS, &t.ConnectedMS, &t.EndedMS, &packed); err != nil {
+			if err := rows.Scan(&t.CreatedMS, &t.ConnectedMS, &t.EndedMS, &packed, &t.ACWMS); err != nil {
 				rows.Close()
 				return err
 			}
@@ -181,28 +165,6 @@ func (db *DB) reportTasks(ctx context.Context, tx *sql.Tx, a interact.Actor, q i
 			}
 			for _, k := range keys {
 				r.AddRONA(k, at)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		// After-call work: summed per bucket in SQL (the rows are many and
-		// only their sum and count matter).
-		rows, err = tx.QueryContext(ctx, buckets+` SELECT b.i, CAST(SUM(o.acw_ms) AS BIGINT), COUNT(*) FROM b CROSS JOIN offers o
-			WHERE o.tenant_id = $1 AND o.service_id = $2 AND o.acw_ms > 0 AND o.offered_at >= b.s AND o.offered_at < b.e GROUP BY b.i`, a.TenantID, id)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var b, n int
-			var sum int64
-			if err := rows.Scan(&b, &sum, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			for _, k := range keys {
-				r.AddACWSum(k, b, sum, n)
 			}
 		}
 		rows.Close()

@@ -189,7 +189,7 @@ func BenchmarkReport(b *testing.B) {
 			// r = i*7919 % 100: < 5 short abandon, < 12 abandoned, < 15 queue
 			// timeout, otherwise answered within 0–89 s and talked 60–659 s.
 			noErr(b, db.ExecWrite(ctx, `INSERT INTO tasks (id, tenant_id, service_id, contact_id, modality, state, queue_seq,
-				created_at, queued_at, connected_at, ended_at, outcome, transfers)
+				created_at, queued_at, connected_at, ended_at, outcome, transfers, acw_ms)
 				WITH RECURSIVE n(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < `+fmt.Sprint(sessions)+`),
 				s(i, r, c) AS (SELECT i, i * 7919 % 100, CAST($2 AS BIGINT) + i * CAST($3 AS BIGINT) FROM n)
 				SELECT CAST($1 AS TEXT) || '-' || i, CAST($1 AS TEXT), `+svcCase+`, 'c', 'chat', 'ended', i, c, c,
@@ -197,11 +197,11 @@ func BenchmarkReport(b *testing.B) {
 					CASE WHEN r < 5 THEN c + (i % 4) * 1000 WHEN r < 12 THEN c + 30000 + (i % 60) * 1000 WHEN r < 15 THEN c + 300000
 						ELSE c + (i * 31 % 90) * 1000 + 60000 + (i * 17 % 600) * 1000 END,
 					CASE WHEN r < 12 THEN 'customer_hangup_in_queue' WHEN r < 15 THEN 'queue_timeout' WHEN r = 99 THEN 'transferred' ELSE 'handled' END,
-					CASE WHEN r = 99 THEN 1 ELSE 0 END
+					CASE WHEN r = 99 THEN 1 ELSE 0 END, CASE WHEN r < 15 THEN 0 ELSE 5000 + i % 20000 END
 				FROM s`, tn.ID, ms(year), step))
 			noErr(b, db.ExecWrite(ctx, `INSERT INTO offers (id, tenant_id, task_id, service_id, agent_id, modality, offered_at, answered_at, ended_at, outcome, acw_ms)
 				SELECT 'o' || id, tenant_id, id, service_id, 'agent-' || (queue_seq % 50), modality, created_at + 1000, connected_at, ended_at,
-					CASE WHEN connected_at > 0 THEN 'accepted' ELSE 'cancelled' END, CASE WHEN connected_at > 0 THEN 5000 + queue_seq % 20000 ELSE 0 END
+					CASE WHEN connected_at > 0 THEN 'accepted' ELSE 'cancelled' END, acw_ms
 				FROM tasks WHERE tenant_id = $1`, tn.ID))
 			noErr(b, db.ExecWrite(ctx, `INSERT INTO offers (id, tenant_id, task_id, service_id, agent_id, modality, offered_at, ended_at, outcome)
 				SELECT 'r' || id, tenant_id, id, service_id, 'agent-' || ((queue_seq + 1) % 50), modality, created_at + 500, created_at + 900, 'rona'

@@ -111,6 +111,12 @@ func (db *DB) SaveRouting(ctx context.Context, tasks []*interact.Task, offers []
 			if err != nil {
 				return fmt.Errorf("save offer %s: %w", o.ID, err)
 			}
+			if o.ACWMS > 0 {
+				// The task keeps the sum of its sessions' after-call work, for reports.
+				if _, err := tx.ExecContext(ctx, `UPDATE tasks SET acw_ms = (SELECT SUM(acw_ms) FROM offers WHERE task_id = $1) WHERE id = $1`, o.TaskID); err != nil {
+					return fmt.Errorf("save offer %s: %w", o.ID, err)
+				}
+			}
 		}
 		return nil
 	})
