@@ -251,8 +251,11 @@ type Offer struct {
 	AnsweredAt *time.Time `json:"answeredAt,omitempty"`
 	EndedAt    *time.Time `json:"endedAt,omitempty"`
 	Outcome    string     `json:"outcome,omitempty"`
-	Codes      []string   `json:"codes"`
-	Tags       []string   `json:"tags"`
+	// ACWMS is the after-call work the agent did after this session, in
+	// milliseconds (0: none, or not yet over).
+	ACWMS int64    `json:"acwMs,omitempty"`
+	Codes []string `json:"codes"`
+	Tags  []string `json:"tags"`
 }
 
 // StartRequest describes a new task from the widget.

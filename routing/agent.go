@@ -20,6 +20,8 @@ type agent struct {
 	acwUntil           time.Time
 	acwTimer           Timer
 	acwService         string // the service whose task started the ACW
+	acwOffer           *offer // the user session whose ACW runs, to record its length
+	acwStart           time.Time
 	ronaUntil          time.Time
 	ronaTimer          Timer
 	dropTimer          Timer
@@ -235,6 +237,7 @@ func (e *Engine) agentGone(userID string) {
 		a.dropTimer = nil
 		e.reachChanged()
 		e.release(a, c, interact.OfferDropped)
+		e.recordACW(a, c)
 		a.ronaUntil, a.acwUntil = time.Time{}, time.Time{} // going offline resets RONA and ACW
 		e.agentChanged(a, c)
 		for key := range c.queues {
@@ -310,13 +313,15 @@ func (e *Engine) SetPresence(ctx context.Context, userID, presence, reason strin
 	})
 }
 
-// startACW puts a into after-call work for the service's ACW time.
-func (e *Engine) startACW(a *agent, s *service, c *change) {
+// startACW puts a into after-call work for the service's ACW time, after
+// the user session o.
+func (e *Engine) startACW(a *agent, s *service, o *offer, c *change) {
 	if s == nil || !s.svc.Distribution.ACWEnabled {
 		a.idleSince = e.clock.Now()
 		return
 	}
-	a.acwService = s.svc.ID
+	e.recordACW(a, c)
+	a.acwService, a.acwOffer, a.acwStart = s.svc.ID, o, e.clock.Now()
 	e.setACW(a, e.clock.Now().Add(time.Duration(s.svc.Distribution.ACWSeconds)*time.Second), c)
 }
 
@@ -337,7 +342,24 @@ func (e *Engine) setACW(a *agent, until time.Time, c *change) {
 	e.agentChanged(a, c)
 }
 
+// recordACW adds the after-call work a has done so far to the user
+// session that started it (reports show it apart from the handle time).
+func (e *Engine) recordACW(a *agent, c *change) {
+	if o := a.acwOffer; o != nil {
+		end := e.clock.Now()
+		if !a.acwUntil.IsZero() && a.acwUntil.Before(end) {
+			end = a.acwUntil
+		}
+		if d := end.Sub(a.acwStart).Milliseconds(); d > 0 {
+			o.ACWMS += d
+			c.offer(o)
+		}
+	}
+	a.acwOffer = nil
+}
+
 func (e *Engine) endACW(a *agent, c *change) {
+	e.recordACW(a, c)
 	if a.acwTimer != nil {
 		a.acwTimer.Stop()
 		a.acwTimer = nil

@@ -382,6 +382,7 @@ func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServ
 			}
 		}
 		s, _ := e.serviceInfo(t.TenantID, t.ServiceID)
+		accepted := t.accepted
 		e.detach(t, a, interact.OfferTransferred, c)
 		t.Transfers++
 		t.QueuedAt = e.clock.Now()
@@ -394,7 +395,7 @@ func (e *Engine) Transfer(ctx context.Context, userID, taskID, toAgentID, toServ
 		}
 		c.emit(interact.TaskSubject(t.ID), "task.state", map[string]any{"state": interact.TaskWaiting, "transferring": true})
 		e.enqueue(t, c)
-		e.startACW(a, s, c)
+		e.startACW(a, s, accepted, c)
 		if e.noAgent(t) {
 			e.overflow(t, interact.OutcomeTransferFailed, c)
 		}
@@ -466,7 +467,7 @@ func (e *Engine) end(t *task, outcome string, c *change) {
 		if t.DirectUserID == "" {
 			s, _ = e.serviceInfo(t.TenantID, t.ServiceID)
 		}
-		e.startACW(a, s, c)
+		e.startACW(a, s, t.accepted, c)
 		e.agentChanged(a, c)
 	}
 	said := false // the service's ended message goes into the conversation

@@ -35,3 +35,10 @@ func (db *DB) CapSQLiteSize(ctx context.Context, extra int) error {
 
 // SetClock makes the store read the time from now (token expiry, claims).
 func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
+// ExecWrite runs one statement on the write pool (a benchmark's bulk
+// set-up).
+func (db *DB) ExecWrite(ctx context.Context, q string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, q, args...)
+	return err
+}

@@ -285,7 +285,7 @@ func (w *world) refuse(t *testing.T, cases []refusal) {
 // errOf keeps only the error of a (value, error) result.
 func errOf[T any](_ T, err error) error { return err }
 
-func noErr(t *testing.T, err error) {
+func noErr(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("unexpected error: %v", err)

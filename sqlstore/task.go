@@ -125,13 +125,20 @@ func (db *DB) SaveRouting(ctx context.Context, tasks []*interact.Task, offers []
 			codes, _ := json.Marshal(nonNil(o.Codes))
 			tags, _ := json.Marshal(nonNil(o.Tags))
 			_, err := tx.ExecContext(ctx, `INSERT INTO offers (id, tenant_id, task_id, service_id, agent_id, modality, offered_at,
-				answered_at, ended_at, outcome, codes, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+				answered_at, ended_at, outcome, codes, tags, acw_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 				ON CONFLICT (id) DO UPDATE SET answered_at = excluded.answered_at, ended_at = excluded.ended_at,
-				outcome = excluded.outcome, codes = excluded.codes, tags = excluded.tags`,
+				outcome = excluded.outcome, codes = excluded.codes, tags = excluded.tags,
+				acw_ms = CASE WHEN excluded.acw_ms > 0 THEN excluded.acw_ms ELSE offers.acw_ms END`,
 				o.ID, o.TenantID, o.TaskID, o.ServiceID, o.AgentID, o.Modality, ms(o.OfferedAt), msOpt(o.AnsweredAt),
-				msOpt(o.EndedAt), o.Outcome, string(codes), string(tags))
+				msOpt(o.EndedAt), o.Outcome, string(codes), string(tags), o.ACWMS)
 			if err != nil {
 				return fmt.Errorf("save offer %s: %w", o.ID, err)
+			}
+			if o.ACWMS > 0 {
+				// The task keeps the sum of its sessions' after-call work, for reports.
+				if _, err := tx.ExecContext(ctx, `UPDATE tasks SET acw_ms = (SELECT SUM(acw_ms) FROM offers WHERE task_id = $1) WHERE id = $1`, o.TaskID); err != nil {
+					return fmt.Errorf("save offer %s: %w", o.ID, err)
+				}
 			}
 		}
 		return nil
@@ -215,14 +222,14 @@ func (db *DB) MaxQueueSeq(ctx context.Context) (int64, error) {
 	return n.Int64, err
 }
 
-const offerCols = `id, tenant_id, task_id, service_id, agent_id, modality, offered_at, answered_at, ended_at, outcome, codes, tags`
+const offerCols = `id, tenant_id, task_id, service_id, agent_id, modality, offered_at, answered_at, ended_at, outcome, codes, tags, acw_ms`
 
 func scanOffer(row interface{ Scan(...any) error }) (*interact.Offer, error) {
 	var o interact.Offer
 	var offered, answered, ended int64
 	var codes, tags string
 	if err := row.Scan(&o.ID, &o.TenantID, &o.TaskID, &o.ServiceID, &o.AgentID, &o.Modality, &offered, &answered, &ended,
-		&o.Outcome, &codes, &tags); err != nil {
+		&o.Outcome, &codes, &tags, &o.ACWMS); err != nil {
 		return nil, err
 	}
 	o.OfferedAt, o.AnsweredAt, o.EndedAt = fromMS(offered), optMS(answered), optMS(ended)

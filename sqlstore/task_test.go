@@ -106,7 +106,7 @@ func testConcurrentOpen(t *testing.T) {
 
 // freshPostgresDatabase creates an empty database next to the test
 // database, dropped when the test ends, and returns its URL.
-func freshPostgresDatabase(t *testing.T) string {
+func freshPostgresDatabase(t testing.TB) string {
 	t.Helper()
 	admin, err := sql.Open("pgx", postgresURL())
 	noErr(t, err)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/interact-oss/interact"
 	"github.com/interact-oss/interact/outbox/smtptest"
@@ -99,6 +100,15 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		keep         func(map[string]any)
 	}
 	fixed := func(s string) func() string { return func() string { return s } }
+	// Reports over the hour around now, which holds the sessions above.
+	period := "since=" + time.Now().Add(-time.Hour).UTC().Format(time.RFC3339) + "&until=" + time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	nonEmpty := func(what string) func(map[string]any) {
+		return func(b map[string]any) {
+			if items, _ := b["items"].([]any); len(items) == 0 {
+				t.Errorf("%s report: no rows", what)
+			}
+		}
+	}
 	with := func(format string, keys ...string) func() string {
 		return func() string {
 			args := make([]any, len(keys))
@@ -176,6 +186,9 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 				t.Errorf("transcript entries %v: want the call's events too", b["entries"])
 			}
 		}},
+		{"GET", v1 + "/reports/services", fixed(v1 + "/reports/services?interval=hour&tz=Europe/Zurich&" + period), admin, nil, nonEmpty("services")},
+		{"GET", v1 + "/reports/agents", fixed(v1 + "/reports/agents?" + period), l.tokens[0], nil, nonEmpty("agents")},
+		{"GET", v1 + "/reports/ous", fixed(v1 + "/reports/ous?" + period), admin, nil, nonEmpty("ous")},
 		{"GET", v1 + "/audit", fixed(v1 + "/audit"), admin, nil, nil},
 		{"POST", v1 + "/password-reset", fixed(v1 + "/password-reset"), "", map[string]any{"email": l.agents[1].Email}, nil},
 		{"POST", v1 + "/password-reset/confirm", fixed(v1 + "/password-reset/confirm"), "", lazyJSON(func() any {

@@ -77,6 +77,10 @@ type Store interface {
 	AuditEntries(ctx context.Context, a interact.Actor, f interact.AuditFilter) ([]interact.AuditEntry, string, error)
 	Sessions(ctx context.Context, a interact.Actor, f interact.SessionFilter) ([]interact.Session, string, error)
 	Transcript(ctx context.Context, a interact.Actor, taskID string) (*interact.Transcript, error)
+
+	ServiceReport(ctx context.Context, a interact.Actor, q interact.ReportQuery) ([]interact.KPI, error)
+	AgentReport(ctx context.Context, a interact.Actor, q interact.ReportQuery) ([]interact.KPI, error)
+	OUReport(ctx context.Context, a interact.Actor, q interact.ReportQuery) ([]interact.KPI, error)
 }
 
 // Config configures the API. Zero values mean the documented defaults.

@@ -18,6 +18,7 @@ func (s *API) Routes() []endpoint.Route {
 		tokens    = endpoint.List[interact.APIToken]
 		audit     = endpoint.List[interact.AuditEntry]
 		calendars = endpoint.List[interact.HolidayCalendar]
+		kpis      = endpoint.List[interact.KPI]
 	)
 	return []endpoint.Route{
 		{Method: "GET", Path: v1 + "/tenants", Tag: "tenants", Summary: "List all tenants (operators).", Auth: endpoint.AuthAdmin, Out: tenants{}, H: s.listTenants},
@@ -82,6 +83,12 @@ func (s *API) Routes() []endpoint.Route {
 			Query: []string{"serviceId", "outcome", "code", "tag", "since", "until", "cursor", "limit"}, H: s.listSessions},
 		{Method: "GET", Path: v1 + "/sessions/{id}/transcript", Tag: "sessions", Summary: "The transcript of an ended session: every message, system message and call event in order, each with its author's kind and name, time and seq. format=txt answers a plain-text download, format=html a printable page. For tenant admins, OU admins of the session's service's OU subtree, the service's owners and members, and the agents who handled it; anyone else gets not_found.", Auth: endpoint.AuthUser,
 			Out: interact.Transcript{}, Formats: transcriptFormats, H: s.transcript},
+		{Method: "GET", Path: v1 + "/reports/services", Tag: "reports", Summary: "KPIs per service and bucket (hour or day in tz, default UTC) for the period [since, until), at most 366 days: offered, answered, abandoned, shortAbandoned, reachability, serviceLevel (answered within slaSeconds, default 20), asaSeconds, avgWaitSeconds, p90WaitSeconds, ahtSeconds, acwSeconds, transfers, rona. A session counts in the bucket it entered the queue in. The services the caller can see, as in the sessions list; serviceId narrows to one. format=csv answers a CSV download.",
+			Auth: endpoint.AuthAdmin, Out: kpis{}, Formats: reportFormats, Query: append([]string{"serviceId"}, reportQuery...), H: s.serviceReport()},
+		{Method: "GET", Path: v1 + "/reports/agents", Tag: "reports", Summary: "KPIs per agent and bucket from their user sessions (offers): offered, answered (accepted), rona, declined, transfers, asaSeconds (ring time), serviceLevel (accepted within slaSeconds), ahtSeconds. Administrators see the offers in the services they can see; an agent sees only their own row. userId narrows to one agent. format=csv answers a CSV download.",
+			Auth: endpoint.AuthUser, Out: kpis{}, Formats: reportFormats, Query: append([]string{"userId"}, reportQuery...), H: s.agentReport()},
+		{Method: "GET", Path: v1 + "/reports/ous", Tag: "reports", Summary: "The service KPIs rolled up per OU and bucket: an OU's row counts the visible services in its subtree. ouId narrows to one OU. format=csv answers a CSV download.",
+			Auth: endpoint.AuthAdmin, Out: kpis{}, Formats: reportFormats, Query: append([]string{"ouId"}, reportQuery...), H: s.ouReport()},
 		{Method: "GET", Path: v1 + "/audit", Tag: "audit", Summary: "The audit log, newest first (tenant admins).", Auth: endpoint.AuthAdmin, Out: audit{},
 			Query: []string{"entityKind", "entityId", "actorId", "action", "since", "until", "cursor", "limit"}, H: s.listAudit},
 		{Method: "GET", Path: v1 + "/outbox", Tag: "outbox", Summary: "The tenant's queued, sent and failed mails, newest first, without their bodies (tenant admins): state (queued — with attempts and lastError while failing —, sending, sent, failed with the server's answer), attempts, nextAttemptAt; mailOn says whether e-mail is configured.",
