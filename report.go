@@ -120,6 +120,7 @@ type ReportTask struct {
 	Outcome     string
 	Transfers   int
 	ACWMS       int64 // after-call work after its user sessions
+	Stars       int   // the visitor's rating, 1–5; 0 none
 }
 
 // ReportOffer is what an agent report reads of one offer (user session);
@@ -162,6 +163,10 @@ type KPI struct {
 	Transfers  int      `json:"transfers"`
 	RONA       int      `json:"rona"`
 	Declined   int      `json:"declined"`
+	// Ratings counts the rated sessions (service and OU reports);
+	// RatingAvg is their average, 1–5 stars.
+	Ratings   int      `json:"ratings"`
+	RatingAvg *float64 `json:"ratingAvg"`
 }
 
 // kpiAcc sums one row.
@@ -175,6 +180,7 @@ type kpiAcc struct {
 	nACW      int
 	sumWait   int64 // ms, over offered that stopped waiting
 	nWait     int
+	sumStars  int64
 	waits     []int64
 }
 
@@ -256,6 +262,10 @@ func (r *Report) AddTask(key string, t ReportTask) {
 	if t.ACWMS > 0 {
 		a.sumACW += t.ACWMS
 		a.nACW++
+	}
+	if t.Stars > 0 {
+		a.Ratings++
+		a.sumStars += int64(t.Stars)
 	}
 	switch {
 	case t.ConnectedMS > 0:
@@ -354,6 +364,7 @@ func (r *Report) Rows(name func(key string, k *KPI)) []KPI {
 		kpi.ASASeconds = ratio(a.sumAnswer, int64(a.Answered), 1000)
 		kpi.AHTSeconds = ratio(a.sumHandle, int64(a.nHandle), 1000)
 		kpi.ACWSeconds = ratio(a.sumACW, int64(a.nACW), 1000)
+		kpi.RatingAvg = ratio(a.sumStars, int64(a.Ratings), 1)
 		if !r.agent {
 			kpi.AvgWaitSeconds = ratio(a.sumWait, int64(a.nWait), 1000)
 			if len(a.waits) > 0 {

@@ -25,9 +25,9 @@ func TestReportServiceKPIs(t *testing.T) {
 	r := interact.NewReport(q, false)
 	tasks := []interact.ReportTask{
 		// answered after 10 s, 300 s of talk, one transfer
-		{CreatedMS: at(9, 0, 0), ConnectedMS: at(9, 0, 10), EndedMS: at(9, 5, 10), Outcome: interact.OutcomeTransferred, Transfers: 1, ACWMS: 20_000},
+		{CreatedMS: at(9, 0, 0), ConnectedMS: at(9, 0, 10), EndedMS: at(9, 5, 10), Outcome: interact.OutcomeTransferred, Transfers: 1, ACWMS: 20_000, Stars: 5},
 		// answered after 30 s (outside 20 s), 100 s of talk
-		{CreatedMS: at(10, 0, 0), ConnectedMS: at(10, 0, 30), EndedMS: at(10, 2, 10), Outcome: interact.OutcomeHandled, ACWMS: 10_000},
+		{CreatedMS: at(10, 0, 0), ConnectedMS: at(10, 0, 30), EndedMS: at(10, 2, 10), Outcome: interact.OutcomeHandled, ACWMS: 10_000, Stars: 2},
 		// answered after exactly 20 s (within), still connected
 		{CreatedMS: at(11, 0, 0), ConnectedMS: at(11, 0, 20), Outcome: ""},
 		// abandoned after 40 s
@@ -56,7 +56,7 @@ func TestReportServiceKPIs(t *testing.T) {
 	// offered 6 (3 answered, 1 abandoned, 1 timeout, 1 waiting); waits
 	// 10, 30, 20, 40, 60 → avg 32, p90 (nearest rank 5 of 5) 60.
 	if k.ServiceID != "svc" || !k.Bucket.Equal(day) || k.Offered != 6 || k.Answered != 3 || k.Abandoned != 1 || k.ShortAbandoned != 1 ||
-		k.Unanswered != 1 || k.Waiting != 1 || k.Transfers != 1 || k.RONA != 1 {
+		k.Unanswered != 1 || k.Waiting != 1 || k.Transfers != 1 || k.RONA != 1 || k.Ratings != 2 {
 		t.Errorf("counts %+v", k)
 	}
 	checks := []struct {
@@ -68,8 +68,9 @@ func TestReportServiceKPIs(t *testing.T) {
 		{"asa", k.ASASeconds, f(20)},                // (10+30+20)/3
 		{"avgWait", k.AvgWaitSeconds, f(32)},        // 160/5
 		{"p90Wait", k.P90WaitSeconds, f(60)},
-		{"aht", k.AHTSeconds, f(200)}, // (300+100)/2, the open one not yet
-		{"acw", k.ACWSeconds, f(15)},  // (20+10)/2, apart from the handle time
+		{"aht", k.AHTSeconds, f(200)},   // (300+100)/2, the open one not yet
+		{"acw", k.ACWSeconds, f(15)},    // (20+10)/2, apart from the handle time
+		{"rating", k.RatingAvg, f(3.5)}, // (5+2)/2
 	}
 	for _, c := range checks {
 		if !eqF(c.got, c.want) {

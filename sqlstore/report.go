@@ -131,7 +131,7 @@ func (db *DB) reportTasks(ctx context.Context, tx *sql.Tx, a interact.Actor, q i
 		if len(keys) == 0 {
 			continue
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT created_at, connected_at, ended_at, transfers * 4 + `+outcomeCode+`, acw_ms FROM tasks
+		rows, err := tx.QueryContext(ctx, `SELECT created_at, connected_at, ended_at, transfers * 4 + `+outcomeCode+`, acw_ms, rating_stars FROM tasks
 			WHERE tenant_id = $1 AND service_id = $2 AND created_at >= $3 AND created_at < $4`, a.TenantID, id, ms(q.Since), ms(q.Until))
 		if err != nil {
 			return err
@@ -139,7 +139,7 @@ func (db *DB) reportTasks(ctx context.Context, tx *sql.Tx, a interact.Actor, q i
 		t := interact.ReportTask{ServiceID: id}
 		var packed int64
 		for rows.Next() {
-			if err := rows.Scan(&t.CreatedMS, &t.ConnectedMS, &t.EndedMS, &packed, &t.ACWMS); err != nil {
+			if err := rows.Scan(&t.CreatedMS, &t.ConnectedMS, &t.EndedMS, &packed, &t.ACWMS, &t.Stars); err != nil {
 				rows.Close()
 				return err
 			}

@@ -12,7 +12,7 @@ import (
 
 // reportTask stores a task of service svc created at created, answered
 // after wait (none when negative) and ended after end, with its offers.
-func reportTask(t *testing.T, db *sqlstore.DB, tenant, svc, agent string, created time.Time, wait, end time.Duration, outcome string, transfers int, offers ...string) {
+func reportTask(t *testing.T, db *sqlstore.DB, tenant, svc, agent string, created time.Time, wait, end time.Duration, outcome string, transfers int, offers ...string) string {
 	t.Helper()
 	task := &interact.Task{ID: interact.NewID(), TenantID: tenant, ServiceID: svc, ContactID: "c", Modality: interact.ModalityChat,
 		State: interact.TaskEnded, QueueSeq: 1, CreatedAt: created, QueuedAt: created, Outcome: outcome, Transfers: transfers}
@@ -33,6 +33,7 @@ func reportTask(t *testing.T, db *sqlstore.DB, tenant, svc, agent string, create
 		os = append(os, o)
 	}
 	noErr(t, db.SaveRouting(t.Context(), nil, os))
+	return task.ID
 }
 
 // TestReportStore: the service, OU and agent reports read what the store
@@ -52,10 +53,12 @@ func testReportStore(t *testing.T) {
 	day := time.Date(2026, 10, 24, 0, 0, 0, 0, zurich)
 	// The 24th: answered in 10 s (100 s talk, one transfer, a RONA first),
 	// answered in 30 s, abandoned after 40 s, a 2 s short abandon.
-	reportTask(t, w.db, w.a.ID, chSvc.ID, w.agent.UserID, day.Add(9*time.Hour), 10*time.Second, 110*time.Second, interact.OutcomeTransferred, 1,
+	rated := reportTask(t, w.db, w.a.ID, chSvc.ID, w.agent.UserID, day.Add(9*time.Hour), 10*time.Second, 110*time.Second, interact.OutcomeTransferred, 1,
 		interact.OfferRONA, interact.OfferAccepted)
 	reportTask(t, w.db, w.a.ID, chSvc.ID, w.agent.UserID, day.Add(23*time.Hour+59*time.Minute+50*time.Second), 30*time.Second, 90*time.Second,
 		interact.OutcomeHandled, 0, interact.OfferAccepted)
+	_, _, err := w.db.RateTask(ctx, rated, interact.Rating{Stars: 4})
+	noErr(t, err)
 	reportTask(t, w.db, w.a.ID, chSvc.ID, "", day.Add(10*time.Hour), -1, 40*time.Second, interact.OutcomeHangupInQueue, 0)
 	reportTask(t, w.db, w.a.ID, chSvc.ID, "", day.Add(11*time.Hour), -1, 2*time.Second, interact.OutcomeHangupInQueue, 0)
 	// The 25th (25 hours long): 23:30 local is 22:30 UTC.
@@ -75,7 +78,8 @@ func testReportStore(t *testing.T) {
 	}
 	c := byKey[chSvc.ID+" 2026-10-24T00:00:00+02:00"]
 	if c.ServiceName != "CH support" || c.Offered != 3 || c.Answered != 2 || c.Abandoned != 1 || c.ShortAbandoned != 1 || c.Transfers != 1 || c.RONA != 1 ||
-		*c.Reachability != 0.6667 || *c.ServiceLevel != 0.3333 || *c.ASASeconds != 20 || *c.AHTSeconds != 80 || *c.AvgWaitSeconds != 26.6667 || *c.P90WaitSeconds != 40 || c.ACWSeconds == nil || *c.ACWSeconds != 15 {
+		*c.Reachability != 0.6667 || *c.ServiceLevel != 0.3333 || *c.ASASeconds != 20 || *c.AHTSeconds != 80 || *c.AvgWaitSeconds != 26.6667 || *c.P90WaitSeconds != 40 || c.ACWSeconds == nil || *c.ACWSeconds != 15 ||
+		c.Ratings != 1 || c.RatingAvg == nil || *c.RatingAvg != 4 {
 		t.Errorf("CH on the 24th %+v", c)
 	}
 	if n := byKey[chSvc.ID+" 2026-10-25T00:00:00+02:00"]; n.Offered != 1 || n.Unanswered != 1 {

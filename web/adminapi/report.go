@@ -104,7 +104,7 @@ func (s *API) report(run func(ctx context.Context, a interact.Actor, q interact.
 
 // kpiColumns are the CSV columns every report has, after its own.
 var kpiColumns = []string{"bucket", "offered", "answered", "abandoned", "shortAbandoned", "unanswered", "waiting", "reachability",
-	"serviceLevel", "asaSeconds", "avgWaitSeconds", "p90WaitSeconds", "ahtSeconds", "acwSeconds", "transfers", "rona", "declined"}
+	"serviceLevel", "asaSeconds", "avgWaitSeconds", "p90WaitSeconds", "ahtSeconds", "acwSeconds", "transfers", "rona", "declined", "ratings", "ratingAvg"}
 
 func kpiCells(k *interact.KPI) []string {
 	n := func(v int) string { return strconv.Itoa(v) }
@@ -116,7 +116,7 @@ func kpiCells(k *interact.KPI) []string {
 	}
 	return []string{k.Bucket.Format(time.RFC3339), n(k.Offered), n(k.Answered), n(k.Abandoned), n(k.ShortAbandoned), n(k.Unanswered),
 		n(k.Waiting), f(k.Reachability), f(k.ServiceLevel), f(k.ASASeconds), f(k.AvgWaitSeconds), f(k.P90WaitSeconds), f(k.AHTSeconds),
-		f(k.ACWSeconds), n(k.Transfers), n(k.RONA), n(k.Declined)}
+		f(k.ACWSeconds), n(k.Transfers), n(k.RONA), n(k.Declined), n(k.Ratings), f(k.RatingAvg)}
 }
 
 // csvCell keeps a name from being read as a formula by spreadsheets.
