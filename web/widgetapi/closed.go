@@ -101,12 +101,18 @@ func (s *API) leaveClosedMessage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// notifies reports whether left messages of contact c are mailed: e-mail
+// is on and c's service has a notification address.
+func (s *API) notifies(c *interact.Contact) bool {
+	return s.cfg.MailFrom != "" && c.Service != nil && c.Service.NotifyEmail != ""
+}
+
 // offlineNote is the mail telling the service's team about a left message,
 // or nil when e-mail is off or the service has no notification address.
 // It is written in the visitor's language: the site's, most likely also
 // the team's.
 func (s *API) offlineNote(r *http.Request, c *interact.Contact, v interact.Visitor, outcome, text string) (*interact.Mail, error) {
-	if s.cfg.MailFrom == "" || c.Service == nil || c.Service.NotifyEmail == "" {
+	if !s.notifies(c) {
 		return nil, nil
 	}
 	m, err := mailtext.OfflineMessage(mailtext.Language(r.Header.Get("Accept-Language")), mailtext.OfflineNote{

@@ -459,13 +459,16 @@ func (s *API) leaveMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.store.Task(r.Context(), claims.Task)
-	if err != nil {
-		return err
-	}
-	notify, err := s.offlineNote(r, contactFrom(r), t.Visitor, t.Outcome, text)
-	if err != nil {
-		return err
+	var notify *interact.Mail
+	if c := contactFrom(r); s.notifies(c) {
+		// The mail names the visitor and why no agent took the contact.
+		t, err := s.store.Task(r.Context(), claims.Task)
+		if err != nil {
+			return err
+		}
+		if notify, err = s.offlineNote(r, c, t.Visitor, t.Outcome, text); err != nil {
+			return err
+		}
 	}
 	if err := s.store.LeaveMessage(r.Context(), claims.Task, text, notify); err != nil {
 		return err
