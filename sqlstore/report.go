@@ -178,50 +178,29 @@ func (db *DB) reportTasks(ctx context.Context, tx *sql.Tx, a interact.Actor, q i
 // ServiceReport answers the KPIs per visible service and bucket;
 // q.ServiceID narrows it to one (not_found when not visible).
 func (db *DB) ServiceReport(ctx context.Context, a interact.Actor, q interact.ReportQuery) ([]interact.KPI, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	var out []interact.KPI
-	err := db.view(ctx, func(tx *sql.Tx) error {
-		sc, err := db.reportScope(ctx, tx, a)
-		if err != nil {
-			return err
-		}
+	return db.report(ctx, a, &q, "service", func(tx *sql.Tx, sc *reportScope) ([]interact.KPI, error) {
 		ids, err := sc.serviceIDs(q.ServiceID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r := interact.NewReport(q, false)
 		if err := db.reportTasks(ctx, tx, a, q, r, ids, func(id string) []string { return []string{id} }); err != nil {
-			return err
+			return nil, err
 		}
-		out = r.Rows(func(id string, k *interact.KPI) {
+		return r.Rows(func(id string, k *interact.KPI) {
 			k.ServiceID, k.ServiceName = id, sc.services[id].name
-		})
-		return nil
+		}), nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("service report: %w", err)
-	}
-	return out, nil
 }
 
 // OUReport rolls the service KPIs up per OU: an OU's row counts the
 // visible services in its subtree. q.OUID narrows it to one OU (not_found
 // when the actor reads none of it).
 func (db *DB) OUReport(ctx context.Context, a interact.Actor, q interact.ReportQuery) ([]interact.KPI, error) {
-	if err := q.Validate(); err != nil {
-		return nil, err
-	}
-	var out []interact.KPI
-	err := db.view(ctx, func(tx *sql.Tx) error {
-		sc, err := db.reportScope(ctx, tx, a)
-		if err != nil {
-			return err
-		}
+	return db.report(ctx, a, &q, "OU", func(tx *sql.Tx, sc *reportScope) ([]interact.KPI, error) {
 		if q.OUID != "" {
 			if _, ok := sc.tree[q.OUID]; !ok || !a.ReadsOU(sc.tree, q.OUID) {
-				return notFound("OU", q.OUID)
+				return nil, notFound("OU", q.OUID)
 			}
 		}
 		// Each service's OU and its ancestors, up to the root.
@@ -238,13 +217,31 @@ func (db *DB) OUReport(ctx context.Context, a interact.Actor, q interact.ReportQ
 		ids, _ := sc.serviceIDs("")
 		r := interact.NewReport(q, false)
 		if err := db.reportTasks(ctx, tx, a, q, r, ids, func(id string) []string { return chain[id] }); err != nil {
+			return nil, err
+		}
+		return r.Rows(func(id string, k *interact.KPI) { k.OUID, k.OUName = id, sc.ous[id] }), nil
+	})
+}
+
+// report validates q in place (fn reads it, defaults set) and runs fn over
+// the actor's report scope in one read transaction; what names the report
+// in errors.
+func (db *DB) report(ctx context.Context, a interact.Actor, q *interact.ReportQuery, what string,
+	fn func(tx *sql.Tx, sc *reportScope) ([]interact.KPI, error)) ([]interact.KPI, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	var out []interact.KPI
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		sc, err := db.reportScope(ctx, tx, a)
+		if err != nil {
 			return err
 		}
-		out = r.Rows(func(id string, k *interact.KPI) { k.OUID, k.OUName = id, sc.ous[id] })
-		return nil
+		out, err = fn(tx, sc)
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("OU report: %w", err)
+		return nil, fmt.Errorf("%s report: %w", what, err)
 	}
 	return out, nil
 }
@@ -263,16 +260,11 @@ func (db *DB) AgentReport(ctx context.Context, a interact.Actor, q interact.Repo
 		}
 		q.UserID = a.UserID
 	}
-	var out []interact.KPI
-	err := db.view(ctx, func(tx *sql.Tx) error {
-		sc, err := db.reportScope(ctx, tx, a)
-		if err != nil {
-			return err
-		}
+	return db.report(ctx, a, &q, "agent", func(tx *sql.Tx, sc *reportScope) ([]interact.KPI, error) {
 		if q.UserID != "" {
 			u, ok := sc.users[q.UserID]
 			if !ok || !(self || a.IsTenantAdmin() || a.ReadsOU(sc.tree, u.ouID) || db.servesVisible(ctx, tx, a, q.UserID, sc)) {
-				return notFound("user", q.UserID)
+				return nil, notFound("user", q.UserID)
 			}
 		}
 		r := interact.NewReport(q, true)
@@ -304,7 +296,7 @@ func (db *DB) AgentReport(ctx context.Context, a interact.Actor, q interact.Repo
 				or = append(or, "(o.service_id = '' AND o.agent_id "+in+")")
 			}
 			if len(or) == 0 {
-				return nil
+				return nil, nil
 			}
 			cond += " AND (" + strings.Join(or, " OR ") + ")"
 		}
@@ -312,7 +304,7 @@ func (db *DB) AgentReport(ctx context.Context, a interact.Actor, q interact.Repo
 			WHEN '`+interact.OfferDeclined+`' THEN 2 WHEN '`+interact.OfferTransferred+`' THEN 3 ELSE 0 END, acw_ms
 			FROM offers o WHERE o.tenant_id = $1 AND o.offered_at >= $2 AND o.offered_at < $3`+cond, args...)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer rows.Close()
 		codes := [...]string{"", interact.OfferRONA, interact.OfferDeclined, interact.OfferTransferred}
@@ -321,7 +313,7 @@ func (db *DB) AgentReport(ctx context.Context, a interact.Actor, q interact.Repo
 		var code int
 		for rows.Next() {
 			if err := rows.Scan(&agent, &o.OfferedMS, &o.AnsweredMS, &o.EndedMS, &code, &o.ACWMS); err != nil {
-				return err
+				return nil, err
 			}
 			if string(agent) != o.AgentID {
 				o.AgentID = string(agent)
@@ -330,15 +322,10 @@ func (db *DB) AgentReport(ctx context.Context, a interact.Actor, q interact.Repo
 			r.AddOffer(o)
 		}
 		if err := rows.Err(); err != nil {
-			return err
+			return nil, err
 		}
-		out = r.Rows(func(id string, k *interact.KPI) { k.UserID, k.UserName = id, sc.users[id].name })
-		return nil
+		return r.Rows(func(id string, k *interact.KPI) { k.UserID, k.UserName = id, sc.users[id].name }), nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("agent report: %w", err)
-	}
-	return out, nil
 }
 
 // servesVisible reports whether user is a member of a service the actor
